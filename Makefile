@@ -1,0 +1,49 @@
+# odas-analysis: `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KERNEL := odas-analysis
+# National data files (INSEE, Etalab, Ministère de l'Intérieur); see README.md.
+ODAS_NATIONAL_DATA ?= $(abspath ../shared/data)
+export ODAS_NATIONAL_DATA
+
+.PHONY: help setup lab validate data reports report test test-fast bench lock clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed ## create .venv, install the locked environment, the package and the Jupyter kernel
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --prefix $(abspath $(VENV)) --name $(KERNEL) --display-name "Python (odas-analysis)"
+	touch $@
+
+lab: setup ## open JupyterLab on notebooks/ with the project kernel
+	JUPYTER_PATH=$(abspath $(VENV))/share/jupyter $(BIN)/jupyter lab notebooks/
+
+validate: setup ## check every table of data/ against data/datapackage.json
+	$(BIN)/odas-analysis validate
+
+data: setup ## rebuild data/territory/ from the national files in ODAS_NATIONAL_DATA
+	$(BIN)/odas-analysis data build
+
+test: setup ## run the whole test suite (unit, data, notebooks with nbval, end to end)
+	$(BIN)/python -m pytest
+
+lock: ## recompile requirements.lock from pyproject.toml (needs uv), then environment.yml
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/python -m odas_analysis.envfile
+
+clean: ## remove build outputs and caches (keeps .venv)
+	rm -rf build .pytest_cache
+	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
+
+distclean: clean ## remove .venv too
+	rm -rf $(VENV)
