@@ -50,12 +50,15 @@ def site_ids() -> list[str]:
     return [str(s) for s in sites()["site_id"]]
 
 
+def _check_id(value: object, valid: list[str], what: str) -> str:
+    if not isinstance(value, str) or value not in valid:
+        raise ParameterError(f"unknown {what} {value!r}; valid values: {', '.join(valid)}")
+    return value
+
+
 def check_site_id(site_id: object) -> str:
     """Return ``site_id`` if it names a site, else raise :class:`ParameterError`."""
-    valid = site_ids()
-    if not isinstance(site_id, str) or site_id not in valid:
-        raise ParameterError(f"unknown site_id {site_id!r}; valid site ids: {', '.join(valid)}")
-    return site_id
+    return _check_id(site_id, site_ids(), "site_id")
 
 
 def site(site_id: str) -> pd.Series:
@@ -82,12 +85,7 @@ def hypothesis_ids() -> list[str]:
 
 def check_hypothesis_id(hypothesis_id: object) -> str:
     """Return ``hypothesis_id`` if it names a hypothesis, else raise :class:`ParameterError`."""
-    valid = hypothesis_ids()
-    if not isinstance(hypothesis_id, str) or hypothesis_id not in valid:
-        raise ParameterError(
-            f"unknown hypothesis_id {hypothesis_id!r}; valid hypothesis ids: {', '.join(valid)}"
-        )
-    return hypothesis_id
+    return _check_id(hypothesis_id, hypothesis_ids(), "hypothesis_id")
 
 
 def hypothesis(hypothesis_id: str) -> pd.Series:

@@ -1,0 +1,148 @@
+"""odas-analysis validate: exit 0 on the committed data, a precise message on each corruption."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from odas_analysis.config import DATA_DIR
+from odas_analysis.errors import DataValidationError
+from odas_analysis.validate import load_table, validate_package
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of data/ that a test may corrupt."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR, target)
+    return target
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "odas_analysis.cli", *args], capture_output=True, text=True, check=False
+    )
+
+
+def _replace_line(path: Path, startswith: str, new: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    hits = [i for i, line in enumerate(lines) if line.startswith(startswith)]
+    assert len(hits) == 1, f"{startswith!r} matches {len(hits)} lines of {path}"
+    lines[hits[0]] = new + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_committed_data_is_valid():
+    report = validate_package()
+    assert report.ok, report.text()
+    assert {"sites", "hypotheses", "calendar", "sources"} <= set(report.resources)
+
+
+def test_cli_validate_exit_zero_on_committed_data():
+    result = _cli("validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("OK:")
+
+
+def test_wrong_type_names_file_line_column_value_and_rule(data_copy: Path):
+    cal = data_copy / "study" / "calendar.csv"
+    original = next(l for l in cal.read_text(encoding="utf-8").splitlines() if l.startswith("copil-3,"))
+    _replace_line(cal, "copil-3,", original.replace(",,3,,", ",,trois,,"))
+    result = _cli("validate", "--datapackage", str(data_copy / "datapackage.json"))
+    assert result.returncode == 1
+    line_no = cal.read_text(encoding="utf-8").splitlines().index(original.replace(",,3,,", ",,trois,,")) + 1
+    assert f"calendar.csv, line {line_no}, column 'session', value 'trois': [type-error] expected a value of type integer" in result.stdout
+
+
+def test_unknown_site_id_in_a_referencing_table(data_copy: Path):
+    cities = data_copy / "study" / "earlier_study_cities.csv"
+    text = cities.read_text(encoding="utf-8").replace(",bordeaux,S1,", ",bordo,S1,")
+    cities.write_text(text, encoding="utf-8")
+    report = validate_package(data_copy / "datapackage.json")
+    assert not report.ok
+    [problem] = report.problems
+    assert problem.file.endswith("earlier_study_cities.csv")
+    assert (problem.line, problem.column, problem.value, problem.rule) == (3, "site_id", "bordo", "foreign-key")
+    assert "not found in table 'sites'" in problem.message
+
+
+def test_enum_constraint_names_allowed_values(data_copy: Path):
+    sites = data_copy / "study" / "sites.csv"
+    sites.write_text(sites.read_text(encoding="utf-8").replace("arras,Arras,commune,", "arras,Arras,ville,"), encoding="utf-8")
+    report = validate_package(data_copy / "datapackage.json")
+    [problem] = report.problems
+    assert (problem.line, problem.column, problem.value) == (3, "kind", "ville")
+    assert "commune" in problem.message and "communaute_agglomeration" in problem.message
+
+
+def test_duplicate_key(data_copy: Path):
+    hyp = data_copy / "study" / "hypotheses.csv"
+    with hyp.open("a", encoding="utf-8") as fh:
+        fh.write("H2,Doublon,Un énoncé,ODAS2019,\n")
+    report = validate_package(data_copy / "datapackage.json")
+    [problem] = report.problems
+    assert (problem.rule, problem.line, problem.column, problem.value) == ("primary-key", 7, "hypothesis_id", "H2")
+    assert "the same as line 3" in problem.message
+
+
+def test_missing_column(data_copy: Path):
+    axes = data_copy / "study" / "axes.csv"
+    lines = axes.read_text(encoding="utf-8").splitlines()
+    # drop the last column (source_detail) everywhere
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO("\n".join(lines))))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(r[:-1] for r in rows)
+    axes.write_text(out.getvalue(), encoding="utf-8")
+    report = validate_package(data_copy / "datapackage.json")
+    missing = [p for p in report.problems if p.rule == "missing-label"]
+    assert len(missing) == 1
+    assert missing[0].file.endswith("axes.csv") and missing[0].line == 1
+    assert missing[0].column == "source_detail"
+    assert "missing from the header" in missing[0].message
+
+
+def test_non_utf8_file(data_copy: Path):
+    questions = data_copy / "study" / "questions.csv"
+    questions.write_bytes(questions.read_text(encoding="utf-8").encode("cp1252", errors="replace"))
+    result = _cli("validate", "--datapackage", str(data_copy / "datapackage.json"))
+    assert result.returncode == 1
+    assert "questions.csv, line 2: [encoding-error]" in result.stdout
+    assert "not valid UTF-8" in result.stdout
+
+
+def test_empty_file(data_copy: Path):
+    (data_copy / "study" / "subgroups.csv").write_bytes(b"")
+    report = validate_package(data_copy / "datapackage.json")
+    empty = [p for p in report.problems if p.file.endswith("subgroups.csv")]
+    assert [p.rule for p in empty] == ["empty-file"]
+    # the calendar refers to subgroups: it is reported as not checked, not as a cascade of errors
+    assert any(p.file.endswith("calendar.csv") and p.rule == "not-checked" for p in report.problems)
+
+
+def test_load_table_is_typed():
+    sites = load_table("sites")
+    assert str(sites["in_2010_2012_study"].dtype) == "boolean"
+    totals = load_table("fieldwork_totals")
+    assert str(totals["value"].dtype) == "Int64"
+
+
+def test_load_table_from_another_file_checks_schema_and_keys(tmp_path: Path):
+    bad = tmp_path / "cities.csv"
+    src = (DATA_DIR / "study" / "earlier_study_cities.csv").read_text(encoding="utf-8")
+    bad.write_text(src.replace(",le-havre,", ",lehavre,"), encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        load_table("earlier_study_cities", path=bad)
+    message = str(info.value)
+    assert "cities.csv, line 5, column 'site_id', value 'lehavre'" in message
+
+
+def test_unknown_table_name():
+    with pytest.raises(DataValidationError, match="no table named 'site'"):
+        load_table("site")
