@@ -8,6 +8,6 @@ A notebook imports the module it needs and calls it in one line::
     reliability.krippendorff_alpha(codes, level="nominal").summary()
 """
 
-from . import exact
+from . import exact, qca, reliability
 
-__all__ = ["exact"]
+__all__ = ["exact", "qca", "reliability"]

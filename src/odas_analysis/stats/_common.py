@@ -86,7 +86,7 @@ def check_level(confidence_level: float) -> float:
     return level
 
 
-def as_vector(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
+def as_vector(values: Sequence[float] | np.ndarray, name: str, min_cases: int = MIN_CASES) -> np.ndarray:
     """Convert one site-level variable to a 1-D float array with no missing value.
 
     Parameters
@@ -95,12 +95,14 @@ def as_vector(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
         A list, array or pandas Series.
     name
         The argument name, used in error messages.
+    min_cases
+        Smallest accepted length.
 
     Raises
     ------
     ParameterError
         If the values are not numeric, not one-dimensional, contain a missing or
-        infinite value (the message names the positions), or are fewer than three.
+        infinite value (the message names the positions), or are fewer than ``min_cases``.
     """
     try:
         arr = np.asarray(values, dtype=float)
@@ -114,13 +116,11 @@ def as_vector(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
             f"{name}: missing or infinite value at position(s) {bad.tolist()}; "
             "drop those cases explicitly before testing"
         )
-    check_n_cases(arr.size, name)
+    check_n_cases(arr.size, name, min_cases)
     return arr
 
 
-def check_n_cases(n: int, what: str) -> None:
-    """Raise if fewer than :data:`MIN_CASES` cases are given."""
-    if n < MIN_CASES:
-        raise ParameterError(
-            f"{what}: {n} case(s) given, at least {MIN_CASES} are needed"
-        )
+def check_n_cases(n: int, what: str, min_cases: int = MIN_CASES) -> None:
+    """Raise if fewer than ``min_cases`` (default :data:`MIN_CASES`) cases are given."""
+    if n < min_cases:
+        raise ParameterError(f"{what}: {n} case(s) given, at least {min_cases} are needed")

@@ -1,0 +1,1231 @@
+"""Qualitative Comparative Analysis (QCA), following R package QCA (Dusa) 3.25.
+
+Definitions, notation and defaults are those of the R reference implementation, so that
+a result can be checked line by line against it:
+
+- :func:`calibrate`: direct calibration (logistic or linear, increasing or decreasing,
+  three or six thresholds) and crisp calibration, with R's snapping of memberships
+  below 1e-4 to 0 and above 0.9999 to 1;
+- :func:`membership`: membership in a Boolean expression written as R QCA writes it,
+  ``"DEV*~IND + URB*STB"`` (``*`` and, ``+`` or, ``~`` not, parentheses, and
+  ``X[1]`` or ``X{1,2}`` for the values of a multi-value condition);
+- :func:`fit`: parameters of fit; consistency, coverage and PRI for sufficiency,
+  consistency, coverage and relevance (RoN) for necessity;
+- :func:`truth_table`: the truth table with ``incl_cut``, ``n_cut`` and ``pri_cut``;
+- :func:`minimize`: conservative (complex), parsimonious and, given directional
+  expectations, intermediate solutions, with all tied minimal solutions.
+
+Row numbers (truth table index, simplifying assumptions, easy and difficult
+counterfactuals) are R's: 1-based, the first condition the most significant digit.
+
+Notebook use, one line::
+
+    from odas_analysis.stats import qca
+    qca.minimize(df, outcome="SURV", conditions=["DEV", "URB", "LIT"], incl_cut=0.8).summary()
+
+Why this is implemented here rather than taken from ``setqca``: see the commit that
+added this module and the issue report (setqca 0.2.0 failed part of the R oracle).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+from ._common import as_vector, check_n_cases, fr_number
+
+__all__ = [
+    "calibrate",
+    "membership",
+    "fit",
+    "fit_table",
+    "truth_table",
+    "minimize",
+    "FitResult",
+    "TruthTable",
+    "Solution",
+    "ExpressionError",
+    "SNAP_LOW",
+    "SNAP_HIGH",
+]
+
+#: R QCA's ``calibrate`` ends with ``fs[fs < 1e-04] <- 0; fs[fs > 0.9999] <- 1``.
+SNAP_LOW = 1e-4
+SNAP_HIGH = 0.9999
+
+#: Tolerance of R's ``all.equal`` and of admisc's ``agteb`` (sqrt of double epsilon).
+R_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
+
+
+class ExpressionError(ParameterError):
+    """A Boolean expression cannot be read, or names a condition the data do not have."""
+
+
+# ---------------------------------------------------------------------------
+# Calibration
+# ---------------------------------------------------------------------------
+
+
+def _r_all_equal(values: np.ndarray, target: float) -> np.ndarray:
+    """Element-wise ``isTRUE(all.equal(value, target))`` of R (relative tolerance)."""
+    scale = np.abs(values)
+    diff = np.abs(values - target)
+    rel = np.where(scale > R_TOLERANCE, diff / np.where(scale > 0, scale, 1.0), diff)
+    return rel < R_TOLERANCE
+
+
+def calibrate(
+    x,
+    thresholds: Sequence[float] | Mapping[str, float],
+    *,
+    type: str = "fuzzy",  # noqa: A002 - R's argument name
+    logistic: bool = True,
+    idm: float = 0.95,
+    below: float = 1.0,
+    above: float = 1.0,
+    name: str = "x",
+) -> np.ndarray:
+    """Calibrate raw values into set memberships (R QCA ``calibrate``, direct method).
+
+    Parameters
+    ----------
+    x
+        Raw values (a sequence, array or Series), no missing value.
+    thresholds
+        Fuzzy: three thresholds ``(exclusion, crossover, inclusion)``; given in
+        decreasing order (``e > i``) they give a decreasing set. A mapping with keys
+        ``e``, ``c``, ``i`` is accepted. Six thresholds ``(e1, c1, i1, i2, c2, e2)`` give
+        R's bell-shaped (or its inverse) linear calibration. Crisp: one or more cut
+        points; the result is the number of cut points at or below each value (R's
+        ``findInterval``).
+    type
+        ``"fuzzy"`` or ``"crisp"``.
+    logistic
+        Logistic (default) or piecewise-linear direct calibration (three thresholds).
+    idm
+        Inclusion degree of membership at the inclusion threshold (logistic), in (0.5, 1).
+    below, above
+        Exponents of the linear pieces below and above the crossover (R's ``below``,
+        ``above``).
+    name
+        Name used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        Memberships; values below 1e-4 become 0 and above 0.9999 become 1, as in R.
+
+    Raises
+    ------
+    ParameterError
+        Non-numeric or missing values, a wrong number of thresholds, ``idm`` outside
+        (0.5, 1), equal thresholds that must differ, or non-positive exponents.
+    """
+    arr = as_vector(x, f"calibrate {name}", min_cases=1)
+    if isinstance(thresholds, Mapping):
+        keys = ("e", "c", "i") if len(thresholds) == 3 else ("e1", "c1", "i1", "i2", "c2", "e2")
+        try:
+            th = [float(thresholds[k]) for k in keys]
+        except KeyError as exc:
+            raise ParameterError(f"calibrate {name}: thresholds must be named {', '.join(keys)}") from exc
+    else:
+        th = [float(t) for t in np.atleast_1d(np.asarray(thresholds, dtype=float))]
+    if type == "crisp":
+        if any(t < arr.min() or t > arr.max() for t in th):
+            raise ParameterError(f"calibrate {name}: crisp threshold(s) {th} outside the range of the values")
+        return np.searchsorted(np.sort(th), arr, side="right").astype(float)
+    if type != "fuzzy":
+        raise ParameterError(f"calibrate {name}: type={type!r}, expected 'fuzzy' or 'crisp'")
+    if len(th) == 3:
+        fs = _calibrate_three(arr, th, logistic, idm, below, above, name)
+    elif len(th) == 6:
+        fs = _calibrate_six(arr, th, below, above, name)
+    else:
+        raise ParameterError(f"calibrate {name}: {len(th)} thresholds given, fuzzy calibration needs 3 or 6")
+    fs[fs < SNAP_LOW] = 0.0
+    fs[fs > SNAP_HIGH] = 1.0
+    return fs
+
+
+def _check_exponents(below: float, above: float, name: str) -> None:
+    if below <= 0 or above <= 0:
+        raise ParameterError(f"calibrate {name}: below={below!r} and above={above!r} must be positive")
+
+
+def _calibrate_three(arr, th, logistic, idm, below, above, name) -> np.ndarray:
+    if not 0.5 < idm < 1:
+        raise ParameterError(f"calibrate {name}: idm={idm!r}, expected a number in (0.5, 1)")
+    ex, cr, inc = th
+    if logistic:
+        decreasing = ex > inc
+        if decreasing:
+            ex, inc = inc, ex
+        if len({ex, cr, inc}) < 3:
+            raise ParameterError(f"calibrate {name}: thresholds {th} must all differ")
+        log_odds = math.log(idm / (1 - idm))
+        above_cr = arr >= cr
+        sign = np.where(above_cr, -1.0, 1.0)
+        anchor = np.where(above_cr, inc, ex)
+        fs = 1.0 / (1.0 + np.exp(sign * (arr - cr) * log_odds / (anchor - cr)))
+        return 1.0 - fs if decreasing else fs
+    _check_exponents(below, above, name)
+    if len({ex, cr, inc}) < 3:
+        raise ParameterError(f"calibrate {name}: thresholds {th} must all differ")
+    increasing = not (inc < cr < ex)
+    fs = np.empty_like(arr)
+    for k, v in enumerate(arr):
+        le = lambda t: v < t or bool(_r_all_equal(np.array([v]), t)[0])  # noqa: E731
+        if increasing:
+            if le(ex):
+                fs[k] = 0.0
+            elif le(cr):
+                fs[k] = ((ex - v) / (ex - cr)) ** below / 2
+            elif le(inc):
+                fs[k] = 1 - ((inc - v) / (inc - cr)) ** above / 2
+            else:
+                fs[k] = 1.0
+        else:
+            if le(inc):
+                fs[k] = 1.0
+            elif le(cr):
+                fs[k] = 1 - ((inc - v) / (inc - cr)) ** above / 2
+            elif le(ex):
+                fs[k] = ((ex - v) / (ex - cr)) ** below / 2
+            else:
+                fs[k] = 0.0
+    return fs
+
+
+def _calibrate_six(arr, th, below, above, name) -> np.ndarray:
+    _check_exponents(below, above, name)
+    ex1, cr1, in1, in2, cr2, ex2 = th
+    if not min(ex1, in1) <= cr1 <= max(ex1, in1) or not min(ex2, in2) <= cr2 <= max(ex2, in2):
+        raise ParameterError(f"calibrate {name}: each crossover must lie between its exclusion and inclusion thresholds")
+    increasing = not (in1 < cr1 < ex1 <= ex2 < cr2 < in2)
+    if len({ex1, cr1, in1}) < 3 or len({in2, cr2, ex2}) < 3 or cr1 == cr2 or (ex1 == ex2 if increasing else in1 == in2):
+        raise ParameterError(f"calibrate {name}: thresholds {th} contain equal values that must differ")
+    fs = np.empty_like(arr)
+    for k, v in enumerate(arr):
+        le = lambda t: v < t or bool(_r_all_equal(np.array([v]), t)[0])  # noqa: E731
+        rise1 = lambda: ((ex1 - v) / (ex1 - cr1)) ** below / 2  # noqa: E731
+        top1 = lambda: 1 - ((in1 - v) / (in1 - cr1)) ** above / 2  # noqa: E731
+        top2 = lambda: 1 - ((in2 - v) / (in2 - cr2)) ** above / 2  # noqa: E731
+        fall2 = lambda: ((ex2 - v) / (ex2 - cr2)) ** below / 2  # noqa: E731
+        if increasing:
+            steps = [(le(ex1), 0.0), (le(cr1), None, rise1), (v < in1, None, top1), (le(in2), 1.0),
+                     (le(cr2), None, top2), (le(ex2), None, fall2)]
+            default = 0.0
+        else:
+            steps = [(le(in1), 1.0), (le(cr1), None, top1), (v < ex1, None, rise1), (le(ex2), 0.0),
+                     (le(cr2), None, fall2), (le(in2), None, top2)]
+            default = 1.0
+        fs[k] = default
+        for step in steps:
+            if step[0]:
+                fs[k] = step[1] if step[1] is not None else step[2]()
+                break
+    return fs
+
+
+# ---------------------------------------------------------------------------
+# Data checks
+# ---------------------------------------------------------------------------
+
+_SET_TYPES = ("auto", "crisp", "fuzzy", "multivalue")
+
+
+def _as_frame(data) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    elif isinstance(data, Mapping):
+        frame = pd.DataFrame(dict(data))
+    else:
+        raise ParameterError(f"data: expected a pandas DataFrame or a mapping of columns, got {type(data).__name__}")
+    check_n_cases(len(frame), "data")
+    return frame
+
+
+def _case_label(frame: pd.DataFrame, pos: int) -> str:
+    return str(frame.index[pos])
+
+
+def _column_values(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
+    if column not in frame.columns:
+        raise ParameterError(
+            f"{role} {column!r} is not a column of the data (columns: {', '.join(map(str, frame.columns))})"
+        )
+    try:
+        values = frame[column].to_numpy(dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"column {column!r}: expected numeric set memberships") from exc
+    bad = np.flatnonzero(np.isnan(values))
+    if bad.size:
+        cases = ", ".join(_case_label(frame, i) for i in bad)
+        raise ParameterError(f"column {column!r}: missing membership for case(s) {cases}")
+    return values
+
+
+def _check_column(frame: pd.DataFrame, column: str, role: str, set_type: str) -> tuple[np.ndarray, int]:
+    """Return the values of a condition or outcome and its number of levels (0 for fuzzy).
+
+    Raises a :class:`ParameterError` naming the column and the first offending case
+    when the values do not fit ``set_type``.
+    """
+    values = _column_values(frame, column, role)
+    integral = np.all(values == np.round(values))
+    negative = np.flatnonzero(values < 0)
+    if negative.size:
+        raise ParameterError(
+            f"column {column!r}, case {_case_label(frame, negative[0])}: value {values[negative[0]]!r} "
+            "is negative; expected a membership in [0, 1] (or a multi-value level 0, 1, 2, ...)"
+        )
+    if set_type == "crisp":
+        off = np.flatnonzero((values != 0) & (values != 1))
+        if off.size:
+            raise ParameterError(
+                f"column {column!r}, case {_case_label(frame, off[0])}: value {values[off[0]]!r} in data "
+                "declared crisp; expected 0 or 1 (use set_type='fuzzy' or 'multivalue')"
+            )
+    above_one = np.flatnonzero(values > 1)
+    if above_one.size:
+        if set_type in ("crisp", "fuzzy") or not integral or role == "outcome":
+            raise ParameterError(
+                f"column {column!r}, case {_case_label(frame, above_one[0])}: membership "
+                f"{values[above_one[0]]!r} is outside [0, 1]"
+                + ("" if role == "outcome" or not integral else "; integer levels need set_type='multivalue'")
+            )
+        return values, int(values.max()) + 1
+    if set_type == "multivalue":
+        if not integral:
+            raise ParameterError(f"column {column!r}: multi-value levels must be whole numbers 0, 1, 2, ...")
+        return values, max(int(values.max()) + 1, 2)
+    if integral:
+        return values, 2
+    return values, 0
+
+
+def _prepare(data, conditions, outcome, set_type):
+    if set_type not in _SET_TYPES:
+        raise ParameterError(f"set_type={set_type!r}: expected one of {', '.join(_SET_TYPES)}")
+    frame = _as_frame(data)
+    if isinstance(conditions, str):
+        conditions = [c.strip() for c in conditions.split(",") if c.strip()]
+    if conditions is None:
+        conditions = [c for c in frame.columns if c != outcome]
+    conditions = list(conditions)
+    if not conditions:
+        raise ParameterError("conditions: at least one condition is needed")
+    if outcome in conditions:
+        raise ParameterError(f"outcome {outcome!r} is also listed among the conditions")
+    if len(set(conditions)) != len(conditions):
+        raise ParameterError(f"conditions: a condition is listed twice in {conditions}")
+    values = {}
+    levels = []
+    for c in conditions:
+        v, lv = _check_column(frame, c, "condition", set_type)
+        values[c] = v
+        levels.append(lv)
+    y, _ = _check_column(frame, outcome, "outcome", "fuzzy" if set_type == "multivalue" else set_type)
+    return frame, conditions, values, levels, y
+
+
+# ---------------------------------------------------------------------------
+# Boolean expressions
+# ---------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_.]*)|(?P<set>[\[{][^\]}]*[\]}])|(?P<op>[*+~()]))")
+
+
+def _tokenize(expression: str) -> list[tuple[str, str]]:
+    tokens = []
+    pos = 0
+    text = expression.replace("−", "-")
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise ExpressionError(f"expression {expression!r}: cannot read {text[pos:].strip()!r}")
+        kind = m.lastgroup
+        tokens.append((kind, m.group(kind)))
+        pos = m.end()
+    if not tokens:
+        raise ExpressionError("expression is empty")
+    return tokens
+
+
+class _Parser:
+    """Recursive-descent reader of R QCA's sum-of-products notation into a small tree.
+
+    Nodes: ``("or", [...])``, ``("and", [...])``, ``("not", node)``,
+    ``("lit", name, levels_or_None)``.
+    """
+
+    def __init__(self, expression: str):
+        self.expression = expression
+        self.tokens = _tokenize(expression)
+        self.pos = 0
+
+    def parse(self):
+        node = self._sum()
+        if self.pos != len(self.tokens):
+            raise ExpressionError(f"expression {self.expression!r}: unexpected {self.tokens[self.pos][1]!r}")
+        return node
+
+    def _peek(self):
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else (None, None)
+
+    def _chain(self, operator: str, operand, tag: str):
+        parts = [operand()]
+        while self._peek() == ("op", operator):
+            self.pos += 1
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else (tag, parts)
+
+    def _sum(self):
+        return self._chain("+", self._product, "or")
+
+    def _product(self):
+        return self._chain("*", self._factor, "and")
+
+    def _factor(self):
+        kind, text = self._peek()
+        if kind is None:
+            raise ExpressionError(f"expression {self.expression!r}: ends too early")
+        self.pos += 1
+        if (kind, text) == ("op", "~"):
+            return ("not", self._factor())
+        if (kind, text) == ("op", "("):
+            node = self._sum()
+            if self._peek() != ("op", ")"):
+                raise ExpressionError(f"expression {self.expression!r}: missing ')'")
+            self.pos += 1
+            return node
+        if kind == "name":
+            levels = None
+            if self._peek()[0] == "set":
+                inner = self._peek()[1][1:-1]
+                self.pos += 1
+                try:
+                    levels = tuple(int(v) for v in inner.split(","))
+                except ValueError as exc:
+                    raise ExpressionError(
+                        f"expression {self.expression!r}: levels of {text} must be whole numbers, got {inner!r}"
+                    ) from exc
+            return ("lit", text, levels)
+        raise ExpressionError(f"expression {self.expression!r}: unexpected {text!r}")
+
+
+def _literal_names(node) -> list[str]:
+    if node[0] == "lit":
+        return [node[1]]
+    if node[0] == "not":
+        return _literal_names(node[1])
+    return [name for child in node[1] for name in _literal_names(child)]
+
+
+def _evaluate(node, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+    kind = node[0]
+    if kind == "lit":
+        values = columns[node[1]]
+        if node[2] is None:
+            return values
+        return np.isin(values, node[2]).astype(float)
+    if kind == "not":
+        return 1.0 - _evaluate(node[1], columns)
+    parts = [_evaluate(child, columns) for child in node[1]]
+    return np.minimum.reduce(parts) if kind == "and" else np.maximum.reduce(parts)
+
+
+def membership(data, expression: str, *, set_type: str = "auto") -> np.ndarray:
+    """Membership of every case in a Boolean expression written in R QCA notation.
+
+    Parameters
+    ----------
+    data
+        DataFrame (or mapping of columns) of set memberships; multi-value conditions
+        hold levels 0, 1, 2, ...
+    expression
+        For example ``"DEV*~IND + URB*STB"``, ``"~(DEV + URB)"`` or ``"A[2] + B{0,1}"``.
+        Intersection is the minimum, union the maximum, negation ``1 - x``; ``X[v]`` is 1
+        where the condition takes one of the listed values, else 0.
+    set_type
+        ``"auto"``, ``"crisp"``, ``"fuzzy"`` or ``"multivalue"`` (see :func:`truth_table`).
+
+    Returns
+    -------
+    numpy.ndarray
+        One membership per case, in the data's row order.
+
+    Raises
+    ------
+    ExpressionError
+        The expression cannot be read or names a column the data do not have (the message
+        lists the known columns).
+    ParameterError
+        Memberships outside [0, 1], missing values, or fewer than three cases.
+    """
+    frame = _as_frame(data)
+    tree = _Parser(expression).parse()
+    columns = {}
+    for name in dict.fromkeys(_literal_names(tree)):
+        if name not in frame.columns:
+            raise ExpressionError(
+                f"expression {expression!r} names {name!r}, which is not a condition of the data "
+                f"(known: {', '.join(map(str, frame.columns))})"
+            )
+        columns[name], _ = _check_column(frame, name, "condition", set_type)
+    return _evaluate(tree, columns)
+
+
+# ---------------------------------------------------------------------------
+# Parameters of fit
+# ---------------------------------------------------------------------------
+
+
+def _sufficiency(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    both = np.minimum(x, y)
+    contra = np.minimum(both, 1 - y)
+    sx, sy, sboth, scontra = x.sum(), y.sum(), both.sum(), contra.sum()
+    return {
+        "consistency": sboth / sx if sx else math.nan,
+        "coverage": sboth / sy if sy else math.nan,
+        "pri": (sboth - scontra) / (sx - scontra) if sx - scontra else math.nan,
+    }
+
+
+def _necessity(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    both = np.minimum(x, y)
+    sx, sy, sboth = x.sum(), y.sum(), both.sum()
+    denominator = (1 - both).sum()
+    return {
+        "consistency": sboth / sy if sy else math.nan,
+        "coverage": sboth / sx if sx else math.nan,
+        "ron": (1 - x).sum() / denominator if denominator else math.nan,
+    }
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Parameters of fit of one expression for one outcome.
+
+    Attributes
+    ----------
+    expression, outcome
+        As given.
+    relation
+        ``"sufficiency"`` or ``"necessity"``.
+    consistency, coverage
+        Inclusion and coverage scores.
+    pri
+        Proportional reduction in inconsistency (sufficiency only, else ``None``).
+    ron
+        Relevance of necessity (necessity only, else ``None``).
+    n
+        Number of cases.
+    """
+
+    expression: str
+    outcome: str
+    relation: str
+    consistency: float
+    coverage: float
+    pri: float | None
+    ron: float | None
+    n: int
+
+    @property
+    def statistic(self) -> float:
+        """The consistency score (for symmetry with the exact tests)."""
+        return self.consistency
+
+    @property
+    def method(self) -> str:
+        """Name of the analysis, in French."""
+        return "Suffisance" if self.relation == "sufficiency" else "Nécessité"
+
+    def summary(self) -> str:
+        """One line in French, e.g. ``"Suffisance de DEV*URB pour SURV : consistance = 0,813 ; ..."``."""
+        third = f"PRI = {fr_number(self.pri)}" if self.relation == "sufficiency" else f"RoN = {fr_number(self.ron)}"
+        return (
+            f"{self.method} de {self.expression} pour {self.outcome} : consistance = {fr_number(self.consistency)} ; "
+            f"couverture = {fr_number(self.coverage)} ; {third} (n = {self.n})."
+        )
+
+
+def fit(data, expression: str, outcome: str, relation: str = "sufficiency", *, set_type: str = "auto") -> FitResult:
+    """Parameters of fit of ``expression`` with respect to ``outcome`` (R QCA ``pof``).
+
+    Parameters
+    ----------
+    data
+        DataFrame of set memberships.
+    expression
+        Boolean expression in R QCA notation, e.g. ``"DEV*URB"`` or ``"LIT + STB"``.
+    outcome
+        Outcome column, or an expression such as ``"~SURV"``.
+    relation
+        ``"sufficiency"``: consistency ``sum(min(X, Y)) / sum(X)``, coverage
+        ``sum(min(X, Y)) / sum(Y)``, PRI ``(sum(min(X, Y)) - sum(min(X, Y, 1 - Y))) /
+        (sum(X) - sum(min(X, Y, 1 - Y)))``. ``"necessity"``: consistency
+        ``sum(min(X, Y)) / sum(Y)``, coverage ``sum(min(X, Y)) / sum(X)``, RoN
+        ``sum(1 - X) / sum(1 - min(X, Y))``.
+    set_type
+        See :func:`truth_table`.
+
+    Returns
+    -------
+    FitResult
+
+    Examples
+    --------
+    >>> fit(lf, "DEV*URB", "SURV").consistency  # doctest: +SKIP
+    0.8133874239350914
+    """
+    if relation not in ("sufficiency", "necessity"):
+        raise ParameterError(f"relation={relation!r}: expected 'sufficiency' or 'necessity'")
+    x = membership(data, expression, set_type=set_type)
+    y = membership(data, outcome, set_type=set_type)
+    scores = _sufficiency(x, y) if relation == "sufficiency" else _necessity(x, y)
+    return FitResult(
+        expression=expression,
+        outcome=outcome,
+        relation=relation,
+        consistency=float(scores["consistency"]),
+        coverage=float(scores["coverage"]),
+        pri=float(scores["pri"]) if "pri" in scores else None,
+        ron=float(scores["ron"]) if "ron" in scores else None,
+        n=len(x),
+    )
+
+
+def fit_table(data, expressions: Sequence[str], outcome: str, relation: str = "sufficiency") -> pd.DataFrame:
+    """Parameters of fit of several expressions, one row each (a necessity screen, say).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index the expressions; columns ``consistency``, ``coverage`` and ``pri``
+        (sufficiency) or ``ron`` (necessity).
+    """
+    rows = {}
+    for expression in expressions:
+        res = fit(data, expression, outcome, relation)
+        third = ("pri", res.pri) if relation == "sufficiency" else ("ron", res.ron)
+        rows[expression] = {"consistency": res.consistency, "coverage": res.coverage, third[0]: third[1]}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+# ---------------------------------------------------------------------------
+# Truth table
+# ---------------------------------------------------------------------------
+
+
+def _level_memberships(values: np.ndarray, nlevels: int, level: int) -> np.ndarray:
+    """Membership of each case in ``condition == level``."""
+    if nlevels == 0:  # fuzzy
+        return values if level == 1 else 1.0 - values
+    return (values == level).astype(float)
+
+
+@dataclass
+class TruthTable:
+    """A truth table (R QCA ``truthTable``).
+
+    Attributes
+    ----------
+    table
+        DataFrame indexed by R's row number (1-based), with one column per condition
+        (levels 0/1 or 0, 1, 2...), ``OUT`` (``"1"``, ``"0"``, ``"C"`` or ``"?"`` for a
+        remainder, including observed rows below ``n_cut``), ``n``, ``incl``, ``PRI``
+        (``nan`` for unobserved rows) and ``cases`` (comma-separated case labels).
+    conditions, outcome
+        Names.
+    levels
+        Number of levels of each condition.
+    incl_cut, n_cut, pri_cut
+        Thresholds used.
+    multivalue
+        Whether any condition has more than two levels.
+    memberships
+        Cases × rows membership matrix (R's ``minmat``).
+    """
+
+    table: pd.DataFrame
+    conditions: list[str]
+    outcome: str
+    levels: list[int]
+    incl_cut: tuple[float, float]
+    n_cut: int
+    pri_cut: float
+    multivalue: bool
+    memberships: np.ndarray = field(repr=False)
+    outcome_values: np.ndarray = field(repr=False)
+    case_labels: list[str] = field(repr=False)
+
+    def summary(self) -> str:
+        """The observed rows as text, in French."""
+        observed = self.table[self.table["n"] > 0]
+        lines = [
+            f"Table de vérité pour {self.outcome} ({len(self.conditions)} conditions, "
+            f"seuil de consistance {fr_number(self.incl_cut[1], 2)}, n minimal {self.n_cut}) :"
+        ]
+        for row, rec in observed.iterrows():
+            config = "".join(str(int(rec[c])) for c in self.conditions)
+            lines.append(
+                f"- ligne {row} ({config}) : OUT = {rec['OUT']}, n = {int(rec['n'])}, "
+                f"consistance = {fr_number(rec['incl'])}, PRI = {fr_number(rec['PRI'])} ; cas : {rec['cases']}"
+            )
+        return "\n".join(lines)
+
+
+def _row_codes(levels: Sequence[int], rows: np.ndarray) -> np.ndarray:
+    """Configurations (levels) of R row numbers (1-based)."""
+    codes = np.empty((rows.size, len(levels)), dtype=np.int64)
+    rest = rows - 1
+    for j in range(len(levels) - 1, -1, -1):
+        codes[:, j] = rest % levels[j]
+        rest = rest // levels[j]
+    return codes
+
+
+def _row_numbers(levels: Sequence[int], configs: np.ndarray) -> np.ndarray:
+    base = np.cumprod([1] + list(levels[::-1]))[:-1][::-1]
+    return configs @ base + 1
+
+
+def _agteb(a: np.ndarray, b: float) -> np.ndarray:
+    """admisc's "approximately greater than or equal": ``a >= b`` up to R's tolerance."""
+    return (a > b) | (np.abs(a - b) < R_TOLERANCE)
+
+
+def truth_table(
+    data,
+    outcome: str,
+    conditions: Sequence[str] | str | None = None,
+    incl_cut: float | Sequence[float] = 1,
+    n_cut: int = 1,
+    pri_cut: float = 0,
+    *,
+    set_type: str = "auto",
+) -> TruthTable:
+    """Build the truth table of ``outcome`` on ``conditions`` (R QCA ``truthTable``).
+
+    Parameters
+    ----------
+    data
+        DataFrame of memberships, one row per case (the index labels the cases).
+    outcome
+        Outcome column; ``"~SURV"`` analyses its negation.
+    conditions
+        Condition columns (a list or a comma-separated string); default all other columns.
+    incl_cut
+        Inclusion cut-off: rows with consistency at or above it are ``"1"``. Two values
+        ``(ic1, ic0)`` mark rows in ``[ic0, ic1)`` as contradictions ``"C"``.
+    n_cut
+        Rows with fewer cases are remainders (``"?"``).
+    pri_cut
+        Rows need a PRI at or above it to be ``"1"``.
+    set_type
+        ``"auto"`` (0/1 crisp, fractions fuzzy, whole numbers above 1 multi-value),
+        ``"crisp"`` (every value must be 0 or 1), ``"fuzzy"`` (memberships in [0, 1]) or
+        ``"multivalue"``.
+
+    Returns
+    -------
+    TruthTable
+
+    Raises
+    ------
+    ParameterError
+        Unknown columns, values that do not fit ``set_type`` (naming the column and case),
+        memberships outside [0, 1], fewer than three cases, cut-offs out of range.
+    """
+    negate = outcome.startswith("~")
+    outcome_name = outcome[1:].strip() if negate else outcome
+    frame, conditions, values, levels, y = _prepare(data, conditions, outcome_name, set_type)
+    if negate:
+        y = 1.0 - y
+    cuts = [float(c) for c in np.atleast_1d(incl_cut)]
+    if len(cuts) not in (1, 2) or not all(0 <= c <= 1 for c in cuts):
+        raise ParameterError(f"incl_cut={incl_cut!r}: expected one or two numbers in [0, 1]")
+    ic1, ic0 = (cuts[0], cuts[0]) if len(cuts) == 1 else (cuts[0], cuts[1])
+    if ic0 > ic1:
+        raise ParameterError(f"incl_cut={incl_cut!r}: the second (exclusion) cut must not exceed the first")
+    if not (isinstance(n_cut, (int, np.integer)) and n_cut >= 1):
+        raise ParameterError(f"n_cut={n_cut!r}: expected a whole number of at least 1")
+    if not 0 <= pri_cut <= 1:
+        raise ParameterError(f"pri_cut={pri_cut!r}: expected a number in [0, 1]")
+    multivalue = any(lv > 2 for lv in levels)
+    eff_levels = [lv if lv else 2 for lv in levels]
+    ncases = len(frame)
+    # each case's crisp configuration (fuzzy: membership above 0.5)
+    configs = np.column_stack(
+        [(values[c] > 0.5).astype(np.int64) if lv == 0 else values[c].astype(np.int64) for c, lv in zip(conditions, levels)]
+    )
+    at_half = np.zeros(ncases, dtype=bool)
+    for c, lv in zip(conditions, levels):
+        if lv == 0:
+            at_half |= np.abs(values[c] - 0.5) < R_TOLERANCE
+    case_rows = _row_numbers(eff_levels, configs)
+    total_rows = int(np.prod(eff_levels))
+    if len(conditions) <= 7:
+        rows = np.arange(1, total_rows + 1)
+    else:
+        rows = np.unique(case_rows[~at_half])
+    codes = _row_codes(eff_levels, rows)
+    member = np.ones((ncases, rows.size))
+    for j, (c, lv) in enumerate(zip(conditions, levels)):
+        per_level = np.column_stack([_level_memberships(values[c], lv, v) for v in range(eff_levels[j])])
+        member = np.minimum(member, per_level[:, codes[:, j]])
+    n = (member > 0.5).sum(axis=0)
+    sx = member.sum(axis=0)
+    both = np.minimum(member, y[:, None]).sum(axis=0)
+    contra = np.minimum(np.minimum(member, y[:, None]), 1 - y[:, None]).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        incl = np.where(n > 0, both / sx, np.nan)
+        pri = np.where(n > 0, (both - contra) / (sx - contra), np.nan)
+    out = np.full(rows.size, "?", dtype=object)
+    kept = n >= n_cut
+    positive = _agteb(incl, ic1) & _agteb(pri, pri_cut)
+    out[kept] = np.where(positive[kept], "1", "0")
+    contradiction = kept & (incl < ic1) & _agteb(incl, ic0) & (ic0 < ic1)
+    out[contradiction] = "C"
+    labels = [str(v) for v in frame.index]
+    cases = [",".join(labels[i] for i in np.flatnonzero((case_rows == r) & ~at_half)) for r in rows]
+    table = pd.DataFrame(codes, index=pd.Index(rows, name="row"), columns=conditions)
+    table["OUT"] = out
+    table["n"] = n
+    table["incl"] = incl
+    table["PRI"] = pri
+    table["cases"] = cases
+    return TruthTable(
+        table=table,
+        conditions=conditions,
+        outcome=outcome,
+        levels=eff_levels,
+        incl_cut=(ic0, ic1),
+        n_cut=int(n_cut),
+        pri_cut=float(pri_cut),
+        multivalue=multivalue,
+        memberships=member,
+        outcome_values=y,
+        case_labels=labels,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Boolean minimisation
+# ---------------------------------------------------------------------------
+# An implicant is a tuple with one code per condition: 0 when the condition is
+# minimised away, level + 1 otherwise (R's implicant matrix coding).
+
+
+def _prime_implicants(on: np.ndarray, levels: Sequence[int], off: np.ndarray | None) -> list[tuple[int, ...]]:
+    """Prime implicants covering at least one ``on`` row, by increasing complexity.
+
+    With ``off`` given, an implicant is admissible when it covers no ``off`` row (rows
+    in neither set are "don't care": the parsimonious search). With ``off=None`` it must
+    cover only ``on`` rows (every other row is off: the conservative search).
+    The result is in discovery order: complexity, then conditions, then levels.
+    """
+    k = len(levels)
+    found: list[tuple[int, ...]] = []
+    found_sets: list[set[tuple[int, int]]] = []
+    for size in range(1, k + 1):
+        for cols in itertools.combinations(range(k), size):
+            cols_list = list(cols)
+            projections, counts = np.unique(on[:, cols_list], axis=0, return_counts=True)
+            free = math.prod(levels[j] for j in range(k) if j not in cols)
+            for proj, count in zip(projections, counts):
+                if off is None:
+                    if count != free:
+                        continue
+                elif off.size and np.any(np.all(off[:, cols_list] == proj, axis=1)):
+                    continue
+                literals = {(c, int(v)) for c, v in zip(cols, proj)}
+                if any(s <= literals for s in found_sets):
+                    continue
+                code = [0] * k
+                for c, v in literals:
+                    code[c] = v + 1
+                found.append(tuple(code))
+                found_sets.append(literals)
+    return found
+
+
+def _r_sort(implicants: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Order implicants as R QCA's C routine ``sort_matrix`` does.
+
+    For each condition from the last to the first: move larger codes before smaller ones
+    (minimised conditions last), then re-sort the leading run of non-zero codes in
+    increasing order (as R, leaving out the last element when no code is zero); finally a
+    stable sort by complexity. Reproducing these passes, including that boundary, gives
+    the order in which R lists prime implicants and solution terms.
+    """
+    order = list(range(len(implicants)))
+    nconds = len(implicants[0]) if implicants else 0
+
+    def move_pass(limit: int, key, before) -> None:
+        for c1 in range(limit):
+            for c2 in range(c1 + 1, limit):
+                if before(key(order[c2]), key(order[c1])):
+                    order.insert(c1, order.pop(c2))
+
+    for i in range(nconds - 1, -1, -1):
+        value = lambda idx, i=i: implicants[idx][i]  # noqa: E731
+        move_pass(len(order), value, lambda a, b: b < a)
+        zero = next((p for p, idx in enumerate(order) if implicants[idx][i] == 0), len(order) - 1)
+        move_pass(zero, value, lambda a, b: b > a)
+    complexity = lambda idx: sum(1 for v in implicants[idx] if v)  # noqa: E731
+    move_pass(len(order), complexity, lambda a, b: b > a)
+    return [implicants[idx] for idx in order]
+
+
+def _covers(implicant: Sequence[int], configs: np.ndarray) -> np.ndarray:
+    mask = np.ones(len(configs), dtype=bool)
+    for j, code in enumerate(implicant):
+        if code:
+            mask &= configs[:, j] == code - 1
+    return mask
+
+
+def _minimal_covers(chart: np.ndarray) -> list[tuple[int, ...]]:
+    """All covers of the columns by a minimum number of rows (row indices, sorted).
+
+    Essential rows (the only cover of some column) are in every minimum cover; the rest
+    is found by trying combinations of increasing size, in lexicographic order.
+    """
+    nrows, ncols = chart.shape
+    if ncols == 0:
+        return [()]
+    if not chart.any(axis=0).all():
+        raise ParameterError("the prime implicant chart cannot be solved: an explained row is not covered")
+    essential = sorted({int(np.flatnonzero(chart[:, j])[0]) for j in range(ncols) if chart[:, j].sum() == 1})
+    covered = chart[essential].any(axis=0) if essential else np.zeros(ncols, dtype=bool)
+    rest_cols = np.flatnonzero(~covered)
+    if rest_cols.size == 0:
+        return [tuple(essential)]
+    candidates = [r for r in range(nrows) if r not in essential and chart[r, rest_cols].any()]
+    sub = chart[np.ix_(candidates, rest_cols)]
+    for size in range(1, len(candidates) + 1):
+        found = [
+            tuple(sorted(essential + [candidates[i] for i in combo]))
+            for combo in itertools.combinations(range(len(candidates)), size)
+            if sub[list(combo)].any(axis=0).all()
+        ]
+        if found:
+            return found
+    raise ParameterError("the prime implicant chart cannot be solved")  # pragma: no cover
+
+
+def _write_term(implicant: Sequence[int], conditions: Sequence[str], multivalue: bool) -> str:
+    parts = []
+    for name, code in zip(conditions, implicant):
+        if not code:
+            continue
+        if multivalue:
+            parts.append(f"{name}[{code - 1}]")
+        else:
+            parts.append(name if code == 2 else f"~{name}")
+    return "*".join(parts)
+
+
+@dataclass(frozen=True)
+class _Minimisation:
+    """Prime implicants (R order), the chart against the explained rows, minimal solutions."""
+
+    primes: list[tuple[int, ...]]
+    solutions: list[list[tuple[int, ...]]]
+
+
+def _solve(on: np.ndarray, explain: np.ndarray, levels: Sequence[int], off: np.ndarray | None) -> _Minimisation:
+    primes = _r_sort(_prime_implicants(on, levels, off))
+    chart = np.array([_covers(p, explain) for p in primes], dtype=bool).reshape(len(primes), len(explain))
+    keep = chart.any(axis=1)
+    primes = [p for p, k in zip(primes, keep) if k]
+    chart = chart[keep]
+    covers = _minimal_covers(chart)
+    return _Minimisation(primes=primes, solutions=[[primes[i] for i in cover] for cover in covers])
+
+
+def _parse_directional(dir_exp, conditions: Sequence[str], levels: Sequence[int]) -> dict[int, set[int]]:
+    """Directional expectations as ``{condition index: expected levels}``.
+
+    Accepts a mapping ``{"DEV": 1, "URB": 0, "LIT": "-"}`` (a list of levels for
+    multi-value conditions, ``"-"`` or ``None`` for no expectation) or R's string form
+    ``"DEV, ~URB, LIT[1]"``.
+    """
+    result: dict[int, set[int]] = {}
+    if isinstance(dir_exp, str):
+        item = r"\s*(~?)\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(?:\[([0-9,\s]*)\])?\s*"
+        if not re.fullmatch(rf"{item}(?:,{item})*", dir_exp):
+            raise ParameterError(f"dir_exp={dir_exp!r}: expected a form such as 'DEV, ~URB, LIT[1]'")
+        dir_exp = {
+            name: [int(v) for v in lv.split(",")] if lv else (0 if neg else 1)
+            for neg, name, lv in re.findall(item, dir_exp)
+        }
+    if not isinstance(dir_exp, Mapping):
+        raise ParameterError(f"dir_exp: expected a mapping condition -> expected level, got {dir_exp!r}")
+    for name, value in dir_exp.items():
+        if name not in conditions:
+            raise ParameterError(f"dir_exp names {name!r}, which is not one of the conditions {list(conditions)}")
+        j = list(conditions).index(name)
+        if value is None or value == "-":
+            continue
+        expected = {int(v) for v in np.atleast_1d(value)}
+        if not expected <= set(range(levels[j])):
+            raise ParameterError(f"dir_exp[{name!r}] = {value!r}: expected level(s) among {list(range(levels[j]))}")
+        result[j] = expected
+    return result
+
+
+@dataclass
+class IntermediateSolution:
+    """One intermediate solution set, for a pair (conservative solution, parsimonious solution).
+
+    Attributes
+    ----------
+    conservative, parsimonious
+        The two solutions it was derived from, in R notation.
+    solutions
+        The intermediate solutions (all tied minimal ones), in R notation.
+    easy, difficult
+        R row numbers of the easy and difficult counterfactuals (simplifying assumptions
+        of the parsimonious solution consistent, or not, with the expectations).
+    """
+
+    conservative: str
+    parsimonious: str
+    solutions: list[str]
+    easy: list[int]
+    difficult: list[int]
+
+
+@dataclass
+class Solution:
+    """Result of :func:`minimize`.
+
+    Attributes
+    ----------
+    truth_table
+        The truth table (DataFrame, see :class:`TruthTable`).
+    conservative, parsimonious
+        All tied minimal solutions, each a string in R QCA notation
+        (``"DEV*~IND + URB*STB"``), in R's order.
+    intermediate
+        Intermediate solutions given ``dir_exp`` (``None`` without expectations).
+    intermediate_details
+        One :class:`IntermediateSolution` per pair of conservative and parsimonious
+        solutions, with the easy and difficult counterfactuals.
+    simplifying_assumptions
+        For each parsimonious solution, the R row numbers of the remainders it uses.
+    """
+
+    truth_table: pd.DataFrame
+    conservative: list[str]
+    parsimonious: list[str]
+    intermediate: list[str] | None
+    intermediate_details: list[IntermediateSolution]
+    simplifying_assumptions: list[list[int]]
+    tt: TruthTable = field(repr=False)
+    condition_values: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+
+    def term_fits(self, solution: str) -> pd.DataFrame:
+        """Parameters of fit of each term of ``solution`` (R's ``incl``, ``PRI``, ``covS``, ``covU``).
+
+        Parameters
+        ----------
+        solution
+            One of the solution strings (or any sum of products on the same conditions).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index the terms; columns ``consistency``, ``pri``, ``raw_coverage``,
+            ``unique_coverage`` (``nan`` when the solution has a single term) and
+            ``cases`` (the cases of the explained truth-table rows the term covers, in row
+            order, as R lists them). A last row ``"(solution)"`` gives the solution's fit.
+        """
+        tt = self.tt
+        terms = [t.strip() for t in solution.split("+")]
+        y = tt.outcome_values
+        term_members = [_evaluate(_Parser(t).parse(), self.condition_values) for t in terms]
+        whole = np.maximum.reduce(term_members)
+        rows = {}
+        explained = tt.table[tt.table["OUT"] == "1"]
+        for k, (term, x) in enumerate(zip(terms, term_members)):
+            suff = _sufficiency(x, y)
+            if len(terms) > 1:
+                others = np.maximum.reduce([m for i, m in enumerate(term_members) if i != k])
+                unique = _sufficiency(whole, y)["coverage"] - _sufficiency(others, y)["coverage"]
+            else:
+                unique = math.nan
+            node = _Parser(term).parse()
+            covered = []
+            for _, rec in explained.iterrows():
+                config = {c: np.array([float(rec[c])]) for c in tt.conditions}
+                if _evaluate(node, config)[0] > 0.5 and rec["cases"]:
+                    covered.extend(rec["cases"].split(","))
+            rows[term] = {
+                "consistency": suff["consistency"],
+                "pri": suff["pri"],
+                "raw_coverage": suff["coverage"],
+                "unique_coverage": unique,
+                "cases": covered,
+            }
+        total = _sufficiency(whole, y)
+        rows["(solution)"] = {
+            "consistency": total["consistency"],
+            "pri": total["pri"],
+            "raw_coverage": total["coverage"],
+            "unique_coverage": math.nan,
+            "cases": [],
+        }
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def summary(self) -> str:
+        """The solutions and their fit, in French."""
+        lines = [f"Minimisation booléenne pour {self.tt.outcome} (seuil de consistance {fr_number(self.tt.incl_cut[1], 2)}) :"]
+        families = [("conservatrice", self.conservative), ("parcimonieuse", self.parsimonious)]
+        if self.intermediate is not None:
+            families.append(("intermédiaire", self.intermediate))
+        for label, sols in families:
+            for k, sol in enumerate(sols, start=1):
+                fits = self.term_fits(sol).loc["(solution)"]
+                tag = f" M{k}" if len(sols) > 1 else ""
+                lines.append(
+                    f"- solution {label}{tag} : {sol} → consistance = {fr_number(fits['consistency'])}, "
+                    f"PRI = {fr_number(fits['pri'])}, couverture = {fr_number(fits['raw_coverage'])}"
+                )
+        return "\n".join(lines)
+
+
+def minimize(
+    data,
+    outcome: str,
+    conditions: Sequence[str] | str | None = None,
+    incl_cut: float | Sequence[float] = 1,
+    n_cut: int = 1,
+    pri_cut: float = 0,
+    dir_exp: Mapping[str, object] | str | None = None,
+    *,
+    set_type: str = "auto",
+) -> Solution:
+    """Boolean minimisation of a truth table (R QCA ``minimize``).
+
+    Parameters
+    ----------
+    data
+        DataFrame of memberships, one row per case (index: case labels).
+    outcome
+        Outcome column (``"~SURV"`` for its negation).
+    conditions
+        Condition columns; default all other columns.
+    incl_cut, n_cut, pri_cut, set_type
+        As :func:`truth_table`.
+    dir_exp
+        Directional expectations for the intermediate solution, e.g.
+        ``{"DEV": 1, "URB": 1, "LIT": "-"}`` or ``"DEV, URB, ~IND"``.
+
+    Returns
+    -------
+    Solution
+        ``.truth_table``, ``.conservative``, ``.parsimonious`` and ``.intermediate``
+        (lists of solution strings; all tied minimal solutions, in R's order).
+
+    Notes
+    -----
+    The conservative solution minimises the positive rows alone; the parsimonious one
+    also uses remainders (rows without enough cases) as "don't care". Prime
+    implicants are found by increasing complexity, ordered as R does, and every cover
+    of the positive rows by the smallest number of prime implicants is returned. The
+    intermediate solution follows R: for each conservative term and each parsimonious
+    term that contains it, literals of the conservative term absent from the
+    parsimonious one are dropped when they contradict a directional expectation; the
+    simplifying assumptions of the parsimonious solution covered by these reduced terms
+    are the easy counterfactuals, which are added to the positive rows before a new
+    minimisation (the chart still covers the positive rows only).
+
+    Raises
+    ------
+    ParameterError
+        As :func:`truth_table`; also when no row is positive, or ``dir_exp`` names an
+        unknown condition or level.
+    """
+    tt = truth_table(data, outcome, conditions, incl_cut, n_cut, pri_cut, set_type=set_type)
+    table = tt.table
+    levels = tt.levels
+    all_rows = np.arange(1, int(np.prod(levels)) + 1)
+    observed_out = pd.Series("?", index=all_rows, dtype=object)
+    observed_out.loc[table.index] = table["OUT"].to_numpy()
+    positive_rows = observed_out.index[observed_out == "1"].to_numpy()
+    negative_rows = observed_out.index[observed_out.isin(["0", "C"])].to_numpy()
+    if positive_rows.size == 0:
+        raise ParameterError(
+            f"no truth table row reaches incl_cut={incl_cut!r} for {outcome!r}: nothing to explain"
+        )
+    pos = _row_codes(levels, positive_rows)
+    neg = _row_codes(levels, negative_rows)
+    conservative = _solve(pos, pos, levels, None)
+    parsimonious = _solve(pos, pos, levels, neg)
+
+    def write(sol) -> str:
+        return " + ".join(_write_term(t, tt.conditions, tt.multivalue) for t in sol)
+
+    simplifying = []
+    for sol in parsimonious.solutions:
+        covered = np.zeros(all_rows.size, dtype=bool)
+        all_codes = _row_codes(levels, all_rows)
+        for term in sol:
+            covered |= _covers(term, all_codes)
+        rows = [int(r) for r in all_rows[covered] if r not in set(positive_rows.tolist())]
+        simplifying.append(rows)
+
+    intermediate = None
+    details: list[IntermediateSolution] = []
+    if dir_exp is not None:
+        expectations = _parse_directional(dir_exp, tt.conditions, levels)
+        intermediate = []
+        all_codes = _row_codes(levels, all_rows)
+        for csol in conservative.solutions:
+            for psol, sa in zip(parsimonious.solutions, simplifying):
+                reduced = []
+                for comp in csol:
+                    for pars in psol:
+                        if all(p == 0 or p == c for p, c in zip(pars, comp)):
+                            reduced.append(
+                                tuple(
+                                    0 if (c and not p and j in expectations and (c - 1) not in expectations[j]) else c
+                                    for j, (c, p) in enumerate(zip(comp, pars))
+                                )
+                            )
+                sa_codes = _row_codes(levels, np.array(sa, dtype=np.int64))
+                easy_mask = np.zeros(len(sa), dtype=bool)
+                for term in reduced:
+                    easy_mask |= _covers(term, sa_codes)
+                easy = [r for r, e in zip(sa, easy_mask) if e]
+                difficult = [r for r, e in zip(sa, easy_mask) if not e]
+                on = np.vstack([pos, _row_codes(levels, np.array(easy, dtype=np.int64))]) if easy else pos
+                isol = _solve(on, pos, levels, None)
+                written = [write(s) for s in isol.solutions]
+                details.append(IntermediateSolution(write(csol), write(psol), written, easy, difficult))
+                intermediate.extend(w for w in written if w not in intermediate)
+    solution = Solution(
+        truth_table=table,
+        conservative=[write(s) for s in conservative.solutions],
+        parsimonious=[write(s) for s in parsimonious.solutions],
+        intermediate=intermediate,
+        intermediate_details=details,
+        simplifying_assumptions=simplifying,
+        tt=tt,
+        condition_values={c: _as_frame(data)[c].to_numpy(dtype=float) for c in tt.conditions},
+    )
+    return solution
