@@ -1,0 +1,231 @@
+"""Territorial indicators of the eleven sites, for notebooks.
+
+Reads only the committed tables of ``data/territory/`` (validated against
+``data/datapackage.json``): it never needs the national files. Those tables are rebuilt
+by ``odas-analysis data build`` (:mod:`odas_analysis.territory_build`). Typical use::
+
+    from odas_analysis import territory
+    territory.site_indicators("creil")              # every indicator of one site
+    territory.comparison_table("creil")             # site / département / région / France, in French
+    territory.national_distribution("poverty_rate_60", 2016)   # percentiles 0..100
+    territory.site_in_distribution("creil", "poverty_rate_60", 2016)
+
+Every value carries ``source_id`` (see ``data/sources.csv``), ``data_year`` and
+``geography`` (the vintage of the commune / EPCI boundaries of the source file).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .errors import ParameterError
+from .validate import load_table
+
+RANK_POPULATIONS = ("communes", "EPCI")
+
+LEVEL_LABELS = {
+    "site": "site",
+    "dep": "département",
+    "reg": "région",
+    "france": "France",
+}
+
+COMPARISON_COLUMNS_FR = {
+    "indicator": "indicateur",
+    "label": "libellé",
+    "data_year": "année",
+    "unit": "unité",
+    "level": "échelon",
+    "territory": "territoire",
+    "value": "valeur",
+    "pct_rank": "rang centile",
+    "rank_population": "population de comparaison",
+    "n_in_distribution": "effectif",
+    "geography": "géographie",
+    "source_id": "source",
+    "note": "note",
+}
+
+
+def _table() -> pd.DataFrame:
+    return load_table("site_indicators")
+
+
+def _check_site(site_id: object) -> str:
+    from .study import check_site_id
+
+    return check_site_id(site_id)
+
+
+def indicator_ids() -> list[str]:
+    """Indicator ids present in the table, in table order."""
+    return list(dict.fromkeys(str(i) for i in _table()["indicator"]))
+
+
+def _check_indicator(indicator: object) -> str:
+    valid = indicator_ids()
+    if not isinstance(indicator, str) or indicator not in valid:
+        raise ParameterError(f"unknown indicator {indicator!r}; valid indicators: {', '.join(valid)}")
+    return indicator
+
+
+def _check_year(frame: pd.DataFrame, indicator: str, data_year: object) -> int:
+    years = sorted(int(y) for y in frame.loc[frame["indicator"] == indicator, "data_year"].unique())
+    if isinstance(data_year, bool) or not isinstance(data_year, int) or data_year not in years:
+        raise ParameterError(
+            f"no data year {data_year!r} for indicator {indicator!r}; available: {', '.join(map(str, years))}"
+        )
+    return data_year
+
+
+def indicators() -> pd.DataFrame:
+    """Catalogue: one row per indicator x data year (label, unit, geography, source)."""
+    cols = ["indicator", "data_year", "label", "unit", "geography", "source_id"]
+    return _table()[cols].drop_duplicates().reset_index(drop=True)
+
+
+def site_indicators(
+    site_id: str | None = None,
+    indicator: str | None = None,
+    data_year: int | None = None,
+) -> pd.DataFrame:
+    """Rows of ``data/territory/site_indicators.csv``, typed.
+
+    Parameters
+    ----------
+    site_id
+        One site (slug of ``data/study/sites.csv``); ``None`` for all eleven.
+    indicator, data_year
+        Optional filters.
+
+    Raises
+    ------
+    ParameterError
+        Unknown site id (the message lists the valid ids), indicator or year.
+    """
+    frame = _table()
+    if site_id is not None:
+        _check_site(site_id)
+        frame = frame[frame["site_id"] == site_id]
+    if indicator is not None:
+        _check_indicator(indicator)
+        frame = frame[frame["indicator"] == indicator]
+        if data_year is not None:
+            _check_year(_table(), indicator, data_year)
+    if data_year is not None:
+        frame = frame[frame["data_year"] == data_year]
+    return frame.reset_index(drop=True)
+
+
+def national_distribution(
+    indicator: str,
+    data_year: int | None = None,
+    rank_population: str = "communes",
+) -> pd.DataFrame:
+    """Percentiles 0..100 of an indicator among communes (or EPCI).
+
+    Parameters
+    ----------
+    indicator
+        Indicator id (see :func:`indicator_ids`).
+    data_year
+        One data year; ``None`` returns every year (column ``data_year``).
+    rank_population
+        ``"communes"`` or ``"EPCI"``.
+
+    Returns
+    -------
+    DataFrame
+        ``indicator, data_year, rank_population, percentile, value, n_in_distribution,
+        unit, geography, source_id``, sorted by year then percentile.
+    """
+    _check_indicator(indicator)
+    if rank_population not in RANK_POPULATIONS:
+        raise ParameterError(
+            f"unknown rank_population {rank_population!r}; valid: {', '.join(RANK_POPULATIONS)}"
+        )
+    frame = load_table("national_distribution")
+    frame = frame[(frame["indicator"] == indicator) & (frame["rank_population"] == rank_population)]
+    if data_year is not None:
+        _check_year(_table(), indicator, data_year)
+        frame = frame[frame["data_year"] == data_year]
+    return frame.sort_values(["data_year", "percentile"], kind="stable").reset_index(drop=True)
+
+
+def comparison_table(site_id: str, french: bool = True) -> pd.DataFrame:
+    """One site against its département, région and France, as a tidy long table.
+
+    One row per indicator x data year x level (site, département, région, France), with
+    the territory's name, the value, and on the site's row its percentile rank among
+    communes (or EPCI). Reference rows are present only where a value exists. With
+    ``french=True`` (default) the column names are French, ready for a report.
+    """
+    from .study import site as study_site
+
+    _check_site(site_id)
+    info = study_site(site_id)
+    names = {
+        "site": str(info["name"]),
+        "dep": f"{info['dep_name']} ({info['dep_code']})",
+        "reg": str(info["reg_name"]),
+        "france": "France",
+    }
+    rows = []
+    for _, r in site_indicators(site_id).iterrows():
+        base = {
+            "indicator": r["indicator"],
+            "label": r["label"],
+            "data_year": r["data_year"],
+            "unit": r["unit"],
+            "geography": r["geography"],
+            "source_id": r["source_id"],
+        }
+        for level, col in (("site", "value"), ("dep", "dep_value"), ("reg", "reg_value"), ("france", "france_value")):
+            value = r[col]
+            if level != "site" and pd.isna(value):
+                continue
+            territory = names[level]
+            if level == "france" and isinstance(r["france_scope"], str):
+                territory = f"France ({r['france_scope']})"
+            if level == "reg" and r["reg_code"] != info["reg_code"]:
+                territory = f"région {r['reg_code']}"
+            rows.append(
+                {
+                    **base,
+                    "level": LEVEL_LABELS[level],
+                    "territory": territory,
+                    "value": value,
+                    "pct_rank": r["pct_rank"] if level == "site" else pd.NA,
+                    "rank_population": r["rank_population"] if level == "site" else pd.NA,
+                    "n_in_distribution": r["n_in_distribution"] if level == "site" else pd.NA,
+                    "note": r["note"] if level == "site" else pd.NA,
+                }
+            )
+    out = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS_FR))
+    out["value"] = out["value"].astype("float64")
+    out["pct_rank"] = pd.to_numeric(out["pct_rank"]).astype("float64")
+    out["n_in_distribution"] = out["n_in_distribution"].astype("Int64")
+    out["data_year"] = out["data_year"].astype("Int64")
+    if french:
+        out = out.rename(columns=COMPARISON_COLUMNS_FR)
+    return out
+
+
+def site_in_distribution(site_id: str, indicator: str, data_year: int) -> pd.DataFrame:
+    """The national percentiles of an indicator, with the site's value and rank beside them.
+
+    The distribution is the one the site is ranked in (communes, or EPCI for the two
+    agglomerations). Columns: those of :func:`national_distribution` plus
+    ``site_id``, ``site_value`` and ``site_pct_rank`` (the same on every row), so that a
+    figure can draw the curve and mark the site in one call. Empty when the source has
+    no distribution for that population (e.g. Filosofi 2019 for EPCI).
+    """
+    row = site_indicators(site_id, indicator, data_year)
+    if row.empty:  # pragma: no cover - every site has every indicator x year
+        raise ParameterError(f"no row for {site_id!r}, {indicator!r}, {data_year!r}")
+    r = row.iloc[0]
+    dist = national_distribution(indicator, data_year, str(r["rank_population"]))
+    dist = dist.assign(site_id=site_id, site_value=r["value"], site_pct_rank=r["pct_rank"])
+    dist["site_value"] = dist["site_value"].astype("float64")
+    dist["site_pct_rank"] = dist["site_pct_rank"].astype("float64")
+    return dist
