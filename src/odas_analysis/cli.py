@@ -49,6 +49,58 @@ def _cmd_data_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fieldwork_demo(args: argparse.Namespace) -> int:
+    from .demo import SEED, write_demo
+
+    for path in write_demo(Path(args.out) if args.out else None, seed=args.seed if args.seed is not None else SEED):
+        print(f"écrit : {path}")
+    return 0
+
+
+def _cmd_fieldwork_templates(args: argparse.Namespace) -> int:
+    from .fieldwork import write_templates
+
+    for path in write_templates(Path(args.out) if args.out else None):
+        print(f"écrit : {path}")
+    return 0
+
+
+def _cmd_fieldwork_import(args: argparse.Namespace) -> int:
+    from .fieldwork import import_csv_dir, import_workbook
+
+    source = Path(args.source)
+    written = import_csv_dir(source, Path(args.out)) if source.is_dir() else import_workbook(source, Path(args.out))
+    for path in written.values():
+        print(f"écrit : {path}")
+    return 0
+
+
+def _cmd_fieldwork_validate(args: argparse.Namespace) -> int:
+    from .fieldwork import data_source, fieldwork_summary, load_records
+
+    records = load_records(Path(args.dir) if args.dir else None)
+    summary = fieldwork_summary(records)
+    print(f"OK : {data_source(Path(args.dir) if args.dir else None)['label_fr']}")
+    print(f"  {int(summary['entretiens_phase_2'].sum())} entretiens en phase 2, "
+          f"{int(summary['entretiens_phase_4'].sum())} en phase 4, {summary.shape[0]} sites")
+    return 0
+
+
+def _cmd_fieldwork_source(args: argparse.Namespace) -> int:
+    from .fieldwork import data_source
+
+    info = data_source()
+    print(f"{info['kind']}: {info['label_fr']}")
+    return 0
+
+
+def _cmd_fieldwork_check_build(args: argparse.Namespace) -> int:
+    from .disclosure import check_build
+
+    print(check_build(Path(args.build_dir) if args.build_dir else None).text())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``odas-analysis``."""
     parser = argparse.ArgumentParser(
@@ -76,6 +128,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", default=None, help="mirror to download from (default: the official sites)")
     p.add_argument("--no-rebuild", action="store_true", help="only download, do not rebuild data/territory/")
     p.set_defaults(func=_cmd_data_download)
+
+    fw = sub.add_parser("fieldwork", help="fieldwork records: demonstration set, templates, import, checks")
+    fw_sub = fw.add_subparsers(dest="fieldwork_command", required=True)
+    p = fw_sub.add_parser("demo", help="generate the demonstration set (données simulées) into data/fieldwork/demo/")
+    p.add_argument("--out", help="output directory (default: data/fieldwork/demo/)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the generator (default: the committed one)")
+    p.set_defaults(func=_cmd_fieldwork_demo)
+    p = fw_sub.add_parser("templates", help="write the blank CSV and XLSX collection templates from the schemas")
+    p.add_argument("--out", help="output directory (default: data/fieldwork/templates/)")
+    p.set_defaults(func=_cmd_fieldwork_templates)
+    p = fw_sub.add_parser("import", help="validate a filled-in workbook (.xlsx) or CSV directory, write <table>.csv")
+    p.add_argument("source", help="the filled-in odas-fieldwork.xlsx, or a directory of <table>.csv files")
+    p.add_argument("--out", required=True, help="directory to write into (the private records directory)")
+    p.set_defaults(func=_cmd_fieldwork_import)
+    p = fw_sub.add_parser("validate", help="validate the records in use ($ODAS_PRIVATE_DATA or the demonstration set)")
+    p.add_argument("--dir", help="validate this directory of records instead")
+    p.set_defaults(func=_cmd_fieldwork_validate)
+    p = fw_sub.add_parser("source", help="say which fieldwork records are in use")
+    p.set_defaults(func=_cmd_fieldwork_source)
+    p = fw_sub.add_parser("check-build", help="fail if a participant name of the private overlay is in build/")
+    p.add_argument("build_dir", nargs="?", help="directory to scan (default: build/, figures/ and tables/)")
+    p.set_defaults(func=_cmd_fieldwork_check_build)
 
     return parser
 

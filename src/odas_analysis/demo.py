@@ -37,7 +37,7 @@ import numpy as np
 
 from .config import FIELDWORK_DIR
 
-__all__ = ["SEED", "DEMO_DIR", "PHASE4_WORKSHOPS_PER_SITE", "generate", "write_demo"]
+__all__ = ["SEED", "DEMO_DIR", "PHASE4_WORKSHOPS_PER_SITE", "generate", "write_demo", "write_fake_overlay"]
 
 #: Seed of the generator: the demonstration set is a pure function of it.
 SEED = 20190501
@@ -378,3 +378,37 @@ def write_demo(out_dir: os.PathLike[str] | str | None = None, seed: int = SEED) 
     manifest.write_text(json.dumps(tables["manifest"][0], ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     written.append(manifest)
     return written
+
+
+#: Invented given and family names for the fake overlay of tests (no real participant).
+_FAKE_GIVEN = ("Zéphirine", "Anatole", "Hortense", "Barnabé", "Léocadie", "Onésime", "Philomène", "Télesphore")
+_FAKE_FAMILY = ("Quillardec", "Vermandois-Test", "Oubliette", "Tranchebise", "Pommerolle", "Grisonnet",
+                "Valdrôme", "Escarbille")
+
+
+def write_fake_overlay(out_dir: os.PathLike[str] | str, n_names: int = 40, seed: int = SEED) -> Path:
+    """Write a stand-in for ``ODAS_PRIVATE_DATA``: the demonstration tables plus invented names.
+
+    For tests of the private switch and of the names check (``ODAS_PRIVATE_DATA=out_dir``).
+    The record tables are the demonstration set, still ``synthetic = true`` (so every page
+    built on them still says "données simulées"); ``participant_names.csv`` gives invented
+    names (first names and family names that are unlikely in any text) to the first
+    ``n_names`` participants.
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
+    """
+    target = Path(out_dir)
+    target.mkdir(parents=True, exist_ok=True)
+    write_demo(target, seed=seed)
+    (target / "manifest.json").unlink()
+    rng = np.random.default_rng(seed + 1)
+    rows = []
+    for k in range(n_names):
+        given = _FAKE_GIVEN[int(rng.integers(len(_FAKE_GIVEN)))]
+        family = _FAKE_FAMILY[k % len(_FAKE_FAMILY)]
+        rows.append({"participant_id": f"p{k + 1:04d}", "name": f"{given} {family}"})
+    (target / "participant_names.csv").write_text(_csv_text(["participant_id", "name"], rows), encoding="utf-8")
+    return target
