@@ -260,10 +260,11 @@ def _tail_pvalues(counts: np.ndarray, index: int, total: int) -> dict[str, float
 
 
 def _check_pair(x, y) -> tuple[np.ndarray, np.ndarray]:
-    xa = as_vector(x, "x")
-    ya = as_vector(y, "y")
+    xa = as_vector(x, "x", min_cases=0)
+    ya = as_vector(y, "y", min_cases=0)
     if xa.size != ya.size:
         raise ParameterError(f"x has {xa.size} values and y has {ya.size}: expected one value per site in each")
+    check_n_cases(xa.size, "x and y")
     for name, arr in (("x", xa), ("y", ya)):
         if np.all(arr == arr[0]):
             raise ParameterError(f"{name} is constant ({arr[0]!r} at every site): no association can be tested")
@@ -696,7 +697,7 @@ def holm(pvalues: Sequence[float] | Mapping[str, float], alpha: float = 0.05) ->
     arr = np.asarray(raw, dtype=float)
     for label, p in zip(labels, arr):
         if not (0.0 <= p <= 1.0):
-            raise ParameterError(f"pvalues[{label!r}] = {p!r}: expected a probability between 0 and 1")
+            raise ParameterError(f"pvalues[{label!r}] = {float(p)!r}: expected a probability between 0 and 1")
     if not 0.0 < alpha < 1.0:
         raise ParameterError(f"alpha={alpha!r}: expected a number strictly between 0 and 1")
     m = arr.size

@@ -283,14 +283,14 @@ def _check_column(frame: pd.DataFrame, column: str, role: str, set_type: str) ->
     negative = np.flatnonzero(values < 0)
     if negative.size:
         raise ParameterError(
-            f"column {column!r}, case {_case_label(frame, negative[0])}: value {values[negative[0]]!r} "
+            f"column {column!r}, case {_case_label(frame, negative[0])}: value {float(values[negative[0]])!r} "
             "is negative; expected a membership in [0, 1] (or a multi-value level 0, 1, 2, ...)"
         )
     if set_type == "crisp":
         off = np.flatnonzero((values != 0) & (values != 1))
         if off.size:
             raise ParameterError(
-                f"column {column!r}, case {_case_label(frame, off[0])}: value {values[off[0]]!r} in data "
+                f"column {column!r}, case {_case_label(frame, off[0])}: value {float(values[off[0]])!r} in data "
                 "declared crisp; expected 0 or 1 (use set_type='fuzzy' or 'multivalue')"
             )
     above_one = np.flatnonzero(values > 1)
@@ -298,7 +298,7 @@ def _check_column(frame: pd.DataFrame, column: str, role: str, set_type: str) ->
         if set_type in ("crisp", "fuzzy") or not integral or role == "outcome":
             raise ParameterError(
                 f"column {column!r}, case {_case_label(frame, above_one[0])}: membership "
-                f"{values[above_one[0]]!r} is outside [0, 1]"
+                f"{float(values[above_one[0]])!r} is outside [0, 1]"
                 + ("" if role == "outcome" or not integral else "; integer levels need set_type='multivalue'")
             )
         return values, int(values.max()) + 1
@@ -1091,20 +1091,35 @@ class Solution:
         }
         return pd.DataFrame.from_dict(rows, orient="index")
 
+    def families(self) -> list[tuple[str, str, str, pd.Series]]:
+        """Every solution with its family and overall fit, in report order.
+
+        Returns
+        -------
+        list of tuple
+            ``(family, tag, solution, fit)``: the French family name
+            (``"conservatrice"``, ``"parcimonieuse"``, ``"intermédiaire"``), ``"M1"``,
+            ``"M2"``... when the family has tied solutions (else ``""``), the solution
+            string, and its row ``"(solution)"`` of :meth:`term_fits`.
+        """
+        groups = [("conservatrice", self.conservative), ("parcimonieuse", self.parsimonious)]
+        if self.intermediate is not None:
+            groups.append(("intermédiaire", self.intermediate))
+        return [
+            (label, f"M{k}" if len(sols) > 1 else "", sol, self.term_fits(sol).loc["(solution)"])
+            for label, sols in groups
+            for k, sol in enumerate(sols, start=1)
+        ]
+
     def summary(self) -> str:
         """The solutions and their fit, in French."""
         lines = [f"Minimisation booléenne pour {self.tt.outcome} (seuil de consistance {fr_number(self.tt.incl_cut[1], 2)}) :"]
-        families = [("conservatrice", self.conservative), ("parcimonieuse", self.parsimonious)]
-        if self.intermediate is not None:
-            families.append(("intermédiaire", self.intermediate))
-        for label, sols in families:
-            for k, sol in enumerate(sols, start=1):
-                fits = self.term_fits(sol).loc["(solution)"]
-                tag = f" M{k}" if len(sols) > 1 else ""
-                lines.append(
-                    f"- solution {label}{tag} : {sol} → consistance = {fr_number(fits['consistency'])}, "
-                    f"PRI = {fr_number(fits['pri'])}, couverture = {fr_number(fits['raw_coverage'])}"
-                )
+        for label, tag, sol, fits in self.families():
+            lines.append(
+                f"- solution {label}{' ' + tag if tag else ''} : {sol} → consistance = "
+                f"{fr_number(fits['consistency'])}, PRI = {fr_number(fits['pri'])}, "
+                f"couverture = {fr_number(fits['raw_coverage'])}"
+            )
         return "\n".join(lines)
 
 
