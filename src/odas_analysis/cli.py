@@ -101,6 +101,21 @@ def _cmd_fieldwork_check_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    result = build_report(
+        sources=Path(args.sources) if args.sources else None,
+        root=Path(args.root) if args.root else None,
+        out=Path(args.out) if args.out else None,
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+        sites=args.site or None,
+        pdf=False if args.no_pdf else (True if args.pdf else None),
+    )
+    print(result.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``odas-analysis``."""
     parser = argparse.ArgumentParser(
@@ -150,6 +165,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = fw_sub.add_parser("check-build", help="fail if a participant name of the private overlay is in build/")
     p.add_argument("build_dir", nargs="?", help="directory to scan (default: build/, figures/ and tables/)")
     p.set_defaults(func=_cmd_fieldwork_check_build)
+
+    p = sub.add_parser(
+        "report", help="build the published report (build/report/) from report/ and the batch's figures and tables"
+    )
+    p.add_argument("--sources", help="report sources directory (default: report/)")
+    p.add_argument("--root", help="batch output root holding figures/, tables/, build/manifest.json (default: the project)")
+    p.add_argument("--out", help="output directory (default: <root>/build/report)")
+    p.add_argument("--data-dir", help="data directory for the sources table and data hashes (default: data/)")
+    p.add_argument("--site", action="append", help="only these sites' appendices (repeatable; default: all)")
+    pdf = p.add_mutually_exclusive_group()
+    pdf.add_argument("--pdf", action="store_true", help="fail if the PDF edition cannot be made")
+    pdf.add_argument("--no-pdf", action="store_true", help="do not make the PDF edition")
+    p.set_defaults(func=_cmd_report)
 
     return parser
 
