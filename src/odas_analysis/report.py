@@ -206,10 +206,10 @@ def load_book(sources: Path) -> Book:
     if problems:
         raise ReportError(f"the report's table of contents ({path}) has problems:", problems)
     return Book(
-        title=str(data.get("title", "Rapport")),
-        subtitle=str(data.get("subtitle", "")),
-        author=str(data.get("author", "")),
-        footer=str(data.get("footer", "")),
+        title=fr(str(data.get("title", "Rapport"))),
+        subtitle=fr(str(data.get("subtitle", ""))),
+        author=fr(str(data.get("author", ""))),
+        footer=fr(str(data.get("footer", ""))),
         cover=data.get("cover"),
         entries=entries,
     )
