@@ -245,3 +245,21 @@ def test_bad_input_gets_a_clear_error(call, message):
         call()
     assert message in str(err.value)
     assert isinstance(err.value, ValueError)
+
+
+def test_notebook_one_liners():
+    """The calls the hypothesis notebooks make, each one line."""
+    namespace: dict = {}
+    exec("from odas_analysis.stats import exact, qca, reliability", namespace)
+    x, y = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5], [2, 7, 1, 8, 2, 8, 1, 8, 2, 8, 4]
+    namespace.update(x=x, y=y, groups=[0, 1] * 5 + [1], codes=[[1, 2, 2, 1], [1, 2, 1, 1]])
+    for line in (
+        "exact.spearman(x, y).summary()",
+        "exact.kendall(x, y, alternative='greater').summary()",
+        "exact.mean_difference(y, groups).summary()",
+        "exact.fisher([[4, 1], [1, 5]]).summary()",
+        "exact.holm({'H1': 0.01, 'H2': 0.2}).summary()",
+        "reliability.krippendorff_alpha(codes, level='nominal').summary()",
+    ):
+        text = eval(line, namespace)  # noqa: S307 - fixed strings
+        assert isinstance(text, str) and text

@@ -362,8 +362,8 @@ def spearman(x, y, alternative: str = "two-sided", confidence_level: float = 0.9
 
     Examples
     --------
-    >>> spearman([1, 2, 3, 4, 5], [2, 1, 4, 3, 5]).pvalue  # doctest: +ELLIPSIS
-    0.1166...
+    >>> round(spearman([1, 2, 3, 4, 5], [2, 1, 4, 3, 5]).pvalue, 4)  # twice 8 of the 120 re-pairings
+    0.1333
     """
     return _rank_test(x, y, alternative, confidence_level, "spearman")
 

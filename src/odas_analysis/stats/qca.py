@@ -828,30 +828,61 @@ def truth_table(
 # minimised away, level + 1 otherwise (R's implicant matrix coding).
 
 
+def _discovery_key(code: tuple[int, ...]) -> tuple:
+    """Order of discovery by increasing complexity: complexity, conditions, then levels."""
+    cols = tuple(j for j, v in enumerate(code) if v)
+    return (len(cols), cols, tuple(code[j] for j in cols))
+
+
+def _complete_primes(on_rows: list[tuple[int, ...]], levels: Sequence[int]) -> list[tuple[int, ...]]:
+    """Prime implicants of the ``on`` rows when every other row is off (Quine-McCluskey).
+
+    Implicants are merged a condition at a time when all its levels are present with the
+    rest equal; those never merged are prime.
+    """
+    current = {tuple(v + 1 for v in row) for row in on_rows}
+    primes: set[tuple[int, ...]] = set()
+    while current:
+        merged: set[tuple[int, ...]] = set()
+        used: set[tuple[int, ...]] = set()
+        for imp in current:
+            for j, v in enumerate(imp):
+                if not v:
+                    continue
+                variants = [imp[:j] + (lv + 1,) + imp[j + 1 :] for lv in range(levels[j])]
+                if all(var in current for var in variants):
+                    merged.add(imp[:j] + (0,) + imp[j + 1 :])
+                    used.update(variants)
+        primes |= current - used
+        current = merged
+    return sorted(primes, key=_discovery_key)
+
+
 def _prime_implicants(on: np.ndarray, levels: Sequence[int], off: np.ndarray | None) -> list[tuple[int, ...]]:
     """Prime implicants covering at least one ``on`` row, by increasing complexity.
 
     With ``off`` given, an implicant is admissible when it covers no ``off`` row (rows
-    in neither set are "don't care": the parsimonious search). With ``off=None`` it must
-    cover only ``on`` rows (every other row is off: the conservative search).
+    in neither set are "don't care": the parsimonious search, by increasing complexity
+    as R's CCubes). With ``off=None`` it must cover only ``on`` rows (every other row
+    is off: the conservative search, by Quine-McCluskey merging as R's QMC).
     The result is in discovery order: complexity, then conditions, then levels.
     """
     k = len(levels)
+    on_rows = [tuple(int(v) for v in row) for row in on]
+    if off is None:
+        return _complete_primes(on_rows, levels)
+    off_rows = [tuple(int(v) for v in row) for row in off]
     found: list[tuple[int, ...]] = []
-    found_sets: list[set[tuple[int, int]]] = []
+    found_sets: list[frozenset[tuple[int, int]]] = []
     for size in range(1, k + 1):
         for cols in itertools.combinations(range(k), size):
-            cols_list = list(cols)
-            projections, counts = np.unique(on[:, cols_list], axis=0, return_counts=True)
-            free = math.prod(levels[j] for j in range(k) if j not in cols)
-            for proj, count in zip(projections, counts):
-                if off is None:
-                    if count != free:
-                        continue
-                elif off.size and np.any(np.all(off[:, cols_list] == proj, axis=1)):
+            projections = sorted({tuple(row[c] for c in cols) for row in on_rows})
+            blocked = {tuple(row[c] for c in cols) for row in off_rows}
+            for proj in projections:
+                if proj in blocked:
                     continue
-                literals = {(c, int(v)) for c, v in zip(cols, proj)}
-                if any(s <= literals for s in found_sets):
+                literals = frozenset(zip(cols, proj))
+                if any(prior <= literals for prior in found_sets):
                     continue
                 code = [0] * k
                 for c, v in literals:
