@@ -172,12 +172,10 @@ def _stamp(frame: pd.DataFrame, source: FieldworkSource) -> pd.DataFrame:
 
 
 def _selected_dir(directory: os.PathLike[str] | str | None) -> tuple[str, Path]:
-    if directory is not None:
-        return "private", Path(directory).expanduser().resolve()
-    private = config.private_data_dir()
-    if private is not None:
-        return "private", private.resolve()
-    return "demo", DEMO_DIR.resolve()
+    chosen = Path(directory) if directory is not None else config.private_data_dir()
+    if chosen is None or chosen.expanduser().resolve() == DEMO_DIR.resolve():
+        return "demo", DEMO_DIR.resolve()
+    return "private", chosen.expanduser().resolve()
 
 
 def _closure_descriptor(names: Iterable[str], tmp: Path) -> Path:
@@ -536,10 +534,10 @@ def participants_by_group(
             raise ParameterError(f"phase={phase!r}: expected 2, 4 or None")
         itv = itv[itv["phase"] == phase]
     par = records.tables["participants"].merge(itv[["interview_id", "site_id"]], on="interview_id")
-    cats = actor_categories()
-    key, label = ("group_id", "group_label_fr") if by == "group" else ("category_id", "label_fr")
+    cats = actor_categories().rename(columns={"category_id": "actor_category"})
+    key, label = ("group_id", "group_label_fr") if by == "group" else ("actor_category", "label_fr")
     order = list(dict.fromkeys(cats[key].astype(str)))
-    par = par.merge(cats.rename(columns={"category_id": "actor_category"}), on="actor_category")
+    par = par.merge(cats, on="actor_category")
     table = pd.crosstab(par["site_id"].astype(str), par[key].astype(str)).reindex(columns=order, fill_value=0)
     from . import study
 

@@ -1,0 +1,343 @@
+"""Fieldwork records: loaders, the private switch, cross-table rules, templates and import."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from odas_analysis import demo, fieldwork
+from odas_analysis.cli import main
+from odas_analysis.config import PROJECT_ROOT
+from odas_analysis.errors import DataValidationError, ParameterError
+
+
+@pytest.fixture(autouse=True)
+def _no_private_data(monkeypatch):
+    monkeypatch.delenv("ODAS_PRIVATE_DATA", raising=False)
+    yield
+    fieldwork.clear_cache()
+
+
+def _copy_demo(target: Path, synthetic: str = "true") -> Path:
+    """The demonstration tables in ``target``; ``synthetic='false'`` relabels them (test only)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in fieldwork.RECORD_TABLES:
+        text = (demo.DEMO_DIR / f"{name}.csv").read_text(encoding="utf-8")
+        if synthetic == "false":
+            text = text.replace(",true\n", ",false\n")
+        (target / f"{name}.csv").write_text(text, encoding="utf-8")
+    return target
+
+
+def _edit(path: Path, row: int, column: str, value: str) -> None:
+    """Set one cell of a CSV (``row`` 0-based among data rows)."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[row, column] = value
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+
+# --- loading and the source switch -----------------------------------------------------------
+
+
+def test_demo_is_used_without_private_data_and_says_so():
+    info = fieldwork.data_source()
+    assert info["kind"] == "demo" and info["synthetic"] is True
+    assert "données simulées" in info["label_fr"]
+    for loader in (fieldwork.interviews, fieldwork.participants, fieldwork.coded_segments, fieldwork.assessments):
+        frame = loader()
+        assert frame.attrs["source"] == "demonstration (données simulées)"
+        assert frame.attrs["synthetic"] is True
+    assert "données simulées" in fieldwork.source_note_fr()
+
+
+def test_private_overlay_switches_every_loader(tmp_path, monkeypatch):
+    private = _copy_demo(tmp_path / "records", synthetic="false")
+    monkeypatch.setenv("ODAS_PRIVATE_DATA", str(private))
+    info = fieldwork.data_source()
+    assert info["kind"] == "private" and info["synthetic"] is False and info["path"] == str(private.resolve())
+    assert "données simulées" not in info["label_fr"]
+    assert fieldwork.interviews().attrs["source"] == f"private: {private.resolve()}"
+    assert not fieldwork.coded_segments()["synthetic"].any()
+    assert "données simulées" not in fieldwork.source_note_fr()
+    assert main(["fieldwork", "source"]) == 0
+    monkeypatch.delenv("ODAS_PRIVATE_DATA")
+    assert fieldwork.data_source()["kind"] == "demo"
+
+
+def test_private_overlay_is_read_not_the_demo(tmp_path, monkeypatch):
+    private = _copy_demo(tmp_path / "records", synthetic="false")
+    frame = pd.read_csv(private / "interviews.csv", dtype=str, keep_default_na=False)
+    frame = frame[frame["site_id"] != "angers"]
+    frame.to_csv(private / "interviews.csv", index=False, lineterminator="\n")
+    keep = set(frame["interview_id"])
+    for name in ("participants", "coded_segments"):
+        t = pd.read_csv(private / f"{name}.csv", dtype=str, keep_default_na=False)
+        t[t["interview_id"].isin(keep)].to_csv(private / f"{name}.csv", index=False, lineterminator="\n")
+    monkeypatch.setenv("ODAS_PRIVATE_DATA", str(private))
+    assert "angers" not in set(fieldwork.interviews()["site_id"])
+    summary = fieldwork.fieldwork_summary()
+    assert summary.loc[summary["site_id"] == "angers", "entretiens_phase_2"].item() == 0
+
+
+def test_missing_private_table_never_falls_back_to_the_demo(tmp_path, monkeypatch):
+    private = _copy_demo(tmp_path / "records")
+    (private / "assessments.csv").unlink()
+    monkeypatch.setenv("ODAS_PRIVATE_DATA", str(private))
+    with pytest.raises(DataValidationError, match=r"assessments\.csv.*file not found.*no table falls back"):
+        fieldwork.interviews()
+    monkeypatch.setenv("ODAS_PRIVATE_DATA", str(tmp_path / "nowhere"))
+    with pytest.raises(DataValidationError, match="does not exist"):
+        fieldwork.data_source()
+
+
+def test_schema_errors_of_private_records_name_file_line_and_column(tmp_path):
+    private = _copy_demo(tmp_path / "records")
+    _edit(private / "interviews.csv", 4, "format", "entretien")
+    with pytest.raises(DataValidationError) as err:
+        fieldwork.load_records(private)
+    assert "interviews.csv, line 6, column 'format', value 'entretien'" in str(err.value)
+
+
+def test_cross_table_rules(tmp_path):
+    private = _copy_demo(tmp_path / "records")
+    _edit(private / "interviews.csv", 0, "n_participants", "3")
+    _edit(private / "interviews.csv", 1, "date", "2019-01-07")
+    seg = pd.read_csv(private / "coded_segments.csv", dtype=str, keep_default_na=False)
+    other = seg.index[(seg["interview_id"] != seg.loc[0, "interview_id"]) & (seg["participant_id"] != "")][0]
+    _edit(private / "coded_segments.csv", 0, "participant_id", seg.loc[other, "participant_id"])
+    _edit(private / "assessments.csv", 0, "coding_role", "reliability")
+    with pytest.raises(DataValidationError) as err:
+        fieldwork.load_records(private)
+    text = str(err.value)
+    assert "interviews.csv, line 2, column 'n_participants', value '3': [participants-count]" in text
+    assert "line 3, column 'date', value '2019-01-07': [date-range]" in text
+    assert "coded_segments.csv, line 2, column 'participant_id'" in text and "[speaker-interview]" in text
+    assert "assessments.csv, line 2, column 'coding_role'" in text and "0 primary row(s)" in text
+
+
+def test_simulated_and_real_rows_are_never_mixed(tmp_path):
+    private = _copy_demo(tmp_path / "records", synthetic="false")
+    _edit(private / "participants.csv", 3, "synthetic", "true")
+    with pytest.raises(DataValidationError, match=r"participants\.csv, line 5, column 'synthetic'.*mixed"):
+        fieldwork.load_records(private)
+
+
+def test_aggregations():
+    summary = fieldwork.fieldwork_summary()
+    assert summary["entretiens_phase_2"].sum() == 143 and len(summary) == 11
+    by_group = fieldwork.participants_by_group()
+    assert list(by_group.columns)[0] == "site_id" and len(by_group.columns) == 6
+    assert by_group.drop(columns="site_id").to_numpy().sum() == summary["participants_phase_2"].sum()
+    by_cat = fieldwork.participants_by_group(by="category", phase=None)
+    assert by_cat.drop(columns="site_id").to_numpy().sum() == len(fieldwork.participants())
+    share = fieldwork.support_share_by_site("H2")
+    assert share["support_share"].between(0, 1).all()
+    levels = fieldwork.site_levels()
+    assert levels.drop(columns="site_id").isin([0, 1, 2, 3]).all().all()
+    seg = fieldwork.segments_in_context()
+    assert (seg["coding_role"] == "primary").all() and {"site_id", "group_id", "supports"} <= set(seg.columns)
+    with pytest.raises(ParameterError):
+        fieldwork.participants_by_group(by="site")
+    with pytest.raises(ParameterError):
+        fieldwork.support_share_by_site("H9")
+
+
+# --- templates -------------------------------------------------------------------------------
+
+
+def test_committed_templates_match_a_fresh_generation(tmp_path):
+    written = fieldwork.write_templates(tmp_path)
+    assert sorted(p.name for p in written) == sorted(p.name for p in fieldwork.TEMPLATES_DIR.iterdir())
+    for path in written:
+        assert path.read_bytes() == (fieldwork.TEMPLATES_DIR / path.name).read_bytes(), path.name
+
+
+def test_templates_match_the_schemas():
+    wb = load_workbook(fieldwork.TEMPLATES_DIR / fieldwork.WORKBOOK_NAME, read_only=True)
+    assert wb.sheetnames[0] == "lisez-moi"
+    readme = [r for r in wb["lisez-moi"].iter_rows(values_only=True) if r and r[0] and r[1]]
+    for table in fieldwork.RECORD_TABLES:
+        columns = [f["name"] for f in fieldwork.schema(table)["fields"]]
+        with (fieldwork.TEMPLATES_DIR / f"{table}.csv").open(encoding="utf-8") as fh:
+            assert next(csv.reader(fh)) == columns
+        header = [c for c in next(wb[table].iter_rows(values_only=True)) if c]
+        assert header == columns
+        described = [r[1] for r in readme if r[0] == table]
+        assert described == columns
+    assert next(wb["participant_names"].iter_rows(values_only=True))[:2] == ("participant_id", "name")
+    lists = next(wb["listes"].iter_rows(values_only=True))
+    assert {"site_id", "actor_category", "hypothesis_id", "condition_id", "format", "code"} <= set(lists)
+    wb.close()
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def _fill_workbook(path: Path, rows: dict[str, list[list[object]]]) -> Path:
+    from openpyxl import load_workbook as load
+
+    wb = load(fieldwork.TEMPLATES_DIR / fieldwork.WORKBOOK_NAME)
+    for sheet, values in rows.items():
+        for row in values:
+            wb[sheet].append(row)
+    wb.save(path)
+    return path
+
+
+def _small_fieldwork() -> dict[str, list[list[object]]]:
+    """Two sites, a few interviews: enough to run an analysis."""
+    interviews = [
+        ["angers-01", "angers", 2, dt.date(2016, 3, 14), "individual", 1, "odas-1;cget-1", False],
+        ["angers-02", "angers", 2, dt.date(2016, 3, 15), "collective", 3, "odas-1", False],
+        ["creil-01", "creil", 2, dt.date(2016, 9, 6), "collective", 2, "odas-2", False],
+        ["creil-02", "creil", 4, dt.date(2017, 3, 2), "workshop", 2, None, False],
+    ]
+    participants = [
+        ["a1", "angers-01", "elu_commune", "Ville", "Adjoint", False],
+        ["a2", "angers-02", "association", "Association", "Présidente", False],
+        ["a3", "angers-02", "habitant", "Conseil citoyen", None, False],
+        ["a4", "angers-02", "caf", "CAF", "Conseillère", False],
+        ["c1", "creil-01", "departement", "Conseil départemental", "Directrice", False],
+        ["c2", "creil-01", "agent_commune", "Ville", "Chef de projet", False],
+        ["c3", "creil-02", "habitant", None, None, False],
+        ["c4", "creil-02", "association", None, None, False],
+    ]
+    segments = [
+        ["s1", "angers-01", "a1", "H2", "supports", "convention_caf", "codeur-1", "primary", "texte", False],
+        ["s1", "angers-01", "a1", "H2", "supports", "convention_caf", "codeur-2", "reliability", "texte", False],
+        ["s2", "angers-02", "a2", "H3", "qualifies", "instances_participatives", "codeur-1", "primary", None, False],
+        ["s3", "angers-02", None, "H3", "supports", "engagement_collectif", "codeur-1", "primary", None, False],
+        ["s4", "creil-01", "c1", "H2", "contradicts", "convention_departement", "codeur-1", "primary", None, False],
+        ["s5", "creil-02", "c3", "H3", "supports", "relation_habitants_administration", "codeur-1", "primary", None, False],
+    ]
+    assessments = [
+        ["angers", "convention_caf", 3, "Convention signée", "codeur-1", "primary", False],
+        ["angers", "convention_caf", 2, None, "codeur-2", "reliability", False],
+        ["creil", "convention_caf", 1, None, "codeur-1", "primary", False],
+    ]
+    return {"interviews": interviews, "participants": participants, "coded_segments": segments,
+            "assessments": assessments}
+
+
+def test_workbook_round_trip_fill_import_validate_analyse(tmp_path):
+    book = _fill_workbook(tmp_path / "rempli.xlsx", _small_fieldwork())
+    out = tmp_path / "private"
+    written = fieldwork.import_workbook(book, out)
+    assert sorted(written) == sorted(fieldwork.RECORD_TABLES)
+    records = fieldwork.load_records(out)
+    assert records.source.kind == "private" and not records.source.synthetic
+    itv = records.table("interviews")
+    assert list(itv["interview_id"]) == ["angers-01", "angers-02", "creil-01", "creil-02"]
+    assert itv.loc[0, "date"] == pd.Timestamp("2016-03-14")
+    summary = fieldwork.fieldwork_summary(records)
+    assert summary.set_index("site_id").loc["angers", "participants_phase_2"] == 4
+    share = fieldwork.support_share_by_site("H3", records).set_index("site_id")
+    assert share.loc["angers", "n_segments"] == 2 and share.loc["angers", "n_supports"] == 1
+    levels = fieldwork.site_levels(records).set_index("site_id")
+    assert levels.loc["angers", "convention_caf"] == 3  # the primary assessment, not the reliability one
+    assert main(["fieldwork", "validate", "--dir", str(out)]) == 0
+
+
+def test_import_reports_sheet_row_and_cell(tmp_path):
+    rows = _small_fieldwork()
+    rows["interviews"][2][4] = "entretien"  # sheet row 4, column E
+    rows["interviews"][1][5] = "trois"  # sheet row 3, column F
+    rows["participants"][3][2] = "prefet"  # sheet row 5, column C
+    book = _fill_workbook(tmp_path / "faux.xlsx", rows)
+    with pytest.raises(DataValidationError) as err:
+        fieldwork.import_workbook(book, tmp_path / "out")
+    text = str(err.value)
+    assert ("sheet 'interviews', row 4, cell E4 (column 'format'), value 'entretien': "
+            "expected one of individual, collective, workshop") in text
+    assert "sheet 'interviews', row 3, cell F3 (column 'n_participants'), value 'trois': expected a whole number" in text
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_import_reports_foreign_keys_cross_table_rules_and_blank_rows(tmp_path):
+    from openpyxl import load_workbook as load
+
+    rows = _small_fieldwork()
+    rows["coded_segments"][3][1] = "angers-99"  # unknown interview
+    rows["interviews"][0][5] = 2  # n_participants says 2, one participant row
+    book = _fill_workbook(tmp_path / "faux.xlsx", rows)
+    wb = load(book)
+    wb["participants"].insert_rows(3)  # a blank row: later rows keep their sheet numbers
+    wb.save(book)
+    with pytest.raises(DataValidationError) as err:
+        fieldwork.import_workbook(book, tmp_path / "out")
+    text = str(err.value)
+    assert "sheet 'coded_segments', row 5, cell B5 (column 'interview_id'), value 'angers-99'" in text
+    rows["coded_segments"][3][1] = "angers-02"
+    book = _fill_workbook(tmp_path / "faux2.xlsx", rows)
+    wb = load(book)
+    wb["participants"].insert_rows(3)
+    wb["participants"]["C7"] = "prefet"  # sheet row 7 after the blank row
+    wb.save(book)
+    with pytest.raises(DataValidationError) as err:
+        fieldwork.import_workbook(book, tmp_path / "out")
+    text = str(err.value)
+    assert "sheet 'participants', row 7, cell C7 (column 'actor_category'), value 'prefet'" in text
+
+
+def test_import_checks_cross_table_rules_with_cells(tmp_path):
+    rows = _small_fieldwork()
+    rows["interviews"][0][5] = 2
+    book = _fill_workbook(tmp_path / "faux.xlsx", rows)
+    with pytest.raises(DataValidationError) as err:
+        fieldwork.import_workbook(book, tmp_path / "out")
+    assert "sheet 'interviews', row 2, cell F2 (column 'n_participants'), value '2': n_participants says 2" in str(err.value)
+
+
+def test_import_missing_sheet_and_bad_file(tmp_path):
+    from openpyxl import load_workbook as load
+
+    wb = load(fieldwork.TEMPLATES_DIR / fieldwork.WORKBOOK_NAME)
+    del wb["assessments"]
+    wb.save(tmp_path / "sans.xlsx")
+    with pytest.raises(DataValidationError, match="sheet 'assessments' is missing"):
+        fieldwork.import_workbook(tmp_path / "sans.xlsx", tmp_path / "out")
+    (tmp_path / "bad.xlsx").write_text("not a workbook", encoding="utf-8")
+    with pytest.raises(DataValidationError, match="not a readable"):
+        fieldwork.import_workbook(tmp_path / "bad.xlsx", tmp_path / "out")
+
+
+def test_names_sheet_is_checked_and_kept_out_of_the_repository(tmp_path):
+    rows = _small_fieldwork()
+    rows["participant_names"] = [["a1", "Zéphirine Quillardec"], ["zz", "Anatole Oubliette"]]
+    book = _fill_workbook(tmp_path / "noms.xlsx", rows)
+    with pytest.raises(DataValidationError, match=r"sheet 'participant_names', row 3, cell A3.*'zz'"):
+        fieldwork.import_workbook(book, tmp_path / "out")
+    rows["participant_names"][1][0] = "a2"
+    book = _fill_workbook(tmp_path / "noms.xlsx", rows)
+    inside = PROJECT_ROOT / "build" / "test-import-refused"
+    with pytest.raises(ParameterError, match="outside the repository"):
+        fieldwork.import_workbook(book, inside)
+    assert not inside.exists()
+    written = fieldwork.import_workbook(book, tmp_path / "private")
+    assert (tmp_path / "private" / "participant_names.csv") == written["participant_names"]
+
+
+def test_csv_directory_import(tmp_path):
+    src = _copy_demo(tmp_path / "filled", synthetic="false")
+    written = fieldwork.import_csv_dir(src, tmp_path / "out")
+    assert sorted(written) == sorted(fieldwork.RECORD_TABLES)
+    _edit(src / "coded_segments.csv", 9, "code", "confirme")
+    with pytest.raises(DataValidationError) as err:
+        fieldwork.import_csv_dir(src, tmp_path / "out2")
+    assert ("file 'coded_segments.csv', line 11, column 'code', value 'confirme': "
+            "expected one of supports, qualifies, contradicts") in str(err.value)
+    assert main(["fieldwork", "import", str(src), "--out", str(tmp_path / "out3")]) == 2
+
+
+def test_cli_templates_and_import(tmp_path, capsys):
+    assert main(["fieldwork", "templates", "--out", str(tmp_path / "t")]) == 0
+    book = _fill_workbook(tmp_path / "rempli.xlsx", _small_fieldwork())
+    assert main(["fieldwork", "import", str(book), "--out", str(tmp_path / "private")]) == 0
+    assert "écrit" in capsys.readouterr().out
+    shutil.rmtree(tmp_path / "private")
