@@ -4,33 +4,21 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import io
 import json
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from fixtures.report import batch as fx  # tests/ is on sys.path (pytest's rootdir-less import)
 
 from odas_analysis import cli
 from odas_analysis.report import ReportError, pdf_available
 from odas_analysis.report_batch import png_dpi
 
-FIXTURE = Path(__file__).parent / "fixtures" / "report"
 
 
-def _fixture_module():
-    name = "odas_report_fixture_batch"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, FIXTURE / "batch.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
-
-fx = _fixture_module()
 
 
 @pytest.fixture(scope="module")

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import functools
 import http.server
-import importlib.util
 import os
 import shutil
-import sys
 import threading
 from pathlib import Path
 
 import pytest
+from fixtures.report import batch as fx  # tests/ is on sys.path (pytest's rootdir-less import)
 
 pytestmark = pytest.mark.browser
 
@@ -29,17 +28,7 @@ ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]
-FIXTURE = Path(__file__).parent / "fixtures" / "report"
 
-
-def _fixture_module():
-    name = "odas_report_fixture_batch"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, FIXTURE / "batch.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 def _require_browser():
@@ -64,7 +53,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def served():
     _require_browser()
-    _, result = _fixture_module().shared_build()
+    _, result = fx.shared_build()
     handler = functools.partial(_Quiet, directory=str(result.out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-FIXTURE = Path(__file__).parent / "fixtures" / "report"
+from fixtures.report import batch as fx  # tests/ is on sys.path (pytest's rootdir-less import)
 
 
-def _fixture_module():
-    name = "odas_report_fixture_batch"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, FIXTURE / "batch.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 class _Links(HTMLParser):
@@ -67,7 +57,7 @@ def check_links(site: Path) -> list[str]:
 
 
 def test_no_broken_internal_link_or_image():
-    _, result = _fixture_module().shared_build()
+    _, result = fx.shared_build()
     pages = list(result.out.rglob("*.html"))
     assert len(pages) >= 7
     assert check_links(result.out) == []
