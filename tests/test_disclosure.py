@@ -167,6 +167,15 @@ def test_check_no_names_passes_clean_pages_and_ignores_embedded_images(tmp_path)
     assert "OK" in report.text()
 
 
+def test_hyphenated_family_name_is_matched_whole(tmp_path):
+    names = pd.DataFrame({"participant_id": ["p0009"], "name": ["Hortense Vermandois-Test"]})
+    root = _site(tmp_path, {"a.html": "<p>Test exact de Fisher ; Vermandois (département)</p>"})
+    disclosure.check_no_names(root, names)
+    (root / "b.html").write_text("<p>Mme VERMANDOIS TEST</p>", encoding="utf-8")
+    with pytest.raises(DisclosureError, match="p0009, family name H"):
+        disclosure.check_no_names(root, names)
+
+
 def test_family_names_can_be_allowed_or_not_searched(tmp_path):
     root = _site(tmp_path, {"a.html": "<p>Rue Oubliette</p>"})
     with pytest.raises(DisclosureError, match="family name"):

@@ -382,7 +382,7 @@ def write_demo(out_dir: os.PathLike[str] | str | None = None, seed: int = SEED) 
 
 #: Invented given and family names for the fake overlay of tests (no real participant).
 _FAKE_GIVEN = ("Zéphirine", "Anatole", "Hortense", "Barnabé", "Léocadie", "Onésime", "Philomène", "Télesphore")
-_FAKE_FAMILY = ("Quillardec", "Vermandois-Test", "Oubliette", "Tranchebise", "Pommerolle", "Grisonnet",
+_FAKE_FAMILY = ("Quillardec", "Vermandois-Lurette", "Oubliette", "Tranchebise", "Pommerolle", "Grisonnet",
                 "Valdrôme", "Escarbille")
 
 

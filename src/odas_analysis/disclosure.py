@@ -384,9 +384,11 @@ def _patterns(names: Iterable[str] | pd.DataFrame, surnames: bool, allow: Iterab
             variants.add(" ".join(tokens[1:] + tokens[:1]))
         for v in sorted(variants):
             out.append(_Pattern(pid, name, "full name", f" {v} "))
-        if surnames and len(tokens) > 1:
-            family = tokens[-1]
-            if len(family) >= 3 and family not in allowed:
+        words = name.split()
+        if surnames and len(words) > 1:
+            # The last written word, whole: "Vermandois-Lurette" is one family name, never "lurette" alone.
+            family = _fold(words[-1]).strip()
+            if len(family.replace(" ", "")) >= 3 and family not in allowed:
                 out.append(_Pattern(pid, name, "family name", f" {family} "))
     return out
 
@@ -469,8 +471,9 @@ def check_no_names(
         The names: strings, or a frame with ``participant_id`` and ``name`` (the private
         ``participant_names.csv``), whose ids then appear in the messages.
     surnames
-        Also look for the family name (last word of a name of two words or more, three
-        letters or more) on its own.
+        Also look for the family name on its own: the last word of a name of two words or
+        more, taken whole (a hyphenated family name is matched with all its parts, never
+        one part alone), if it has three letters or more.
     allow
         Words never reported as family names (a family name that is also, say, a street
         or a commune cited in the report).

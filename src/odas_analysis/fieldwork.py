@@ -134,9 +134,10 @@ class FieldworkSource:
         """What a report says about its fieldwork source, in French."""
         if self.kind == "demo":
             return "jeu de démonstration (données simulées)"
+        # No path here: a page prints this label, and a home directory can hold a person's name.
         if self.synthetic:
-            return f"répertoire privé {self.path} (données simulées)"
-        return f"enregistrements d'enquête confidentiels (répertoire privé {self.path})"
+            return "répertoire privé (données simulées)"
+        return "enregistrements d'enquête confidentiels (répertoire privé)"
 
     @property
     def attrs_source(self) -> str:
