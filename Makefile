@@ -34,6 +34,9 @@ validate: setup ## check every table of data/ against data/datapackage.json
 data: setup ## rebuild data/territory/ from the national files in ODAS_NATIONAL_DATA
 	$(BIN)/odas-analysis data build
 
+report: setup ## build the published report (build/report/: HTML, PDF, exports.csv) from report/ and the batch's exports
+	$(BIN)/odas-analysis report
+
 test: setup ## run the whole test suite (unit, data, notebooks with nbval, end to end)
 	$(BIN)/python -m pytest
 
