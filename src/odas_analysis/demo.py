@@ -103,7 +103,9 @@ _AXIS_HYPOTHESIS_WEIGHTS = {
 }
 _CODES = ("supports", "qualifies", "contradicts")
 _STUDY_START = dt.date(2016, 1, 11)  # first Monday of the simulated phase-2 window
-_CREIL_START = dt.date(2016, 9, 5)  # Creil joined later (ODASWEB-COPIL): visited after July 2016
+# Simulated dates; Creil's are put after 1 July 2016 only because ODASWEB-COPIL says ten sites
+# had been visited by then and Creil had just joined (the real date is not published).
+_CREIL_START = dt.date(2016, 9, 5)
 _PHASE4_START = dt.date(2017, 1, 9)
 
 

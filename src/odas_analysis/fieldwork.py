@@ -646,7 +646,7 @@ def _allowed_fr(fld: dict[str, Any]) -> str:
     return " ; ".join(parts)
 
 
-def _lists() -> dict[str, list[str]]:
+def _lists() -> dict[str, list[Any]]:
     out = {
         "site_id": [str(s) for s in load_table("sites")["site_id"]],
         "actor_category": [str(s) for s in actor_categories()["category_id"]],
@@ -657,7 +657,7 @@ def _lists() -> dict[str, list[str]]:
         for fld in schema(table)["fields"]:
             enum = fld.get("constraints", {}).get("enum")
             if enum and fld["name"] not in out:
-                out[fld["name"]] = [str(v) for v in enum]
+                out[fld["name"]] = list(enum)  # numbers stay numbers: Excel compares typed values
     return out
 
 

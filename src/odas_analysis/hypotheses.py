@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from . import fieldwork, study
-from .errors import DataValidationError, OdasError, ParameterError
+from .errors import OdasError, ParameterError
 from .stats import exact, qca, reliability
 from .stats._common import fr_number, fr_pvalue
 from .validate import load_table
@@ -638,7 +638,3 @@ def overview(results: dict[str, HypothesisResult] | None = None) -> pd.DataFrame
         out.loc[valid, "p_holm_h1_h5"] = exact.holm(list(out.loc[valid, "best_p_holm"]), alpha=ALPHA).adjusted
     return out
 
-
-def _check_records_type(records: object) -> None:  # pragma: no cover - defensive
-    if records is not None and not isinstance(records, fieldwork.FieldworkRecords):
-        raise DataValidationError("records: expected a FieldworkRecords from fieldwork.load_records()")
