@@ -132,3 +132,9 @@ def test_hash_of_png_is_stable_value(dest):
     a = hashlib.sha256(export.figure_bytes(_fig(), "png")).hexdigest()
     b = hashlib.sha256(export.figure_bytes(_fig(), "png")).hexdigest()
     assert a == b
+
+
+def test_years_and_codes_have_no_thousands_separator():
+    df = pd.DataFrame({"année": [2015], "insee_code": [49007], "population": [155000]})
+    md = export.table_markdown(df)
+    assert "| 2015 | 49007 | 155\u202f000 |" in md

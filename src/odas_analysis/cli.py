@@ -49,6 +49,25 @@ def _cmd_data_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .runner import plan, render_only, run_batch
+
+    runs = plan(
+        sites=args.site,
+        only=args.only,
+        notebooks_dir=Path(args.notebooks) if args.notebooks else None,
+    )
+    out = Path(args.out) if args.out else None
+    if args.list:
+        for run in runs:
+            print(f"{run.name:<28} {run.template.name:<20} {run.parameters}")
+        return 0
+    if args.render_only:
+        return 0 if render_only(runs, out=out) else 1
+    batch = run_batch(runs, out=out, jobs=args.jobs, force=args.force)
+    return 0 if batch.ok else 1
+
+
 def _cmd_fieldwork_demo(args: argparse.Namespace) -> int:
     from .demo import SEED, write_demo
 
@@ -143,6 +162,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", default=None, help="mirror to download from (default: the official sites)")
     p.add_argument("--no-rebuild", action="store_true", help="only download, do not rebuild data/territory/")
     p.set_defaults(func=_cmd_data_download)
+
+    p = sub.add_parser(
+        "run",
+        help="execute the notebooks (sites, hypotheses, methodology, synthesis) and render them to HTML",
+        description="Plan every run, skip those whose inputs did not change, execute the others with "
+        "papermill in parallel worker processes, render HTML for reviewers and researchers, "
+        "write build/html/index.html and build/manifest.json. Exit code 1 if a run failed.",
+    )
+    p.add_argument("--site", action="append", metavar="SITE_ID",
+                   help="only this site (repeatable or comma-separated); with no --only, only site runs")
+    p.add_argument("--only", action="append", metavar="NAME",
+                   help="only these kinds (site, hypothese, methodologie, synthese) or run names "
+                   "(site-angers, hypothese-H2...); repeatable or comma-separated")
+    p.add_argument("--jobs", "-j", type=int, default=None,
+                   help="parallel worker processes (default: one per core)")
+    p.add_argument("--force", action="store_true", help="execute even the runs whose inputs did not change")
+    p.add_argument("--out", help="output root (default: the project; build/, figures/ and tables/ go below it)")
+    p.add_argument("--notebooks", help="directory of the notebook templates (default: notebooks/)")
+    p.add_argument("--list", action="store_true", help="print the planned runs and stop")
+    p.add_argument("--render-only", action="store_true",
+                   help="re-render the HTML pages and the index from the executed notebooks, execute nothing")
+    p.set_defaults(func=_cmd_run)
 
     fw = sub.add_parser("fieldwork", help="fieldwork records: demonstration set, templates, import, checks")
     fw_sub = fw.add_subparsers(dest="fieldwork_command", required=True)

@@ -63,6 +63,17 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _override: dict[str, Any] = {}
 
 
+class Written(dict):
+    """The paths written by :func:`figure` or :func:`table`, by format.
+
+    A plain dict for code; shows nothing when it ends a notebook cell, so that a page
+    does not print the machine's paths under each figure.
+    """
+
+    def _ipython_display_(self) -> None:
+        return None
+
+
 @dataclass(frozen=True)
 class Destination:
     """Where :func:`figure` and :func:`table` write: ``figures`` and ``tables`` directories."""
@@ -162,7 +173,7 @@ def figure_bytes(fig, fmt: str, *, dpi: int = DEFAULT_DPI) -> bytes:
     return buf.getvalue()
 
 
-def figure(fig, name: str, *, dpi: int = DEFAULT_DPI, show: bool = True, close: bool = True) -> dict[str, Path]:
+def figure(fig, name: str, *, dpi: int = DEFAULT_DPI, show: bool = True, close: bool = True) -> Written:
     """Write ``fig`` as ``<name>.svg`` and ``<name>.png``; display it once in a notebook.
 
     Parameters
@@ -181,13 +192,13 @@ def figure(fig, name: str, *, dpi: int = DEFAULT_DPI, show: bool = True, close: 
 
     Returns
     -------
-    dict
-        ``{"svg": path, "png": path}``.
+    Written
+        ``{"svg": path, "png": path}`` (displays nothing at the end of a cell).
     """
     _check_name(name)
     freeze_layout(fig)
     dest = destination()
-    paths = {}
+    paths = Written()
     png = b""
     for fmt in ("svg", "png"):
         data = figure_bytes(fig, fmt, dpi=dpi)
@@ -245,18 +256,25 @@ def table_csv(df, *, decimals: int | dict[str, int] = 2, index: bool = False) ->
     return text.encode("utf-8")
 
 
+PLAIN_COLUMNS = re.compile(r"(ann[ée]e|year|mill[ée]sime|code|_id$|^id$|siren|insee)", re.I)
+"""Integer columns written without a thousands separator (2015, not 2 015; codes as is)."""
+
+
 def _french_cells(df, decimals: int | dict[str, int]) -> tuple[list[str], list[list[str]], list[bool]]:
     header = [str(c) for c in df.columns]
     numeric = [_is_numeric_dtype(df[c]) for c in df.columns]
+    plain = [not _is_float_dtype(df[c]) and bool(PLAIN_COLUMNS.search(h)) for h, c in zip(header, df.columns)]
     digits = [
         (_decimals_for(col, decimals) if _is_float_dtype(df[c]) else 0) for col, c in zip(header, df.columns)
     ]
     rows = []
     for values in df.itertuples(index=False, name=None):
         cells = []
-        for value, is_num, d in zip(values, numeric, digits):
+        for value, is_num, d, as_is in zip(values, numeric, digits, plain):
             if is_missing(value):
                 cells.append(MISSING)
+            elif as_is:
+                cells.append(str(value))
             elif is_num:
                 cells.append(format_number(value, d))
             else:
@@ -309,7 +327,7 @@ def table(
     index: bool = False,
     caption: str | None = None,
     show: bool = True,
-) -> dict[str, Path]:
+) -> Written:
     """Write ``df`` as ``<name>.csv`` and ``<name>.md``; display it in a notebook.
 
     Parameters
@@ -320,7 +338,8 @@ def table(
         Stable file name without extension: ``[a-z0-9][a-z0-9_-]*``.
     decimals
         Digits after the decimal mark for float columns: one number, or a dict by
-        column name (columns not named get 2). Integer columns are written as integers.
+        column name (columns not named get 2). Integer columns are written as integers,
+        with thousands separators except years and codes (:data:`PLAIN_COLUMNS`).
     index
         Write the index as the first column(s).
     caption
@@ -330,8 +349,8 @@ def table(
 
     Returns
     -------
-    dict
-        ``{"csv": path, "md": path}``.
+    Written
+        ``{"csv": path, "md": path}`` (displays nothing at the end of a cell).
     """
     _check_name(name)
     dest = destination()
@@ -347,11 +366,12 @@ def table(
             {"text/html": table_html(df, decimals=decimals, index=index, caption=caption), "text/plain": md},
             raw=True,
         )
-    return {"csv": csv_path, "md": md_path}
+    return Written(csv=csv_path, md=md_path)
 
 
 __all__ = [
     "Destination",
+    "Written",
     "NNBSP",
     "configure",
     "destination",

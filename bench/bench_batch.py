@@ -1,0 +1,230 @@
+"""Benchmark of the batch (``odas-analysis run``) against its limit; prints the ratios.
+
+The limit
+    The same notebooks' code run as plain Python function calls, one process per core,
+    no kernel: each code cell of the template, with the parameters assigned right after
+    the cell tagged ``parameters``, executed by ``exec`` in a pool of ``os.cpu_count()``
+    processes (``MPLBACKEND=Agg``, outputs to a scratch directory). The scientific
+    imports are paid once per process; there is no kernel, no papermill, no HTML.
+
+What is timed (wall clock, each from a cold command line unless said otherwise)
+    1. the limit;
+    2. the full batch with the project's engine, HTML and index included
+       (``odas-analysis run --force --out TMP``);
+    3. plain papermill: one ``papermill`` command per notebook, two at a time, no HTML;
+    4. a second ``odas-analysis run`` with nothing changed (target: under 2 s);
+    5. a change to one site's row of ``study/sites.csv`` in a copy of ``data/``
+       (through the API's ``data=`` argument): which runs re-execute, and how long.
+
+Usage::
+
+    .venv/bin/python bench/bench_batch.py                  # notebooks/ (fixtures if absent)
+    .venv/bin/python bench/bench_batch.py --notebooks tests/fixtures/notebooks/batch
+    .venv/bin/python bench/bench_batch.py --skip-papermill  # the slow comparison left out
+
+Results are also written to ``bench/results/bench_batch.json`` (not committed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import multiprocessing as mp
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+FIXTURES = ROOT / "tests" / "fixtures" / "notebooks" / "batch"
+
+
+def machine() -> str:
+    model = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}, {platform.system()}"
+
+
+# --------------------------------------------------------------------------- the limit
+
+
+def notebook_code(template: str, parameters: dict) -> str:
+    """The template's code cells as one script, parameters assigned after the parameters cell."""
+    nb = json.loads(Path(template).read_text(encoding="utf-8"))
+    chunks = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        src = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        lines = [ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+        chunks.append("\n".join(lines))
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            chunks.append("\n".join(f"{k} = {v!r}" for k, v in parameters.items()))
+    return "\n\n".join(chunks)
+
+
+def _limit_init() -> None:
+    os.environ["MPLBACKEND"] = "Agg"
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the process's life
+
+
+def _limit_task(args: tuple[str, str, dict, str]) -> float:
+    name, template, parameters, scratch = args
+    from IPython.display import display
+
+    t0 = time.perf_counter()
+    os.environ["ODAS_EXPORT_DIR"] = str(Path(scratch) / name)
+    os.environ["ODAS_RUN_NAME"] = name
+    code = compile(notebook_code(template, parameters), template, "exec")
+    namespace = {"__name__": "__main__", "display": display}
+    cwd = os.getcwd()
+    os.chdir(Path(template).parent)
+    if "" not in sys.path:
+        sys.path.insert(0, "")  # as in a kernel: modules beside the notebook are importable
+    try:
+        exec(code, namespace)  # noqa: S102 - the project's own notebooks
+    finally:
+        os.chdir(cwd)
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+    return time.perf_counter() - t0
+
+
+def time_limit(runs, scratch: Path) -> float:
+    t0 = time.perf_counter()
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(os.cpu_count(), initializer=_limit_init) as pool:
+        pool.map(_limit_task, [(r.name, str(r.template), r.parameters, str(scratch)) for r in runs], chunksize=1)
+    return time.perf_counter() - t0
+
+
+# --------------------------------------------------------------------------- the rest
+
+
+def timed(cmd: list[str], **kw) -> tuple[float, subprocess.CompletedProcess]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, **kw)
+    return time.perf_counter() - t0, proc
+
+
+def cli(notebooks: Path, out: Path, *extra: str) -> list[str]:
+    return [str(BIN / "odas-analysis"), "run", "--notebooks", str(notebooks), "--out", str(out), *extra]
+
+
+def time_papermill_cli(runs, scratch: Path, parallel: int = 2) -> float:
+    def one(run):
+        args = [str(BIN / "papermill"), str(run.template), str(scratch / f"{run.name}.ipynb"), "-k", "python3",
+                "--no-progress-bar"]
+        for k, v in run.parameters.items():
+            args += ["-p", k, str(v)]
+        env = {**os.environ, "ODAS_EXPORT_DIR": str(scratch / run.name), "ODAS_RUN_NAME": run.name}
+        subprocess.run(args, capture_output=True, check=True, env=env, cwd=run.template.parent)
+
+    scratch.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(parallel) as pool:
+        list(pool.map(one, runs))
+    return time.perf_counter() - t0
+
+
+def one_site_change(runs, out: Path, site: str) -> tuple[float, list[str]]:
+    """Copy data/, change one column of one site's row, run the batch through the API."""
+    from odas_analysis import config, runner
+
+    data = out / "data-copy"
+    shutil.copytree(config.DATA_DIR, data)
+    path = data / "study" / "sites.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    fields = list(rows[0])
+    for row in rows:
+        if row["site_id"] == site:
+            row["topic"] = (row["topic"] or "") + " (modifié pour le banc d'essai)"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    # the same data/ as the first batch, except that one row
+    same = runner.DataHasher([config.DATA_DIR])
+    changed = runner.DataHasher([data])
+    assert same.digest(None) != changed.digest(None)
+    t0 = time.perf_counter()
+    batch = runner.run_batch(runs, out=out / "engine", data=[data], progress=None)
+    return time.perf_counter() - t0, [r.name for r in batch.results if r.status == "done"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--notebooks", type=Path, default=None,
+                        help="templates (default: notebooks/ when it holds site.ipynb, else the test fixtures)")
+    parser.add_argument("--skip-papermill", action="store_true", help="leave out the plain papermill comparison")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    args = parser.parse_args(argv)
+
+    from odas_analysis import runner
+
+    notebooks = args.notebooks or (ROOT / "notebooks" if (ROOT / "notebooks" / "site.ipynb").is_file() else FIXTURES)
+    runs = runner.plan(notebooks_dir=notebooks)
+    scratch = Path(tempfile.mkdtemp(prefix="odas-bench-"))
+    results: dict[str, object] = {"machine": machine(), "notebooks": str(notebooks), "runs": len(runs)}
+    print(f"machine: {results['machine']}")
+    print(f"notebooks: {notebooks} ({len(runs)} runs)")
+    try:
+        limit = time_limit(runs, scratch / "limit")
+        results["limit_s"] = limit
+        print(f"limit (plain Python, {os.cpu_count()} processes, no kernel): {limit:6.1f} s")
+
+        engine_s, proc = timed(cli(notebooks, scratch / "engine", "--force"))
+        if proc.returncode != 0:
+            print(proc.stdout, proc.stderr, file=sys.stderr)
+            return 1
+        results["engine_s"] = engine_s
+        print(f"odas-analysis run (full batch, HTML included):  {engine_s:6.1f} s   ratio {engine_s / limit:4.2f}")
+
+        if not args.skip_papermill:
+            pm = time_papermill_cli(runs, scratch / "papermill")
+            results["papermill_cli_s"] = pm
+            print(f"plain papermill CLI, two at a time, no HTML:   {pm:6.1f} s   ratio {pm / limit:4.2f}")
+
+        noop_s, proc = timed(cli(notebooks, scratch / "engine"))
+        skipped = proc.stdout.count("inchangé")
+        results["no_change_s"] = noop_s
+        print(f"second run, nothing changed:                    {noop_s:6.2f} s   ({skipped}/{len(runs)} skipped)")
+
+        site = next(r.site_id for r in runs if r.site_id)
+        change_s, rerun = one_site_change(runs, scratch, site)
+        results["one_site_change_s"] = change_s
+        results["one_site_change_runs"] = rerun
+        expected = sorted([f"site-{site}"] + [r.name for r in runs if r.kind != "site"])
+        print(f"one site's data changed ({site}):           {change_s:6.1f} s   re-ran {len(rerun)}: "
+              f"{', '.join(sorted(rerun))}")
+        print(f"  re-ran exactly that site and the cross-site notebooks: {sorted(rerun) == expected}")
+        results["target_full_batch"] = engine_s <= 1.5 * limit
+        results["target_no_change"] = noop_s < 2.0
+    finally:
+        if not args.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+        else:
+            print(f"scratch kept: {scratch}")
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench_batch.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

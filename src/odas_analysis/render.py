@@ -1,0 +1,258 @@
+"""HTML pages of the executed notebooks, and the index that links them (in French).
+
+Every executed notebook becomes two standalone pages (figures embedded, no script
+fetched from the network):
+
+``build/html/reviewers/<name>.html``
+    for reviewers: no code at all (inputs and prompts removed), outputs kept;
+``build/html/researchers/<name>.html``
+    for researchers: the code shown with its outputs.
+
+``build/html/index.html`` links every page, sites by name and hypotheses by label.
+
+Cell tags honoured in both versions: ``remove-cell`` drops the cell, ``hide-input``
+drops its code, ``hide-output`` its outputs.
+
+"Données simulées"
+------------------
+A page built on simulated data (the fieldwork demonstration set) says so in a banner at
+the top, and its entry in the index too. A notebook marks itself in either way:
+
+* by calling :func:`mark_simulated` in a cell (typically right after loading the data:
+  ``render.mark_simulated("Entretiens de démonstration générés par le projet.")``), which
+  also displays the notice in the notebook itself; or
+* by the notebook metadata ``{"odas": {"simulated": true}}``.
+
+:func:`is_simulated` finds either. Loaders may call :func:`mark_simulated` themselves when
+they fall back to the demonstration set.
+
+Only the standard library is imported at import time; nbconvert is imported when a page
+is rendered, so that the index can be rewritten cheaply.
+"""
+
+from __future__ import annotations
+
+import copy
+import unicodedata
+from html import escape
+from pathlib import Path
+from typing import Any
+
+AUDIENCES: tuple[str, ...] = ("reviewers", "researchers")
+SIMULATED_KEY = "odas"
+
+_CSS = """
+.odas-bandeau { font-family: "DejaVu Sans", Arial, sans-serif; max-width: 1100px; margin: 0 auto;
+  padding: 0.6em 1em; border-bottom: 1px solid #d5d8dc; }
+.odas-bandeau nav a { margin-right: 1.2em; color: #1b4f72; }
+.odas-simule { background: #fdebd0; border-left: 5px solid #d68910; padding: 0.5em 1em; margin: 0.6em 0;
+  font-weight: normal; }
+.odas-table { border-collapse: collapse; margin: 0.4em 0; }
+.odas-table th, .odas-table td { padding: 0.15em 0.6em; border-bottom: 1px solid #e5e8e8; }
+.odas-table caption { text-align: left; font-weight: bold; padding-bottom: 0.3em; }
+"""
+
+_PAGE_TEMPLATE = (
+    "{%- extends 'index.html.j2' -%}\n"
+    "{%- block html_head_js -%}{%- endblock html_head_js -%}\n"
+    "{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}\n"
+    "{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}\n"
+    "{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}\n"
+    "{% block extra_css %}<style>{{ resources.odas.css }}</style>{% endblock extra_css %}\n"
+    "{%- block body_header -%}\n"
+    "{{ super() }}\n"
+    '<header class="odas-bandeau">\n'
+    '<nav><a href="../index.html">Sommaire</a>'
+    '<a href="{{ resources.odas.other_href }}">{{ resources.odas.other_label }}</a></nav>\n'
+    "{%- if resources.odas.simulated %}\n"
+    '<p class="odas-simule" role="note"><strong>Données simulées</strong> : '
+    "cette page est calculée sur des données de démonstration générées par le projet, "
+    "pas sur les entretiens réels.</p>\n"
+    "{%- endif %}\n"
+    "</header>\n"
+    "{%- endblock body_header -%}\n"
+)
+
+_exporters: dict[str, Any] = {}
+
+
+def mark_simulated(note: str | None = None) -> None:
+    """Mark the running notebook as built on simulated data, and say so in it.
+
+    Displays a "Données simulées" notice carrying the output metadata
+    ``{"odas": {"simulated": true}}``, which :func:`is_simulated` reads when the page is
+    rendered. Outside a notebook it does nothing.
+    """
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover
+        return
+    if get_ipython() is None:
+        return
+    text = "Données simulées" + (f" : {note}" if note else "")
+    html = f'<p class="odas-simule" role="note"><strong>Données simulées</strong>{escape(" : " + note) if note else ""}</p>'
+    display({"text/html": html, "text/plain": text}, metadata={SIMULATED_KEY: {"simulated": True}}, raw=True)
+
+
+def is_simulated(nb: Any) -> bool:
+    """True when the notebook's metadata or one of its outputs marks simulated data."""
+    meta = (nb.get("metadata") or {}).get(SIMULATED_KEY) or {}
+    if meta.get("simulated"):
+        return True
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) or []:
+            if ((output.get("metadata") or {}).get(SIMULATED_KEY) or {}).get("simulated"):
+                return True
+    return False
+
+
+def exporters() -> dict[str, Any]:
+    """The two HTML exporters (built once per process): ``reviewers`` and ``researchers``."""
+    if _exporters:
+        return _exporters
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    for audience in AUDIENCES:
+        code = audience == "researchers"
+        exporter = HTMLExporter(
+            template_name="lab",
+            extra_loaders=[DictLoader({"odas.html.j2": _PAGE_TEMPLATE})],
+            template_file="odas.html.j2",
+            exclude_input=not code,
+            exclude_input_prompt=not code,
+            exclude_output_prompt=True,
+            embed_images=True,
+            language_code="fr",
+        )
+        tags = TagRemovePreprocessor(
+            remove_cell_tags={"remove-cell", "remove_cell"},
+            remove_input_tags={"hide-input", "hide_input"},
+            remove_all_outputs_tags={"hide-output", "hide_output"},
+            enabled=True,
+        )
+        exporter.register_preprocessor(tags, enabled=True)
+        _exporters[audience] = exporter
+    return _exporters
+
+
+def render_page(nb: Any, *, name: str, title: str, audience: str, simulated: bool | None = None) -> str:
+    """Return the standalone HTML page of an executed notebook for ``audience``.
+
+    Parameters
+    ----------
+    nb
+        The executed notebook (a ``NotebookNode``); it is not modified.
+    name
+        The run's output name; the page links to its other version by it.
+    title
+        The page title (``<title>``), e.g. "Site : Angers".
+    audience
+        ``"reviewers"`` (no code) or ``"researchers"`` (code shown).
+    simulated
+        Show the "Données simulées" banner; by default from :func:`is_simulated`.
+    """
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {AUDIENCES}, not {audience!r}")
+    other = "researchers" if audience == "reviewers" else "reviewers"
+    nb = copy.deepcopy(nb)
+    nb.metadata["title"] = title
+    resources = {
+        "metadata": {"name": title},
+        "odas": {
+            "css": _CSS,
+            "simulated": is_simulated(nb) if simulated is None else simulated,
+            "other_href": f"../{other}/{name}.html",
+            "other_label": "Version avec le code" if other == "researchers" else "Version sans le code",
+        },
+    }
+    body, _ = exporters()[audience].from_notebook_node(nb, resources=resources)
+    return body
+
+
+def _sort_key(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+_SECTIONS = (
+    ("site", "Sites"),
+    ("hypothese", "Hypothèses"),
+    ("methodologie", "Méthodologie"),
+    ("synthese", "Synthèse"),
+)
+
+
+def index_html(entries: dict[str, dict[str, Any]]) -> str:
+    """Return the French index page linking every page that exists.
+
+    ``entries`` are the manifest's runs (name -> entry with ``kind``, ``title``,
+    ``outputs``, ``status``, ``simulated``). The page is the same bytes for the same
+    entries: no date, sorted by section then title.
+    """
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="fr">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
+        "<title>Cohésion sociale et territoires : analyses par site et par hypothèse</title>",
+        "<style>",
+        "body { font-family: 'DejaVu Sans', Arial, sans-serif; max-width: 960px; margin: 2em auto; padding: 0 1em;"
+        " color: #1c2833; line-height: 1.45; }",
+        "h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 1.6em; border-bottom: 1px solid #d5d8dc; }",
+        "li { margin: 0.35em 0; } .code { font-size: 0.9em; margin-left: 0.6em; }",
+        ".simule { background: #fdebd0; border-left: 4px solid #d68910; padding: 0 0.4em; font-size: 0.85em; }",
+        ".echec { color: #c0392b; font-size: 0.85em; }",
+        "</style>",
+        "</head>",
+        "<body>",
+        "<h1>Cohésion sociale et territoires : analyses par site et par hypothèse</h1>",
+        "<p>Recherche-action de l'Odas (2015-2017). Chaque page existe en deux versions : "
+        "sans le code, pour la lecture, et avec le code, pour les chercheurs qui veulent "
+        "vérifier les calculs.</p>",
+    ]
+    for kind, heading in _SECTIONS:
+        items = []
+        for name, entry in entries.items():
+            outputs = entry.get("outputs") or {}
+            if entry.get("kind") != kind or not outputs.get("html_reviewers"):
+                continue
+            items.append((_sort_key(entry.get("title", name)) if kind == "site" else name, name, entry))
+        if not items:
+            continue
+        parts.append(f"<h2>{escape(heading)}</h2>")
+        parts.append("<ul>")
+        for _key, name, entry in sorted(items):
+            outputs = entry["outputs"]
+            title = entry.get("title", name)
+            label = title.split(" : ", 1)[1] if kind == "site" and " : " in title else title
+            reviewers = Path(outputs["html_reviewers"]).name
+            line = f'<li><a href="reviewers/{escape(reviewers)}">{escape(label)}</a>'
+            if outputs.get("html_researchers"):
+                researchers = Path(outputs["html_researchers"]).name
+                line += f' <a class="code" href="researchers/{escape(researchers)}">(avec le code)</a>'
+            if entry.get("simulated"):
+                line += ' <span class="simule">données simulées</span>'
+            if entry.get("status") == "failed":
+                line += ' <span class="echec">dernière exécution en échec : page précédente</span>'
+            parts.append(line + "</li>")
+        parts.append("</ul>")
+    parts += ["</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
+def write_index(layout: Any, entries: dict[str, dict[str, Any]]) -> Path:
+    """Write ``index.html`` for the runs whose reviewers' page exists; return its path."""
+    from .export import write_bytes_atomic
+
+    present = {
+        name: entry
+        for name, entry in entries.items()
+        if (entry.get("outputs") or {}).get("html_reviewers")
+        and (layout.root / entry["outputs"]["html_reviewers"]).is_file()
+    }
+    write_bytes_atomic(layout.index, index_html(present).encode("utf-8"))
+    return layout.index
