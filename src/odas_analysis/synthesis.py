@@ -266,6 +266,12 @@ def fieldwork_totals_note() -> str:
     return sources_note(study.fieldwork_totals()["source_id"])
 
 
+def sites_by_axis_note() -> str:
+    """Source note of :func:`sites_by_axis_table`."""
+    frame = study.sites()
+    return sources_note(list(frame["source_id"]) + list(frame["axis_source_id"]))
+
+
 def sites_by_axis_table() -> pd.DataFrame:
     """Annex 1 as far as it is known: axis, site, local topic, how the axis is known."""
     s = study.sites().sort_values(["axis_id", "name"], kind="stable")
@@ -804,4 +810,185 @@ def earlier_vs_new_summary(table: pd.DataFrame, alpha: float = 0.05) -> str:
         + " Avec quatre sites d'un côté et sept de l'autre, seul un écart très net pourrait l'être : "
         "l'absence de différence significative ne montre pas que les deux groupes se ressemblent, "
         "et les intervalles de confiance, larges, disent l'incertitude."
+    )
+
+
+# ---------------------------------------------------------------------------
+# Fieldwork and hypotheses, seen from one site or one hypothesis
+# ---------------------------------------------------------------------------
+
+ELEMENT_FR = {
+    "condition": "condition",
+    "outcome": "résultat",
+    "secondary_outcome": "résultat secondaire",
+    "context": "contexte",
+    "testimony": "témoignages",
+}
+DATA_SOURCE_FR = {
+    "grid": "grille d'évaluation des chercheurs (niveau 0 à 3)",
+    "territory": "indicateur territorial",
+    "coding": "codage des entretiens",
+}
+
+
+def site_fieldwork_table(site_id: str) -> pd.DataFrame:
+    """The site's fieldwork in counts, beside the median of the eleven sites.
+
+    Counts of interviews and workshops are not about persons; the participants by group
+    of actors are (see :func:`site_participants_table`).
+    """
+    from . import fieldwork
+
+    study.check_site_id(site_id)
+    summary = fieldwork.fieldwork_summary().set_index("site_id")
+    labels = {
+        "entretiens_phase_2": "Entretiens de la phase 2",
+        "participants_phase_2": "Participants aux entretiens de la phase 2",
+        "entretiens_phase_4": "Ateliers et visites de la phase 4",
+        "participants_phase_4": "Participants de la phase 4",
+        "segments_codes": "Passages codés (codage principal)",
+    }
+    return pd.DataFrame(
+        {
+            "Grandeur": [labels.get(c, c) for c in summary.columns],
+            "Site": [int(summary.loc[site_id, c]) for c in summary.columns],
+            "Médiane des onze sites": [float(summary[c].median()) for c in summary.columns],
+        }
+    )
+
+
+def site_participants_table(site_id: str, phase: int = 2) -> pd.DataFrame:
+    """Participants of the site by group of actors, small counts masked.
+
+    Goes through :func:`odas_analysis.disclosure.protect_counts`; ``.attrs["note_fr"]``
+    explains the masks.
+    """
+    from . import disclosure, fieldwork
+
+    study.check_site_id(site_id)
+    counts = fieldwork.participants_by_group(phase=phase).set_index("site_id").loc[site_id]
+    frame = pd.DataFrame({"Groupe d'acteurs": counts.index.astype(str), "Participants": counts.astype(int).to_numpy()})
+    return disclosure.protect_counts(frame, ["Participants"], label_col="Groupe d'acteurs")
+
+
+def _value_text(value: object, source: str) -> str:
+    if value is None or pd.isna(value):
+        return MISSING
+    if source == "grid":
+        digits = 0 if float(value).is_integer() else 1
+        return f"{format_number(value, digits)} sur 3"
+    if source == "coding":
+        return f"{format_number(float(value) * 100, 0)}{NNBSP}%"
+    return format_number(value, 1)
+
+
+def site_hypotheses_table(site_id: str) -> pd.DataFrame:
+    """Where the site stands on each hypothesis: its value of every variable, and the median.
+
+    One row per hypothesis × variable (conditions, outcome, context, testimonies), from
+    :func:`odas_analysis.hypotheses.site_data`.
+    """
+    from . import fieldwork, hypotheses
+
+    study.check_site_id(site_id)
+    records = fieldwork.load_records()
+    rows = []
+    for hid in study.hypothesis_ids():
+        ops = hypotheses.operationalisation(hid)
+        data = hypotheses.site_data(hid, records)
+        for op in ops.itertuples(index=False):
+            var, src = str(op.variable_id), str(op.data_source)
+            column = data[var] if var in data.columns else pd.Series(dtype="float64")
+            rows.append(
+                {
+                    "Hypothèse": hid,
+                    "Rôle": ELEMENT_FR.get(str(op.element), str(op.element)),
+                    "Variable": str(op.label_fr),
+                    "Valeur du site": _value_text(column.get(site_id, np.nan), src),
+                    "Médiane des onze sites": _value_text(column.median() if len(column) else np.nan, src),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def operationalisation_table(hypothesis_id: str) -> pd.DataFrame:
+    """How a hypothesis is measured, for the reader."""
+    from . import hypotheses
+
+    ops = hypotheses.operationalisation(hypothesis_id)
+    direction = {"positive": "positif", "negative": "négatif", "none": "aucun (contexte)"}
+    return pd.DataFrame(
+        {
+            "Rôle": [ELEMENT_FR.get(str(e), str(e)) for e in ops["element"]],
+            "Variable": ops["label_fr"].astype(str).to_numpy(),
+            "Mesure": [DATA_SOURCE_FR.get(str(s), str(s)) for s in ops["data_source"]],
+            "Sens attendu": [direction.get(str(d), str(d)) for d in ops["expected_direction"]],
+            "Source": [source_tag(s) for s in ops["source_id"]],
+        }
+    )
+
+
+def operationalisation_note(hypothesis_id: str) -> str:
+    """Source note of :func:`operationalisation_table`, with the report sections."""
+    from . import hypotheses
+
+    ops = hypotheses.operationalisation(hypothesis_id)
+    return sources_note(ops["source_id"])
+
+
+#: Decimals of each indicator in the reader's tables (any year).
+INDICATOR_DECIMALS: dict[str, int] = {
+    **{spec.indicator: spec.decimals for spec in CROSS_SITE_INDICATORS},
+    "population_rp": 0,
+}
+
+
+def site_territory_table(site_id: str) -> pd.DataFrame:
+    """The site against its département, région and France, every indicator and vintage.
+
+    One row per indicator × data year; values written in the indicator's precision
+    (``n.d.`` where the reference is not available), the site's percentile rank among
+    the communes (or the EPCI) and the source of the row.
+    """
+    from . import territory
+
+    table = territory.comparison_table(site_id, french=False)
+    rows = []
+    for (indicator, year), grp in table.groupby(["indicator", "data_year"], sort=False):
+        by_level = {str(r.level): r for r in grp.itertuples(index=False)}
+        digits = INDICATOR_DECIMALS.get(str(indicator), 1)
+        site_row = by_level["site"]
+
+        def cell(level: str) -> str:
+            row = by_level.get(level)
+            return format_number(row.value, digits) if row is not None else MISSING
+
+        rank = site_row.pct_rank
+        rows.append(
+            {
+                "Indicateur": str(site_row.label),
+                "Année": str(int(year)),
+                "Unité": str(site_row.unit),
+                "Site": cell("site"),
+                "Département": cell("département"),
+                "Région": cell("région"),
+                "France": cell("France"),
+                "Rang centile": MISSING if pd.isna(rank) else format_number(rank, 1),
+                "Parmi les": MISSING if pd.isna(site_row.rank_population) else str(site_row.rank_population),
+                "Géographie": str(site_row.geography),
+                "Source": source_tag(site_row.source_id),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def site_territory_note(site_id: str) -> str:
+    """Sources and caveats of :func:`site_territory_table`."""
+    from . import territory
+
+    rows = territory.site_indicators(site_id)
+    return (
+        "Rang centile : part des communes (ou des EPCI) dont la valeur est inférieure ou égale à celle "
+        "du site, parmi celles où la valeur est publiée ; n.d. : non disponible dans les fichiers lus, "
+        "jamais imputé. " + sources_note(rows["source_id"])
     )

@@ -1,0 +1,83 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,odas,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python (odas-analysis)
+#     language: python
+#     name: odas-analysis
+# ---
+
+# %% [markdown]
+# # Une hypothèse de la recherche-action
+#
+# Les cinq hypothèses de l'étude viennent des conclusions de l'étude de 2013. Ce carnet
+# en examine une, choisie par le paramètre `hypothesis_id` (H1 à H5) : son énoncé, la
+# façon de la mesurer, puis ce qu'en disent les onze sites et les entretiens.
+
+# %% tags=["parameters"]
+hypothesis_id = "H1"
+
+# %%
+from IPython.display import Markdown, display
+
+from odas_analysis import charts, export, fieldwork, hypotheses, render, study, synthesis
+
+hypothesis_id = study.check_hypothesis_id(hypothesis_id)
+hyp = study.hypothesis(hypothesis_id)
+display(Markdown(f"## {hypothesis_id} : {hyp['label']}\n\n> {hyp['statement']}\n\n"
+                 f"{synthesis.sources_note([hyp['source_id']], prefix='Source')} ({hyp['source_detail']})"))
+
+# %% [markdown]
+# ## Comment la mesurer
+#
+# Les conditions et le résultat sont des niveaux de la grille d'évaluation que les
+# chercheurs remplissent pour chaque site (de 0, absent, à 3, pleinement présent) ;
+# un indicateur territorial sert de contexte ou de résultat secondaire ; les passages
+# d'entretien codés disent si les acteurs rencontrés confirment l'hypothèse.
+
+# %%
+export.table(synthesis.operationalisation_table(hypothesis_id), "mesure",
+             caption=synthesis.operationalisation_note(hypothesis_id));
+
+# %% [markdown]
+# ## Les données
+#
+# Sans relevés de terrain réels, les tests portent sur le jeu de démonstration : ils
+# montrent la méthode, pas un résultat sur les sites.
+
+# %%
+if fieldwork.data_source()["synthetic"]:
+    render.mark_simulated("grille d'évaluation et entretiens du jeu de démonstration.")
+result = hypotheses.test(hypothesis_id)
+
+# %%
+export.figure(charts.hypothesis_sites(result), "sites");
+
+# %% [markdown]
+# ## Les tests
+#
+# Au niveau des sites (n = 11) : corrélations de Spearman par test exact de permutation,
+# dans le sens attendu, ajustées par la méthode de Holm ; test exact de Fisher sur les
+# conditions dichotomisées ; analyse qualitative comparée (ensembles nets). Au niveau des
+# passages d'entretien : modèle GEE, les passages étant regroupés par site. Enfin,
+# l'accord entre codeurs.
+
+# %%
+tests = result.results_fr()
+export.table(tests, "tests", caption=tests.attrs["note_fr"]);
+
+# %%
+export.figure(charts.hypothesis_testimony(result), "temoignages");
+
+# %% [markdown]
+# ## Ce qu'on peut en dire
+
+# %%
+display(Markdown(result.verdict_fr))

@@ -1,0 +1,68 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,odas,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python (odas-analysis)
+#     language: python
+#     name: odas-analysis
+# ---
+
+# %% [markdown]
+# # Méthodologie de la recherche-action
+#
+# Ce carnet rappelle comment l'Odas a mené, avec le CGET, la recherche-action « Les villes
+# et le vivre-ensemble » dans onze sites : son calendrier, le volume de son terrain et la
+# répartition des sites entre les trois axes de recherche. Tout ce qui suit vient des
+# tables de `data/study/`, chacune avec sa source ; rien n'est estimé.
+
+# %% tags=["parameters"]
+# Ce carnet n'a pas de paramètre : il porte sur l'ensemble de la recherche-action.
+
+# %%
+from odas_analysis import charts, export, synthesis
+
+# %% [markdown]
+# ## Calendrier
+#
+# L'étude court de septembre 2015 à novembre 2017 selon le rapport (d'octobre 2015 à
+# octobre 2017 pour le travail dans les sites, selon le site de l'Odas). Elle se déroule
+# en quatre phases ; les dates de la phase 2 (entretiens sur site) ne sont pas publiées.
+# Sur les sept séances du comité de pilotage, seule la troisième est datée. Les quatre
+# sous-groupes thématiques se sont réunis deux fois chacun.
+
+# %%
+export.figure(charts.timeline(), "calendrier");
+
+# %%
+export.table(synthesis.calendar_table(), "calendrier", caption=synthesis.calendar_note());
+
+# %% [markdown]
+# ## Le terrain en chiffres
+#
+# Les totaux publiés par le rapport. « Plus de 400 » est une borne inférieure : le
+# nombre exact d'acteurs rencontrés n'est pas connu.
+
+# %%
+export.table(synthesis.fieldwork_totals_table(), "totaux-publies", caption=synthesis.fieldwork_totals_note());
+
+# %% [markdown]
+# ## Les sites par axe de recherche
+#
+# L'annexe 1 du rapport, qui range les onze sites dans trois axes, n'est pas disponible.
+# Une page du site de l'Odas nomme les sites de deux axes (relations entre habitants et
+# institutions ; observation partagée) et leur sujet local. Chaque site n'ayant qu'un
+# axe, les six autres relèvent par élimination de l'axe « coopération » ; leur sujet
+# local reste inconnu.
+
+# %%
+export.figure(charts.sites_by_axis(), "sites-par-axe");
+
+# %%
+export.table(synthesis.sites_by_axis_table(), "sites-par-axe", caption=synthesis.sites_by_axis_note());

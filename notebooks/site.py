@@ -1,0 +1,91 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,odas,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python (odas-analysis)
+#     language: python
+#     name: odas-analysis
+# ---
+
+# %% [markdown]
+# # Fiche de site
+#
+# Une fiche par site de la recherche-action : qui est le site, ce que disent de son
+# territoire les indicateurs de la statistique publique, puis son terrain et sa position
+# sur chacune des cinq hypothèses. Le site est choisi par le paramètre `site_id`.
+
+# %% tags=["parameters"]
+site_id = "angers"
+
+# %%
+from IPython.display import Markdown, display
+
+from odas_analysis import charts, export, fieldwork, render, study, synthesis
+
+site_id = study.check_site_id(site_id)
+display(Markdown(f"## {study.site(site_id)['name']}"))
+
+# %% [markdown]
+# ## Le site
+#
+# Nature, rattachement administratif, axe de recherche et sujet local. Le sujet local
+# n'est connu que pour les sites des axes nommés par l'Odas ; pour les autres, il est
+# indiqué « non publié ».
+
+# %%
+export.table(synthesis.site_card(site_id), "fiche", caption=synthesis.site_card_sources(site_id));
+
+# %% [markdown]
+# ## Le territoire
+#
+# Chaque indicateur est donné à chacun des millésimes disponibles, avec sa géographie
+# (les contours des communes et des EPCI changent d'un fichier à l'autre). Le
+# département, la région et la France ne sont renseignés que pour les grandeurs qui
+# s'additionnent (population, chômage, participation) : les médianes et les taux de
+# pauvreté de Filosofi ne le sont pas dans les fichiers lus. Pour une communauté
+# d'agglomération, le rang centile la situe parmi les EPCI, non parmi les communes.
+
+# %%
+export.table(synthesis.site_territory_table(site_id), "territoire", caption=synthesis.site_territory_note(site_id));
+
+# %%
+export.figure(charts.site_vs_references(site_id), "territoire-references");
+
+# %%
+export.figure(charts.site_in_distribution(site_id), "territoire-distribution");
+
+# %% [markdown]
+# ## Le terrain
+#
+# Les tableaux suivants viennent des relevés de terrain (entretiens, participants,
+# codage, grille d'évaluation). Sans relevés réels, le projet utilise un jeu de
+# démonstration : tout ce qui en sort est alors signalé comme données simulées.
+
+# %%
+if fieldwork.data_source()["synthetic"]:
+    render.mark_simulated("les relevés de terrain de cette fiche sont ceux du jeu de démonstration.")
+
+# %%
+export.table(synthesis.site_fieldwork_table(site_id), "terrain", decimals=1, caption=fieldwork.source_note_fr());
+
+# %%
+participants = synthesis.site_participants_table(site_id)
+export.table(participants, "participants", caption=participants.attrs["note_fr"] + " " + fieldwork.source_note_fr());
+
+# %% [markdown]
+# ## Position du site sur les cinq hypothèses
+#
+# Pour chaque hypothèse : les niveaux du site dans la grille d'évaluation (de 0 à 3)
+# pour les conditions et le résultat, l'indicateur territorial retenu comme contexte ou
+# comme résultat secondaire, et la part des passages d'entretien qui confirment
+# l'hypothèse ; la médiane des onze sites sert de repère.
+
+# %%
+export.table(synthesis.site_hypotheses_table(site_id), "hypotheses", caption=fieldwork.source_note_fr());

@@ -1,0 +1,107 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,odas,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python (odas-analysis)
+#     language: python
+#     name: odas-analysis
+# ---
+
+# %% [markdown]
+# # Synthèse : les onze sites côte à côte
+#
+# Ce carnet met les onze sites de la recherche-action en regard sur leurs indicateurs
+# territoriaux, propose une typologie fondée sur ces seuls indicateurs, puis compare les
+# quatre sites déjà étudiés en 2010-2012 aux sept nouveaux. Il ne dit rien du terrain
+# (entretiens, ateliers) : ce sont des caractéristiques de territoire, pas des résultats
+# de l'étude.
+
+# %% tags=["parameters"]
+# Ce carnet n'a pas de paramètre : il porte sur les onze sites ensemble.
+
+# %%
+from IPython.display import Markdown, display
+
+from odas_analysis import charts, export, synthesis
+
+# %% [markdown]
+# ## Les sites et leurs indicateurs
+#
+# Un millésime par indicateur : le plus proche de la période de l'étude (2015-2017) qui
+# soit publié pour les onze sites. Filosofi 2016 plutôt que 2015, car Moulins Communauté,
+# créée le 1er janvier 2017, n'existe pas dans le fichier 2015 ; le taux de chômage vient
+# du recensement de 2018, le plus ancien disponible ici. Les deux communautés
+# d'agglomération sont comparées avec des communes : leur valeur est celle de l'EPCI.
+
+# %%
+export.table(
+    synthesis.cross_site_table(),
+    "sites-indicateurs",
+    decimals=synthesis.cross_site_decimals(),
+    caption=synthesis.indicator_sources(),
+);
+
+# %%
+export.figure(charts.indicator_heatmap(), "sites-indicateurs");
+
+# %% [markdown]
+# ## Une typologie des sites
+#
+# Méthode : six indicateurs (taille, revenu médian, pauvreté, inégalités, chômage,
+# participation électorale), la population en logarithme, tous centrés-réduits sur les
+# onze sites ; distances euclidiennes ; classification ascendante hiérarchique de Ward.
+# Le nombre de groupes est celui qui maximise la silhouette moyenne (entre 2 et 5
+# groupes) ; le plus grand saut des hauteurs de fusion sert de second avis.
+
+# %%
+typ = synthesis.typology()
+export.table(typ.selection_table(), "typologie-choix", decimals=3, caption="Choix du nombre de groupes");
+
+# %%
+display(Markdown(synthesis.typology_summary(typ)))
+
+# %%
+export.figure(charts.typology_dendrogram(typ), "typologie-dendrogramme");
+
+# %%
+export.table(typ.profile_table(), "typologie-profils", decimals=typ.profile_decimals(),
+             caption="Moyenne des indicateurs par groupe");
+
+# %%
+export.figure(charts.typology_map(typ), "typologie-carte");
+
+# %% [markdown]
+# Robustesse : la typologie est refaite en retirant un indicateur à la fois. Un indice de
+# Rand ajusté de 1 signifie que les groupes restent les mêmes.
+
+# %%
+export.table(typ.robustness(), "typologie-robustesse", decimals=3, caption="Typologie sans chacun des indicateurs");
+
+# %% [markdown]
+# ## Les quatre sites de l'étude 2010-2012 et les sept nouveaux
+#
+# Bordeaux, Clichy-sous-Bois, Le Havre et Strasbourg avaient participé à l'étude « Les
+# villes et le lien social ». Valenciennes Métropole compte parmi les nouveaux sites :
+# l'étude 2010-2012 portait sur la ville de Valenciennes, pas sur l'agglomération.
+#
+# Pour chaque indicateur, la différence des moyennes est testée par un test exact de
+# permutation : les 330 façons de choisir 4 sites parmi 11 sont toutes énumérées, si
+# bien qu'aucune p-valeur bilatérale ne peut descendre sous 2/330 ≈ 0,006. Les p-valeurs
+# sont ensuite ajustées par la méthode de Holm (sept tests).
+
+# %%
+cohorts = synthesis.earlier_vs_new()
+export.table(synthesis.earlier_vs_new_table(cohorts), "cohortes", decimals=3, caption=synthesis.indicator_sources());
+
+# %%
+display(Markdown(synthesis.earlier_vs_new_summary(cohorts)))
+
+# %%
+export.figure(charts.cohorts(), "cohortes");

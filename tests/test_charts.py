@@ -1,0 +1,121 @@
+"""Tests of odas_analysis.charts: every builder returns a Figure with a source note,
+draws without pyplot, shows missing values as missing, and renders byte-stably."""
+
+from __future__ import annotations
+
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from odas_analysis import charts, export, study, synthesis
+from odas_analysis.plots import MISSING
+
+
+def _texts(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text") and callable(a.get_text))]
+
+
+def _check(fig: Figure) -> str:
+    """Common contract: a Figure outside pyplot, drawable, with a note naming its source."""
+    import matplotlib.pyplot as plt
+
+    assert isinstance(fig, Figure)
+    assert fig not in [plt.figure(n) for n in plt.get_fignums()]
+    FigureCanvasAgg(fig).draw()
+    text = "\n".join(_texts(fig))
+    assert "Source" in text
+    return text
+
+
+@pytest.fixture(scope="module")
+def typ():
+    return synthesis.typology()
+
+
+def test_short_date_and_ranges():
+    assert charts.short_french_date("2016-07-01") == "1er juil."
+    assert charts.short_french_date("2017-03-21") == "21 mars"
+    assert charts._number_ranges([1, 2, 4, 5, 6, 7]) == "1, 2, 4 à 7"
+    assert charts._number_ranges([3]) == "3"
+    assert charts.compact_number(10_000) == "10\u202f000"
+    assert charts.compact_number(2_000_000) == "2\u202fM"
+
+
+def test_timeline_places_only_published_dates():
+    fig = charts.timeline()
+    text = _check(fig)
+    assert "Calendrier de la recherche-action (2015-2017)" in text
+    assert "dates non publiées" in text  # phase 2
+    assert "séances n° 1, 2, 4 à 7 : dates non publiées" in text
+    ax = fig.axes[0]
+    diamonds = [ln for ln in ax.get_lines() if ln.get_marker() == "D"]
+    cal = study.calendar()
+    assert len(diamonds) == int(((cal["precision"] == "day") & (cal["start"] == cal["end"])).sum())
+
+
+def test_sites_by_axis_shows_eleven_tiles_and_marks_earlier_sites():
+    fig = charts.sites_by_axis()
+    text = _check(fig)
+    assert "Bordeaux*" in text and "Angers*" not in text
+    assert sum(1 for t in _texts(fig) if t.rstrip("*") in set(study.sites()["name"])) == 11
+
+
+def test_site_vs_references_writes_missing_references():
+    fig = charts.site_vs_references("angers")
+    text = _check(fig)
+    assert "Maine-et-Loire (49)" in text and "Pays de la Loire" in text
+    assert text.count(MISSING) >= 3  # Filosofi poverty rate: no département, région, France
+
+
+def test_site_in_distribution_ranks_an_agglomeration_among_epci():
+    text = _check(charts.site_in_distribution("moulins-communaute"))
+    assert "distribution nationale des EPCI" in text
+    assert "rang 53,3" in text.replace("\n", " ")
+    assert "des communes" in _check(charts.site_in_distribution("creil"))
+
+
+def test_site_charts_reject_unknown_site():
+    from odas_analysis.errors import ParameterError
+
+    with pytest.raises(ParameterError):
+        charts.site_vs_references("paris")
+    with pytest.raises(ParameterError):
+        charts.site_in_distribution("paris")
+
+
+def test_indicator_heatmap_values_and_missing_cells():
+    text = _check(charts.indicator_heatmap())
+    assert "45,0" in text  # poverty rate of Clichy-sous-Bois
+    spec = synthesis.IndicatorSpec("poverty_rate_60", 2015, "Taux de pauvreté", "%", 1)
+    text2 = _check(charts.indicator_heatmap([spec]))
+    assert MISSING in text2  # Moulins Communauté has no 2015 value
+
+
+def test_typology_figures(typ):
+    dendro = _check(charts.typology_dendrogram(typ))
+    assert "coupe en 2 groupes" in dendro
+    pca = _check(charts.typology_map(typ))
+    assert "de la variance" in pca and "groupe 1" in pca
+
+
+def test_cohorts_figure():
+    text = _check(charts.cohorts())
+    assert "2010-2012\n(n = 4)" in text and "nouveaux\n(n = 7)" in text
+    assert "Valenciennes Métropole" in text
+
+
+def test_hypothesis_figures_say_simulated_data():
+    hypotheses = pytest.importorskip("odas_analysis.hypotheses")
+    fieldwork = pytest.importorskip("odas_analysis.fieldwork")
+    result = hypotheses.test("H3")
+    for fig in (charts.hypothesis_sites(result), charts.hypothesis_testimony(result)):
+        text = _check(fig)
+        if fieldwork.data_source()["synthetic"]:
+            assert "données simulées" in " ".join(text.split())
+
+
+def test_figures_are_byte_stable():
+    first = export.figure_bytes(charts.timeline(), "svg")
+    second = export.figure_bytes(charts.timeline(), "svg")
+    assert first == second
+    assert export.figure_bytes(charts.sites_by_axis(), "png") == export.figure_bytes(charts.sites_by_axis(), "png")
