@@ -63,8 +63,10 @@ def test_each_hypothesis_has_a_results_table_and_a_verdict(demo_results, h):
     res = demo_results[h]
     assert list(res.results.columns) == RESULT_COLUMNS
     tests = set(res.results["test"])
-    assert {"spearman", "fisher", "qca", "gee_share", "gee", "krippendorff_alpha", "cohen_kappa",
+    assert {"spearman", "fisher", "qca", "gee_share", "gee", "gee_nested", "krippendorff_alpha", "cohen_kappa",
             "spearman_testimony"} <= tests
+    nested = res.results[res.results["test"] == "gee_nested"].iloc[0]
+    assert 0 <= nested["statistic"] < 50 and "composantes de variance" in nested["note"]
     spear = res.results[res.results["test"] == "spearman"]
     assert spear["p_value"].between(0, 1).all() and (spear["n"] == 11).all()
     primary = spear[spear["p_holm"].notna()]

@@ -18,7 +18,9 @@ Interview level
     clustered by site; bias-reduced sandwich standard errors of Mancl and DeRouen,
     because eleven clusters make the usual robust ones too small). Segments are nested
     in interviews nested in sites; clustering by site lets the sandwich estimator absorb
-    any correlation within a site, interviews included.
+    any correlation within a site, interviews included. A sensitivity refit with a nested
+    working correlation (interview within site) reports the variance components and how
+    far the odds ratios move.
 Reliability
     Krippendorff's alpha (nominal) and Cohen's kappa on the double-coded segments, and
     ordinal alpha on the double-assessed grid conditions.
@@ -389,6 +391,7 @@ def _gee(hyp: str, records: fieldwork.FieldworkRecords) -> tuple[list[dict[str, 
     except (ValueError, np.linalg.LinAlgError) as exc:
         return [_row(test="gee", family="entretien", variables="part des passages qui confirment", method=method,
                      n=len(seg), note=f"non calculable : {exc}")], empty
+    rows.append(_nested_sensitivity(seg, design, groups, model))
     b0, se0 = float(null.params.iloc[0]), float(null.bse.iloc[0])
     nested = f"{len(seg)} passages, {n_interviews} entretiens, {n_sites} sites ; 11 grappes : erreurs types fragiles"
     rows.append(_row(test="gee_share", family="entretien", variables="part des passages qui confirment (ensemble)",
@@ -423,6 +426,32 @@ def _gee(hyp: str, records: fieldwork.FieldworkRecords) -> tuple[list[dict[str, 
                              note=f"référence : {cats.get(reference, reference)} ; {nested}"))
         table_rows.append(record)
     return rows, pd.DataFrame(table_rows, columns=empty.columns)
+
+
+def _nested_sensitivity(seg: pd.DataFrame, design: pd.DataFrame, groups: np.ndarray, model: Any) -> dict[str, Any]:
+    """Refit with a nested working correlation (interviews within sites) and compare the odds ratios."""
+    import statsmodels.api as sm
+
+    method = "GEE binomiale, corrélation emboîtée (entretiens dans les sites), sensibilité"
+    label = "sensibilité : corrélation emboîtée (entretiens dans les sites)"
+    interviews = pd.factorize(seg["interview_id"], sort=True)[0]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nested = sm.GEE(seg["supports"].to_numpy(float), design, groups=groups, dep_data=interviews,
+                            family=sm.families.Binomial(), cov_struct=sm.cov_struct.Nested()
+                            ).fit(cov_type="bias_reduced")
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        return _row(test="gee_nested", family="entretien", variables=label, method=method, n=len(seg),
+                    note=f"non calculable : {exc}")
+    site_var, interview_var = (float(v) for v in nested.cov_struct.vcomp_coeff[:2])
+    residual = float(nested.cov_struct.scale) - site_var - interview_var
+    shift = float(np.max(np.abs(nested.params.to_numpy()[1:] - model.params.to_numpy()[1:]), initial=0.0))
+    return _row(test="gee_nested", family="entretien", variables=label,
+                statistic_name="écart maximal des rapports de cotes (%)", statistic=100 * (math.exp(shift) - 1),
+                n=len(seg), method=method,
+                note=f"composantes de variance : site {fr_number(site_var)}, entretien dans le site "
+                     f"{fr_number(interview_var)}, résiduelle {fr_number(residual)}")
 
 
 def _reliability(hyp: str, ops: pd.DataFrame, records: fieldwork.FieldworkRecords) -> list[dict[str, Any]]:
@@ -538,6 +567,12 @@ def _verdict(hyp: str, label: str, results: pd.DataFrame, qca_rows: list[dict[st
                 f"Les groupes d'acteurs diffèrent : {r['variables']}, rapport de cotes {fr_number(r['statistic'], 2)} "
                 f"({fr_pvalue(r['p_value'])})."
             )
+    nested = results[(results["test"] == "gee_nested") & results["statistic"].notna()]
+    if len(nested) and nested["statistic"].iloc[0] > 20:
+        parts.append(
+            "Attention : tenir compte de l'emboîtement des entretiens dans les sites déplace un rapport de cotes "
+            f"de {fr_number(nested['statistic'].iloc[0], 0)} % ; les écarts entre groupes sont fragiles."
+        )
     alpha = results[results["test"] == "krippendorff_alpha"]
     if len(alpha) and pd.notna(alpha["statistic"].iloc[0]):
         a = float(alpha["statistic"].iloc[0])
