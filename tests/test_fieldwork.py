@@ -294,6 +294,18 @@ def test_import_checks_cross_table_rules_with_cells(tmp_path):
     assert "sheet 'interviews', row 2, cell F2 (column 'n_participants'), value '2': n_participants says 2" in str(err.value)
 
 
+def test_import_reports_a_mistyped_header_cell(tmp_path):
+    from openpyxl import load_workbook as load
+
+    book = _fill_workbook(tmp_path / "x.xlsx", _small_fieldwork())
+    wb = load(book)
+    wb["interviews"]["E1"] = "forme"
+    wb.save(book)
+    with pytest.raises(DataValidationError, match=r"sheet 'interviews', row 1, cell E1 \(column 'format'\): "
+                                                  r"header has 'forme' where the schema expects 'format'"):
+        fieldwork.import_workbook(book, tmp_path / "out")
+
+
 def test_import_missing_sheet_and_bad_file(tmp_path):
     from openpyxl import load_workbook as load
 

@@ -797,6 +797,7 @@ class _Origin:
     name: str
     header: list[str]
     rows: list[int]  # sheet row (or file line) of each data row
+    expected: list[str] = field(default_factory=list)  # the schema's columns, in order
 
     def where(self, line: int | None, column: str | None) -> str:
         if self.kind == "file":
@@ -812,10 +813,15 @@ class _Origin:
             row = 1 if line == 1 else (self.rows[line - 2] if 0 <= line - 2 < len(self.rows) else line)
             parts.append(f"row {row}")
         first = column.split("+")[0].split(",")[0].strip() if column else None
-        if first and first in self.header and row is not None:
+        position = None
+        if first and first in self.header:
+            position = self.header.index(first)
+        elif first and row == 1 and first in self.expected:  # a header cell typed wrong
+            position = self.expected.index(first)
+        if position is not None and row is not None:
             from openpyxl.utils import get_column_letter
 
-            ref = f"{get_column_letter(self.header.index(first) + 1)}{row}"
+            ref = f"{get_column_letter(position + 1)}{row}"
             parts.append(f"cell {ref} (column '{column}')")
         elif column:
             parts.append(f"column '{column}'")
@@ -991,7 +997,7 @@ def import_workbook(path: os.PathLike[str] | str, out_dir: os.PathLike[str] | st
                     numbers.append(k)
             if table == "participant_names" and not rows:
                 continue
-            origins[table] = _Origin("sheet", table, header, numbers)
+            origins[table] = _Origin("sheet", table, header, numbers, [f["name"] for f in _fields(table)])
             _write_staged(staging / f"{table}.csv", header, rows)
         wb.close()
         return _finish_import(staging, origins, Path(out_dir), f"workbook {source.name}")
