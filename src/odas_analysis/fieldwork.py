@@ -721,7 +721,7 @@ def write_templates(out_dir: os.PathLike[str] | str | None = None) -> list[Path]
         "n'apparaît dans les pages publiées ; elle ne doit jamais être versée dans le dépôt.",
         "Importer : odas-analysis fieldwork import CLASSEUR.xlsx --out RÉPERTOIRE_PRIVÉ ; chaque erreur est "
         "signalée par feuille, ligne et cellule.",
-        "Colonnes marquées « non » en publiable : jamais affichées ligne à ligne dans un rapport.",
+        "Une colonne marquée « non » dans la colonne publiable n'est jamais affichée ligne à ligne dans un rapport.",
         "",
     ]
     for line in intro:
