@@ -72,7 +72,7 @@ def test_each_hypothesis_has_a_results_table_and_a_verdict(demo_results, h):
     primary = spear[spear["p_holm"].notna()]
     n_conditions = (hypotheses.operationalisation(h)["element"] == "condition").sum()
     assert len(primary) == n_conditions and (primary["p_holm"] >= primary["p_value"]).all()
-    assert res.verdict_class in {"soutenue", "partiellement soutenue", "non confirmée"}
+    assert res.verdict_class in {"soutenue", "partiellement soutenue", "non confirmée"}  # never "non testée" here
     v = res.verdict_fr
     assert v.startswith("Données simulées") and h in v and res.verdict_class in v
     assert "onze sites" in v and "une seule période" in v and "jugement qualitatif" in v
@@ -147,7 +147,24 @@ def test_sparse_records_degrade_to_notes_not_errors(tmp_path):
     res = hypotheses.test("H4", sparse)
     notes = res.results.set_index(["test", "variables"])["note"]
     constant = [n for (t, v), n in notes.items() if t == "spearman" and v.startswith("Financement pluriannuel")]
-    assert constant and all(n.startswith("non calculable") for n in constant)
+    assert constant and all(n == "non calculable : une des deux variables a la même valeur dans tous les sites"
+                            for n in constant)
     alpha = res.results[res.results["test"] == "krippendorff_alpha"]
     assert alpha["note"].str.startswith("non calculable").all()
     assert np.isnan(alpha["statistic"]).all()
+
+
+def test_too_few_records_give_an_untested_verdict_not_an_error():
+    records = fieldwork.load_records()
+    tables = dict(records.tables)
+    keep = {"angers", "creil"}
+    itv = tables["interviews"][tables["interviews"]["site_id"].isin(keep)]
+    tables["interviews"] = itv
+    tables["participants"] = tables["participants"][tables["participants"]["interview_id"].isin(itv["interview_id"])]
+    tables["coded_segments"] = tables["coded_segments"][tables["coded_segments"]["interview_id"].isin(itv["interview_id"])]
+    tables["assessments"] = tables["assessments"][tables["assessments"]["site_id"].isin(keep)]
+    res = hypotheses.test("H2", fieldwork.FieldworkRecords(records.source, tables))
+    assert res.verdict_class == "non testée" and "trop peu nombreux" in res.verdict_fr
+    notes = res.results.loc[res.results["test"] == "spearman", "note"]
+    assert notes.str.contains("2 site").all()
+    assert "onze sites" in res.verdict_fr

@@ -198,7 +198,8 @@ class HypothesisResult:
         Share of segments supporting the hypothesis by group of actors: observed and
         modelled, with the odds ratio against the reference group.
     verdict_class
-        ``"soutenue"``, ``"partiellement soutenue"`` or ``"non confirmée"``.
+        ``"soutenue"``, ``"partiellement soutenue"``, ``"non confirmée"``, or ``"non testée"``
+        when the records are too few for any test.
     verdict_fr
         The verdict in plain French, with its limits.
     source
@@ -248,6 +249,16 @@ class HypothesisResult:
         return out
 
 
+def _why_not(x: Any, y: Any) -> str:
+    """Why a test of association between two site variables cannot run, in French."""
+    x, y = pd.Series(x, dtype=float), pd.Series(y, dtype=float)
+    if len(x) < 3:
+        return f"non calculable : {len(x)} site(s) renseigné(s) pour les deux variables, il en faut au moins 3"
+    if x.nunique() < 2 or y.nunique() < 2:
+        return "non calculable : une des deux variables a la même valeur dans tous les sites"
+    return "non calculable"
+
+
 def _p_cell(p: float) -> str:
     """A p-value for a table cell: ``"0,031"`` or ``"< 0,001"``."""
     if pd.isna(p):
@@ -287,10 +298,10 @@ def _site_tests(hyp: str, ops: pd.DataFrame, data: pd.DataFrame) -> list[dict[st
                                  n=res.n, method=res.method,
                                  note=f"{role} ; {'unilatéral, sens attendu' if alt != 'two-sided' else 'bilatéral'}",
                                  _holm=(role == "résultat" and op["element"] == "condition"), _var=var))
-            except ParameterError as exc:
+            except ParameterError:
                 rows.append(_row(test="spearman", family="site", variables=names, statistic_name="rho",
                                  n=len(pair), method="Corrélation de Spearman, test exact par permutation",
-                                 note=f"non calculable : {exc}"))
+                                 note=_why_not(pair[var], pair[target])))
             if role != "résultat" or var.upper() not in cal.columns or target.upper() not in cal.columns:
                 continue
             x, y = cal[var.upper()], cal[target.upper()]
@@ -302,10 +313,10 @@ def _site_tests(hyp: str, ops: pd.DataFrame, data: pd.DataFrame) -> list[dict[st
                                  statistic=fis.estimate, ci_low=fis.ci[0], ci_high=fis.ci[1], p_value=fis.pvalue,
                                  n=int(np.sum(table)), method=fis.method,
                                  note=f"conditions dichotomisées ; tableau {table}"))
-            except ParameterError as exc:
+            except ParameterError:
                 rows.append(_row(test="fisher", family="site", variables=names, statistic_name="rapport de cotes",
                                  n=int(np.sum(table)), method="Test exact de Fisher (tableau 2×2)",
-                                 note=f"non calculable : {exc}"))
+                                 note=f"non calculable : un total de ligne ou de colonne est nul ; tableau {table}"))
     holm_rows = [r for r in rows if r.get("_holm")]
     if holm_rows:
         adjusted = exact.holm([r["p_value"] for r in holm_rows], alpha=ALPHA)
@@ -329,13 +340,13 @@ def _qca(hyp: str, ops: pd.DataFrame, cal: pd.DataFrame) -> tuple[list[dict[str,
                      "résultat ou conditions indisponibles")], None
     try:
         sol = qca.minimize(cal, outcome=outcome, conditions=conditions, incl_cut=INCL_CUT, n_cut=1, dir_exp=dir_exp)
-    except ParameterError as exc:
+    except ParameterError:
         try:
             tt = qca.truth_table(cal, outcome=outcome, conditions=conditions, incl_cut=INCL_CUT, n_cut=1).table
         except ParameterError:
             tt = None
         return [_row(test="qca", family="site", variables=outcome, n=len(cal), method=method,
-                     note=f"aucune configuration suffisante : {exc}")], tt
+                     note=f"aucune configuration suffisante au seuil de consistance {fr_number(INCL_CUT, 2)}")], tt
     rows = []
     families = [("conservatrice", sol.conservative), ("parcimonieuse", sol.parsimonious)]
     if sol.intermediate is not None:
@@ -516,9 +527,16 @@ def _verdict(hyp: str, label: str, results: pd.DataFrame, qca_rows: list[dict[st
     share = results[results["test"] == "gee_share"]
     testimony_evidence = bool(len(share) and share["ci_low"].iloc[0] > 0.5)
     score = sum([site_evidence, qca_evidence, testimony_evidence])
-    verdict_class = "soutenue" if score == 3 else "partiellement soutenue" if score else "non confirmée"
-
-    parts = [f"{hyp} ({label}) : hypothèse {verdict_class} par ces données."]
+    testable = len(spear) > 0 or bool(len(share) and pd.notna(share["statistic"].iloc[0]))
+    verdict_class = (
+        "soutenue" if score == 3 else "partiellement soutenue" if score else "non confirmée" if testable
+        else "non testée"
+    )
+    if testable:
+        parts = [f"{hyp} ({label}) : hypothèse {verdict_class} par ces données."]
+    else:
+        parts = [f"{hyp} ({label}) : hypothèse non testée, les relevés sont trop peu nombreux "
+                 "(il faut au moins trois sites évalués et des passages codés dans plusieurs sites)."]
     if synthetic:
         parts.insert(0, _SIMULATED_FR)
     if len(spear):
@@ -626,10 +644,10 @@ def test(hypothesis_id: str, records: fieldwork.FieldworkRecords | None = None) 
                              statistic=res.statistic, ci_low=res.ci[0], ci_high=res.ci[1], p_value=res.pvalue,
                              n=res.n, method=res.method,
                              note="les témoignages concordent-ils avec le jugement des chercheurs ? unilatéral"))
-        except ParameterError as exc:
+        except ParameterError:
             rows.append(_row(test="spearman_testimony", family="site", variables=names, statistic_name="rho",
                              n=len(pair), method="Corrélation de Spearman, test exact par permutation",
-                             note=f"non calculable : {exc}"))
+                             note=_why_not(pair[var], pair[outcome])))
     qca_rows, truth = _qca(hypothesis_id, ops, cal)
     gee_rows, gee_table = _gee(hypothesis_id, records)
     rel_rows = _reliability(hypothesis_id, ops, records)
