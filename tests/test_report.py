@@ -116,6 +116,7 @@ def test_tables_are_rendered_from_the_csv_in_french(built):
     assert '<td class="code">49007</td>' in html  # an INSEE code is left alone
     assert "<td>n.d.</td>" in html  # missing value
     assert "<td>à suivre\u202f?</td>" in html  # prose cell typography
+    assert "<td>49007</td>" in html  # a number in a column mixing text and numbers is left as written
     site = (result.out / "annexe-site-angers.html").read_text(encoding="utf-8")
     assert '<td class="code">2016</td>' in site  # a year (column forced with :code:) untouched
     assert '<td class="nombre">\u221220\u202f150,50</td>' not in site
@@ -154,7 +155,8 @@ def test_print_forms_png_300_dpi_and_xlsx(built):
 
     wb = load_workbook(result.out / "tables/synthese/sites.xlsx")
     ws = wb["tableau"]
-    assert [c.value for c in ws[1]] == ["site_id", "insee_code", "population", "taux_pauvrete", "remarque"]
+    assert [c.value for c in ws[1]] == ["site_id", "insee_code", "population", "taux_pauvrete", "remarque", "valeur"]
+    assert ws["F2"].value == "49007"
     assert ws["B2"].value == "49007" and ws["C2"].value == 154508 and ws["D2"].value == pytest.approx(18.3)
     assert ws["D2"].number_format == "0.0"
     meta = dict((r[0].value, r[1].value) for r in wb["source"].iter_rows())

@@ -51,7 +51,7 @@ from . import config
 from .errors import OdasError
 from .report_batch import Batch, Export, ExportProblem, png_300dpi, read_csv, sha256_bytes, sha256_file, xlsx_bytes
 from .report_markup import Directive, fence_directives, headings, make_parser, render, roles, split_title
-from .report_typography import cell, fr, is_code_column
+from .report_typography import cell, fr, is_code_column, looks_like_code, number
 
 REPORT_DIR = config.PROJECT_ROOT / "report"
 SOMMAIRE = "sommaire.toml"
@@ -119,6 +119,7 @@ class Page:
     title: str
     tokens: list[Any]
     refs: list[Ref] = field(default_factory=list)
+    templated: bool = False  # one of the pages made from a foreach template
 
     @property
     def href(self) -> str:
@@ -340,7 +341,8 @@ def plan_pages(book: Book, sources: Path, *, sites: Sequence[str] | None = None,
         if not title:
             problems.append(f"{label}: no title (a first-level heading '# ...')")
             title = slug
-        pages.append(Page(slug=slug, kind=kind, number=number, source=label, title=title, tokens=body))
+        pages.append(Page(slug=slug, kind=kind, number=number, source=label, title=title, tokens=body,
+                          templated=bool(entry.get("foreach"))))
 
     labels: dict[str, Ref] = {}
     for page in pages:
@@ -498,8 +500,17 @@ class Renderer:
         if unknown:
             raise ReportError(f"{ref.page.where}: table {export.target} has no column {', '.join(sorted(unknown))} (:code:)")
         code_cols = {i for i, h in enumerate(header) if h in forced or is_code_column(h)}
-        files = self.table_files(ref, header, rows, code_cols)
-        cells = [[cell(v, code=i in code_cols) for i, v in enumerate(row)] for row in rows]
+        # a column mixing text and numbers (a key/value card: "Code commune | 49007") keeps
+        # its numbers as written: only wholly numeric columns are set in French
+        mixed = {
+            i for i in range(len(header))
+            if any(number(v) is None or looks_like_code(v) for v in (row[i] for row in rows if i < len(row)) if v.strip())
+        }
+        files = self.table_files(ref, header, rows, code_cols | mixed)
+        cells = [
+            [cell(v, code=i in code_cols or (i in mixed and number(v) is not None)) for i, v in enumerate(row)]
+            for row in rows
+        ]
         numeric = []
         for i in range(len(header)):
             column = [row[i] for row in cells if i < len(row)]
@@ -631,7 +642,7 @@ class Renderer:
         for page in self.pages:
             badge = ' <span class="badge-simule">données simulées</span>' if page.simulated else ""
             sub = ""
-            if with_sections and page.sections():
+            if with_sections and not page.templated and page.sections():
                 sub = "<ol>" + "".join(
                     f'<li><a href="{page.href}#{sid}">{escape(fr(text))}</a></li>' for sid, text in page.sections()
                 ) + "</ol>"
@@ -655,6 +666,9 @@ class Renderer:
 
 _ID_ATTR = re.compile(r'\bid="([^"]+)"')
 _HREF = re.compile(r'\bhref="([^"]*)"')
+# the print edition shows the 300-dpi PNGs: weasyprint draws matplotlib's SVG (every
+# glyph a path) about seven times slower than it places a PNG
+_PRINT_FIGURE = re.compile(r'<img src="(figures/[^"]+)\.svg"')
 _FILE_LINK = re.compile(r'<a href="(?!#|[a-z][a-z0-9+.-]*:)([^"]*)">(.*?)</a>', re.S)
 
 
@@ -723,14 +737,48 @@ def _exports_csv(pages: list[Page], assets: Assets) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def _pdf_bytes(html: str, base_dir: Path) -> bytes:
+PDF_BASE_URL = "https://rapport.odas-analysis.invalid/"
+"""Base URL of the print edition inside the PDF renderer: files are served from memory,
+so that nothing of the build directory (whose path weasyprint hashes into image names)
+reaches the PDF, and no request leaves the process."""
+
+_MIME = {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".html": "text/html"}
+
+
+def _pdf_bytes(html: str, files: dict[str, bytes]) -> bytes:
+    """The PDF of the print edition ``html``, its resources taken from ``files``."""
     import logging
 
     import weasyprint
+    from weasyprint import urls
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    return weasyprint.HTML(string=html, base_url=str(base_dir) + "/").write_pdf()
+
+    def lookup(url: str) -> tuple[bytes, str]:
+        rel = url.split("#", 1)[0].split("?", 1)[0]
+        if not rel.startswith(PDF_BASE_URL) or rel[len(PDF_BASE_URL):] not in files:
+            raise ValueError(f"the print edition refers to {url}, which is not a file of the report")
+        rel = rel[len(PDF_BASE_URL):]
+        return files[rel], _MIME.get(Path(rel).suffix, "application/octet-stream")
+
+    if hasattr(urls, "URLFetcherResponse"):  # weasyprint >= 66: fetcher objects
+
+        class _Fetcher(urls.URLFetcher):
+            def fetch(self, url, headers=None):
+                body, mime = lookup(url)
+                return urls.URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
+
+            __call__ = fetch
+
+        fetcher: Any = _Fetcher()
+    else:  # older releases: a function returning a dict
+
+        def fetcher(url: str) -> dict[str, Any]:
+            body, mime = lookup(url)
+            return {"string": body, "mime_type": mime, "redirected_url": url}
+
+    return weasyprint.HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).write_pdf()
 
 
 def pdf_available() -> tuple[bool, str]:
@@ -829,7 +877,8 @@ def build_report(
         + "<h2>Sommaire</h2>\n" + _print_links(renderer.toc(with_sections=False), "sommaire", slugs) + "</section>"
     ]
     for page in pages:
-        print_parts.append(f'<section class="chapitre" id="{page.slug}">\n{_print_links(bodies[page.slug], page.slug, slugs)}</section>')
+        body = _PRINT_FIGURE.sub(r'<img src="\1.png"', _print_links(bodies[page.slug], page.slug, slugs))
+        print_parts.append(f'<section class="chapitre" id="{page.slug}">\n{body}</section>')
     print_tpl = env.from_string(_theme().PRINT_TEMPLATE)
     print_html = print_tpl.render(book=book, body_html="\n".join(print_parts))
     files["rapport-complet.html"] = print_html.encode("utf-8")
@@ -848,14 +897,7 @@ def build_report(
         if not ok and pdf:
             raise ReportError(f"the PDF edition was asked for but cannot be made: {why}")
         if ok:
-            import tempfile
-
-            with tempfile.TemporaryDirectory(prefix="odas-report-") as tmp:
-                for rel, data in files.items():
-                    target = Path(tmp) / rel
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(data)
-                files["rapport.pdf"] = _pdf_bytes(print_html, Path(tmp))
+            files["rapport.pdf"] = _pdf_bytes(print_html, files)
             pdf_path = out / "rapport.pdf"
         else:
             pdf_note = why
