@@ -332,3 +332,16 @@ def test_pdf_edition(tmp_path):
     assert pdf.startswith(b"%PDF-") and len(pdf) > 10_000
     second = fx.build(root, tmp_path / "b", pdf=True)
     assert second.pdf.read_bytes() == pdf  # no date in the PDF either
+
+
+def test_without_cairo_the_exported_png_is_used_and_said(tmp_path, monkeypatch):
+    import odas_analysis.report as report
+
+    def no_cairo(svg, png=None, **_):
+        raise OSError("no library called cairo was found")
+
+    monkeypatch.setattr(report, "png_300dpi", no_cairo)
+    root, _ = fx.shared_build()
+    result = fx.build(root, tmp_path / "out", cache_dir=tmp_path / "cache")
+    assert (tmp_path / "out/figures/synthese/comparaison.png").read_bytes() == (root / "figures/synthese/comparaison.png").read_bytes()
+    assert "pas de rastérisation à 300 dpi" in result.summary()

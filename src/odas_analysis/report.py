@@ -168,6 +168,7 @@ class ReportResult:
     pdf: Path | None
     seconds: float
     pdf_note: str = ""
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         chapters = sum(1 for p in self.pages if p.kind == "chapitre")
@@ -177,6 +178,7 @@ class ReportResult:
             f"{self.tables} tableau(x) -> {self.out / 'index.html'}"
         )
         text += f"\n  PDF : {self.pdf}" if self.pdf else f"\n  PDF : non produit ({self.pdf_note})"
+        text += "".join(f"\n  note : {n}" for n in self.notes)
         return text + f"\n  liste des figures et tableaux : {self.out / 'exports.csv'}"
 
 
@@ -421,6 +423,7 @@ class Renderer:
         self.md = make_parser()
         self.labels = {r.directive.options["label"]: r for p in pages for r in p.refs if r.directive.options.get("label")}
         self.assets = Assets()
+        self.notes: set[str] = set()
 
     # ------------------------------------------------------------- assets
 
@@ -431,7 +434,13 @@ class Renderer:
         cached = self.cache_dir / f"{key}.png" if self.cache_dir else None
         if cached is not None and cached.is_file():
             return cached.read_bytes()
-        data = png_300dpi(svg, png)
+        try:
+            data = png_300dpi(svg, png)
+        except (ImportError, OSError) as exc:  # cairosvg or Debian's libcairo2 missing
+            if png is None:
+                raise ReportError(f"{export.target}: no PNG exported and none can be made from the SVG ({exc})") from exc
+            self.notes.add(f"PNG copiés tels qu'exportés, pas de rastérisation à 300 dpi ({type(exc).__name__}: {exc})")
+            return png
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_name(f".{cached.name}.{os.getpid()}")
@@ -908,7 +917,7 @@ def build_report(
     n_fig = sum(1 for p in pages for r in p.refs if r.kind == "figure")
     n_tab = sum(1 for p in pages for r in p.refs if r.kind == "table")
     return ReportResult(out=out, pages=pages, figures=n_fig, tables=n_tab, pdf=pdf_path,
-                        seconds=time.perf_counter() - started, pdf_note=pdf_note)
+                        seconds=time.perf_counter() - started, pdf_note=pdf_note, notes=sorted(renderer.notes))
 
 
 def _theme():
