@@ -25,8 +25,13 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m ipykernel install --prefix $(abspath $(VENV)) --name $(KERNEL) --display-name "Python (odas-analysis)"
 	touch $@
 
+# Extra options for JupyterLab, e.g. `make lab LAB_ARGS=--no-browser` on a remote machine.
+LAB_ARGS ?=
+# Jupyter refuses to start as root (containers, CI machines) unless told it may.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup ## open JupyterLab on notebooks/ with the project kernel
-	JUPYTER_PATH=$(abspath $(VENV))/share/jupyter $(BIN)/jupyter lab notebooks/
+	JUPYTER_PATH=$(abspath $(VENV))/share/jupyter $(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_ARGS) notebooks/
 
 validate: setup ## check every table of data/ against data/datapackage.json
 	$(BIN)/odas-analysis validate

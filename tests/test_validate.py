@@ -146,3 +146,26 @@ def test_load_table_from_another_file_checks_schema_and_keys(tmp_path: Path):
 def test_unknown_table_name():
     with pytest.raises(DataValidationError, match="no table named 'site'"):
         load_table("site")
+
+
+def test_validation_stamp_skips_recheck_but_never_hides_a_change(data_copy: Path, tmp_path: Path, monkeypatch):
+    import odas_analysis.validate as v
+
+    monkeypatch.setattr(v, "VALIDATION_CACHE_DIR", tmp_path / "stamps")
+    monkeypatch.setattr(v, "_CACHE", {})
+    desc = data_copy / "datapackage.json"
+    load_table("calendar", descriptor=desc)
+    stamps = list((tmp_path / "stamps").iterdir())
+    assert len(stamps) == 1
+    # a change to the table itself is validated again, and caught
+    cal = data_copy / "study" / "calendar.csv"
+    cal.write_text(cal.read_text(encoding="utf-8").replace(",SG-COOP,", ",SG-NOPE,"), encoding="utf-8")
+    with pytest.raises(DataValidationError, match="value 'SG-NOPE'"):
+        load_table("calendar", descriptor=desc)
+    # so is a change to a table its foreign keys point to
+    cal.write_text(cal.read_text(encoding="utf-8").replace(",SG-NOPE,", ",SG-COOP,"), encoding="utf-8")
+    load_table("calendar", descriptor=desc)
+    sub = data_copy / "study" / "subgroups.csv"
+    sub.write_text(sub.read_text(encoding="utf-8").replace("SG-COOP,", "SG-COOPERATION,"), encoding="utf-8")
+    with pytest.raises(DataValidationError, match="not found in table 'subgroups'"):
+        load_table("calendar", descriptor=desc)

@@ -31,6 +31,8 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 FIGURES_DIR = PROJECT_ROOT / "figures"
 TABLES_DIR = PROJECT_ROOT / "tables"
 BUILD_DIR = PROJECT_ROOT / "build"
+#: Stamps of tables already validated, named by the digest of what they depend on.
+VALIDATION_CACHE_DIR = Path(os.environ.get("ODAS_CACHE_DIR", BUILD_DIR / "cache")) / "validated"
 
 NATIONAL_DATA_ENV = "ODAS_NATIONAL_DATA"
 PRIVATE_DATA_ENV = "ODAS_PRIVATE_DATA"

@@ -37,7 +37,7 @@ from typing import Any
 
 import pandas as pd
 
-from .config import DATAPACKAGE, PROJECT_ROOT
+from .config import DATAPACKAGE, PROJECT_ROOT, VALIDATION_CACHE_DIR
 from .errors import DataValidationError
 
 # Table Schema type -> pandas dtype used by load_table.
@@ -299,11 +299,41 @@ def _schema_of(descriptor: Path, name: str) -> dict[str, Any]:
     raise DataValidationError(f"no table named {name!r} in {_display_path(descriptor)}; tables: {names}")
 
 
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 _CACHE: dict[tuple[str, str, str], pd.DataFrame] = {}
+
+
+def _validation_key(desc: Path, name: str, file: Path) -> str:
+    """Digest of everything a table's validation depends on.
+
+    The table's file and resolved schema, the files and schemas of the tables its
+    foreign keys point to, and this module's own source (a change of the rules
+    invalidates every earlier result).
+    """
+    data = _resolved_descriptor(desc, {name: file})
+    resources = {r["name"]: r for r in data["resources"]}
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    names = [name] + sorted(
+        {fk["reference"].get("resource") or name for fk in resources[name]["schema"].get("foreignKeys", [])}
+        - {name}
+    )
+    for res_name in names:
+        res = resources[res_name]
+        digest.update(json.dumps(res, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        digest.update(Path(res["path"]).read_bytes())
+    return digest.hexdigest()
+
+
+def _validated_before(key: str) -> bool:
+    return (VALIDATION_CACHE_DIR / key).exists()
+
+
+def _remember_validated(key: str) -> None:
+    """Leave a stamp named by the key; a failure to write it only costs a re-check."""
+    try:
+        VALIDATION_CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        (VALIDATION_CACHE_DIR / key).touch()
+    except OSError:
+        pass
 
 
 def load_table(
@@ -335,7 +365,13 @@ def load_table(
     -----
     Columns get pandas nullable dtypes from the schema (``string``, ``Int64``,
     ``boolean``, ``float64``); empty cells become missing values. Rows keep the
-    file's order. Results are cached per process, keyed by the file's content.
+    file's order. Results are cached per process, keyed by the content of the file
+    and of the tables its keys refer to.
+
+    A successful validation leaves a stamp in ``build/cache/validated/`` named by the
+    digest of the table, its schema and the tables its keys refer to: the next process
+    (a notebook kernel of the batch) skips frictionless for unchanged tables, and any
+    change to one of them validates again.
     """
     desc = Path(descriptor) if descriptor else DATAPACKAGE
     schema = _schema_of(desc, name)
@@ -347,12 +383,15 @@ def load_table(
         file = Path(path).resolve()
     if not file.exists():
         raise DataValidationError(f"{_display_path(file)}: file not found (table '{name}')")
-    key = (str(desc.resolve()), name, str(file) + ":" + _file_digest(file))
+    stamp = _validation_key(desc, name, file)
+    key = (str(desc.resolve()), name, f"{file}:{stamp}:{validate}")
     if key in _CACHE:
         return _CACHE[key].copy()
     if validate:
-        overrides = {name: file} if path is not None else None
-        _validate(desc, overrides, {name}).raise_for_problems(f"table '{name}' ({_display_path(file)})")
+        if not _validated_before(stamp):
+            overrides = {name: file} if path is not None else None
+            _validate(desc, overrides, {name}).raise_for_problems(f"table '{name}' ({_display_path(file)})")
+            _remember_validated(stamp)
     frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
     missing = set(schema.get("missingValues", [""]))
     for fld in schema["fields"]:
