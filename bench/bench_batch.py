@@ -33,6 +33,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -115,6 +116,12 @@ def time_limit(runs, scratch: Path) -> float:
 # --------------------------------------------------------------------------- the rest
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the finished children and their descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(cmd: list[str], **kw) -> tuple[float, subprocess.CompletedProcess]:
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, **kw)
@@ -145,7 +152,7 @@ def one_site_change(runs, out: Path, site: str) -> tuple[float, list[str]]:
     """Copy data/, change one column of one site's row, run the batch through the API."""
     from odas_analysis import config, runner
 
-    data = out / "data-copy"
+    data = out / "copy" / "data"  # same directory name: the same file labels in the hash
     shutil.copytree(config.DATA_DIR, data)
     path = data / "study" / "sites.csv"
     with open(path, newline="", encoding="utf-8") as fh:
@@ -173,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="templates (default: notebooks/ when it holds site.ipynb, else the test fixtures)")
     parser.add_argument("--skip-papermill", action="store_true", help="leave out the plain papermill comparison")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    parser.add_argument("--repeat", type=int, default=2, help="timings of the limit and the batch (best kept)")
     args = parser.parse_args(argv)
 
     from odas_analysis import runner
@@ -184,16 +192,31 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {results['machine']}")
     print(f"notebooks: {notebooks} ({len(runs)} runs)")
     try:
-        limit = time_limit(runs, scratch / "limit")
-        results["limit_s"] = limit
-        print(f"limit (plain Python, {os.cpu_count()} processes, no kernel): {limit:6.1f} s")
-
-        engine_s, proc = timed(cli(notebooks, scratch / "engine", "--force"))
-        if proc.returncode != 0:
-            print(proc.stdout, proc.stderr, file=sys.stderr)
-            return 1
-        results["engine_s"] = engine_s
-        print(f"odas-analysis run (full batch, HTML included):  {engine_s:6.1f} s   ratio {engine_s / limit:4.2f}")
+        # alternate the limit and the engine, keep the best of each: the machine is shared
+        # Alternate the limit and the engine and keep the best of each: the machine is shared.
+        # CPU time (user + system of every process, kernels included) is printed too: it
+        # does not depend on what else runs on the machine.
+        limits, engines, limit_cpu, engine_cpu = [], [], [], []
+        for _ in range(args.repeat):
+            c0 = children_cpu()
+            limits.append(time_limit(runs, scratch / "limit"))
+            c1 = children_cpu()
+            engine_s, proc = timed(cli(notebooks, scratch / "engine", "--force"))
+            c2 = children_cpu()
+            if proc.returncode != 0:
+                print(proc.stdout, proc.stderr, file=sys.stderr)
+                return 1
+            engines.append(engine_s)
+            limit_cpu.append(c1 - c0)
+            engine_cpu.append(c2 - c1)
+        limit, engine_s = min(limits), min(engines)
+        results.update({"limit_s": limit, "engine_s": engine_s, "limit_all_s": limits, "engine_all_s": engines,
+                        "limit_cpu_s": min(limit_cpu), "engine_cpu_s": min(engine_cpu)})
+        print(f"limit (plain Python, {os.cpu_count()} processes, no kernel): {limit:6.1f} s   "
+              f"(runs: {', '.join(f'{x:.1f}' for x in limits)}; CPU {min(limit_cpu):.1f} s)")
+        print(f"odas-analysis run (full batch, HTML included):  {engine_s:6.1f} s   ratio {engine_s / limit:4.2f}   "
+              f"(runs: {', '.join(f'{x:.1f}' for x in engines)}; CPU {min(engine_cpu):.1f} s, "
+              f"ratio {min(engine_cpu) / min(limit_cpu):4.2f})")
 
         if not args.skip_papermill:
             pm = time_papermill_cli(runs, scratch / "papermill")
@@ -201,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"plain papermill CLI, two at a time, no HTML:   {pm:6.1f} s   ratio {pm / limit:4.2f}")
 
         noop_s, proc = timed(cli(notebooks, scratch / "engine"))
-        skipped = proc.stdout.count("inchangé")
+        skipped = sum(1 for ln in proc.stdout.splitlines() if ln.startswith("[") and "inchangé" in ln)
         results["no_change_s"] = noop_s
         print(f"second run, nothing changed:                    {noop_s:6.2f} s   ({skipped}/{len(runs)} skipped)")
 
@@ -213,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"one site's data changed ({site}):           {change_s:6.1f} s   re-ran {len(rerun)}: "
               f"{', '.join(sorted(rerun))}")
         print(f"  re-ran exactly that site and the cross-site notebooks: {sorted(rerun) == expected}")
+        results["ratio"] = engine_s / limit
         results["target_full_batch"] = engine_s <= 1.5 * limit
         results["target_no_change"] = noop_s < 2.0
     finally:

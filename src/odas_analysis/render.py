@@ -138,6 +138,21 @@ def exporters() -> dict[str, Any]:
     return _exporters
 
 
+def warm_up() -> None:
+    """Build the exporters and render a small page once (templates load lazily)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Préchauffage"),
+        nbformat.v4.new_code_cell("1", execution_count=1,
+                                  outputs=[nbformat.v4.new_output("execute_result", data={"text/plain": "1"},
+                                                                  execution_count=1)]),
+    ]
+    for audience in AUDIENCES:
+        render_page(nb, name="warm-up", title="Préchauffage", audience=audience)
+
+
 def render_page(nb: Any, *, name: str, title: str, audience: str, simulated: bool | None = None) -> str:
     """Return the standalone HTML page of an executed notebook for ``audience``.
 

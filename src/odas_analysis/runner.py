@@ -583,6 +583,14 @@ def run_batch(
             manifest.update({"version": MANIFEST_VERSION, "tools": tools, "runs": entries})
             write_manifest(layout, manifest)
 
+    if todo and source_digest() != source:
+        # The package changed on disk while notebooks ran: kernels forked from the
+        # zygote may have mixed the old and the new code. Keep the pages, drop the keys.
+        for run in todo:
+            if run.name in entries and entries[run.name].get("inputs"):
+                entries[run.name]["inputs"]["key"] = None
+        say("attention : le code du paquet a changé pendant l'exécution ; "
+            "ces exécutions seront refaites à la prochaine commande")
     batch = BatchResult([results[r.name] for r in runs], time.perf_counter() - started)
     manifest.update({"version": MANIFEST_VERSION, "tools": manifest.get("tools", tools), "runs": entries})
     manifest["last_batch"] = {
@@ -685,6 +693,7 @@ def _execute(runs: list[Run], layout: Layout, jobs: int, kernel_name: str, cell_
              fork: bool = True):
     """Yield a :class:`RunResult` per run as it ends, from ``jobs`` worker processes."""
     import multiprocessing as mp
+    import tempfile
 
     ctx = mp.get_context("spawn")
     tasks = ctx.Queue()
@@ -695,9 +704,11 @@ def _execute(runs: list[Run], layout: Layout, jobs: int, kernel_name: str, cell_
         "cell_timeout": cell_timeout,
         "preload": _preload_code(_template_imports({r.template for r in runs})),
         "preload_modules": _template_imports({r.template for r in runs}),
-        "fork": fork,
         "cwd": str(runs[0].template.parent.resolve()),
     }
+    ipc_dir = tempfile.mkdtemp(prefix="odas-z-")
+    zygote = _Zygote.start(cfg, ipc_dir) if fork else None
+    cfg["zygote_socket"] = zygote.socket_path if zygote is not None else None
     for run in runs:
         tasks.put(run.to_job())
     for _ in range(jobs):
@@ -722,14 +733,15 @@ def _execute(runs: list[Run], layout: Layout, jobs: int, kernel_name: str, cell_
                         continue
                     del workers[wid]
                     if wid in current:
+                        # died during a run: that run failed; it consumed no sentinel, so a
+                        # replacement takes its place for the runs still queued
                         name, t0 = current.pop(wid)
                         pending.discard(name)
                         yield RunResult(name, "failed", time.perf_counter() - t0,
                                         error=f"worker process died (exit code {proc.exitcode})")
-                    if pending and len(workers) < jobs:
-                        # it consumed no sentinel: a replacement takes its place
-                        workers[next_id] = start(next_id)
-                        next_id += 1
+                        if len(pending) > len(current):
+                            workers[next_id] = start(next_id)
+                            next_id += 1
                 if not workers and pending:
                     for name in sorted(pending):
                         yield RunResult(name, "failed", 0.0, error="no worker left to execute it")
@@ -749,6 +761,9 @@ def _execute(runs: list[Run], layout: Layout, jobs: int, kernel_name: str, cell_
             if proc.is_alive():
                 proc.terminate()
                 proc.join(timeout=5)
+        if zygote is not None:
+            zygote.close()
+        shutil.rmtree(ipc_dir, ignore_errors=True)
 
 
 def _worker_main(worker_id: int, tasks, results, cfg: dict[str, Any]) -> None:
@@ -756,6 +771,10 @@ def _worker_main(worker_id: int, tasks, results, cfg: dict[str, Any]) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; kernels are cleaned up below
+    # jsonschema imports rfc3987_syntax when present (about 1.3 s: it builds a grammar) for
+    # the "iri" formats, which the notebook schema never uses; the worker does without it.
+    # Kernels are not affected (they are not forked from this process).
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     worker = _Worker(cfg)
     try:
         while True:
@@ -766,17 +785,22 @@ def _worker_main(worker_id: int, tasks, results, cfg: dict[str, Any]) -> None:
             results.put(("end", worker_id, worker.execute(job)))
     finally:
         worker.close()
+    # Everything is cleaned up and the results are flushed: skip the interpreter's
+    # finalisation of pandas, matplotlib and friends (it costs a good part of a second).
+    results.close()
+    results.join_thread()
+    os._exit(0)
 
 
 class _WarmKernel:
     """A kernel started ahead of need, its preload request possibly still running.
 
-    With a :class:`_Zygote` the kernel is forked from a process whose imports are done;
+    With a :class:`_ZygoteClient` the kernel is forked from a process whose imports are done;
     without, it is launched as usual and imports the preload list itself.
     """
 
     def __init__(self, kernel_name: str, cwd: str, ipc_dir: str, serial: int, preload: str,
-                 zygote: _Zygote | None = None):
+                 zygote: _ZygoteClient | None = None):
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -808,13 +832,26 @@ class _WarmKernel:
         if reply["content"].get("status") != "ok":
             raise RuntimeError(f"kernel set-up failed: {reply['content'].get('evalue', '')}")
 
-    def discard(self) -> None:
+    def discard(self, wait: bool = True) -> None:
+        """Kill the kernel (it ran its one notebook, or is no longer needed)."""
         from jupyter_core.utils import run_sync
 
         try:
             self.kc.stop_channels()
         except Exception:  # noqa: BLE001 - already stopped
             pass
+        if not wait:
+            # at the end of the batch: kill the process group, leave the reaping to its parent
+            import signal
+
+            provisioner = self.km.provisioner
+            pgid = getattr(provisioner, "pgid", None) or getattr(provisioner, "pid", None)
+            if pgid:
+                try:
+                    os.killpg(pgid, signal.SIGKILL)
+                    return
+                except OSError:
+                    pass
         try:
             run_sync(self.km.shutdown_kernel)(now=True)
         except Exception:  # noqa: BLE001 - a dead kernel is fine to discard
@@ -837,14 +874,17 @@ class _Worker:
         self.layout = Layout(Path(cfg["root"]))
         self.ipc_dir = tempfile.mkdtemp(prefix="odas-k-")
         self.serial = 0
-        self.zygote = _Zygote.start(cfg) if cfg.get("fork", True) else None
-        # start the first kernel before the heavy imports, so both proceed together
-        self.next: _WarmKernel | None = self._warm()
+        # the zygote imports while this process does: papermill, nbconvert, the page templates
+        self.zygote = _ZygoteClient(cfg["zygote_socket"]) if cfg.get("zygote_socket") else None
+        if self.zygote is None:
+            self.next: _WarmKernel | None = self._warm()  # a launched kernel imports meanwhile
         import papermill  # noqa: F401 - imported once per worker, not once per notebook
 
         from . import render
 
-        render.exporters()  # build both HTML exporters once
+        render.warm_up()
+        if self.zygote is not None:
+            self.next = self._warm()
 
     def _warm(self) -> _WarmKernel:
         self.serial += 1
@@ -853,7 +893,7 @@ class _Worker:
 
     def close(self) -> None:
         if self.next is not None:
-            self.next.discard()
+            self.next.discard(wait=False)
             self.next = None
         if self.zygote is not None:
             self.zygote.close()
@@ -949,7 +989,7 @@ class _Worker:
 # On two cores, a kernel warmed ahead of need hides the latency of its start but not its
 # CPU: every notebook still pays the interpreter start, IPython's and the scientific
 # imports (about 2 s of CPU), which is what makes papermill three times slower than the
-# same code run as plain functions. The zygote pays them once per worker: a process
+# same code run as plain functions. The zygote pays them once per batch: a process
 # that imports ipykernel, the scientific stack and the modules the templates import,
 # then forks a kernel for each notebook. The child starts as pristine as a freshly
 # launched kernel that had run those imports (no user state, no history, its own
@@ -976,46 +1016,30 @@ def _zygote_supported(kernel_name: str) -> bool:
 
 
 class _Zygote:
-    """A process that imports once and forks a fresh kernel per request."""
+    """The kernel zygote process, started by the batch and shared by its workers.
 
-    def __init__(self, proc):
+    It listens on a Unix socket; each worker holds a :class:`_ZygoteClient`. It stops
+    when its standard input closes (the batch ended, or died).
+    """
+
+    def __init__(self, proc, socket_path: str):
         self.proc = proc
-        self.ready = False
+        self.socket_path = socket_path
 
     @classmethod
-    def start(cls, cfg: dict[str, Any]) -> _Zygote | None:
+    def start(cls, cfg: dict[str, Any], ipc_dir: str) -> _Zygote | None:
         import subprocess
 
         if not _zygote_supported(cfg["kernel_name"]):
             return None
+        socket_path = os.path.join(ipc_dir, "zygote.sock")
         env = {**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+        request = json.dumps({"preload": cfg.get("preload_modules", []), "socket": socket_path})
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from odas_analysis.runner import _zygote_main; _zygote_main()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cfg["cwd"], env=env,
-            text=True, bufsize=1,
+            [sys.executable, "-c", "from odas_analysis.runner import _zygote_main; _zygote_main()", request],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cfg["cwd"], env=env,
         )
-        proc.stdin.write(json.dumps({"preload": cfg.get("preload_modules", [])}) + "\n")
-        proc.stdin.flush()
-        return cls(proc)
-
-    def _answer(self) -> dict[str, Any]:
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"kernel zygote ended (exit code {self.proc.poll()})")
-        return json.loads(line)
-
-    def fork(self, connection_file: str, cwd: str) -> int:
-        if not self.ready:
-            answer = self._answer()
-            if not answer.get("ready"):
-                raise RuntimeError(f"kernel zygote not usable: {answer.get('error')}")
-            self.ready = True
-        self.proc.stdin.write(json.dumps({"connection_file": connection_file, "cwd": cwd}) + "\n")
-        self.proc.stdin.flush()
-        answer = self._answer()
-        if "pid" not in answer:
-            raise RuntimeError(f"kernel zygote could not fork: {answer.get('error')}")
-        return int(answer["pid"])
+        return cls(proc, socket_path)
 
     def close(self) -> None:
         try:
@@ -1025,11 +1049,53 @@ class _Zygote:
             self.proc.kill()
 
 
+class _ZygoteClient:
+    """A worker's connection to the shared zygote: one fork request at a time."""
+
+    def __init__(self, socket_path: str, timeout: float = 120.0):
+        self.socket_path = socket_path
+        self.timeout = timeout
+        self._file = None
+
+    def _connect(self):
+        import socket
+
+        deadline = time.monotonic() + self.timeout
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(self.socket_path)
+                return sock.makefile("rw", encoding="utf-8", newline="\n")
+            except (FileNotFoundError, ConnectionRefusedError):
+                sock.close()
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the kernel zygote did not start") from None
+                time.sleep(0.05)
+
+    def fork(self, connection_file: str, cwd: str) -> int:
+        if self._file is None:
+            self._file = self._connect()
+        self._file.write(json.dumps({"connection_file": connection_file, "cwd": cwd}) + "\n")
+        self._file.flush()
+        line = self._file.readline()
+        if not line:
+            raise RuntimeError("the kernel zygote ended")
+        answer = json.loads(line)
+        if "pid" not in answer:
+            raise RuntimeError(f"the kernel zygote could not fork: {answer.get('error')}")
+        return int(answer["pid"])
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
 class _ForkedProcess:
     """The parts of :class:`subprocess.Popen` a provisioner uses, for a forked kernel.
 
-    The kernel is the zygote's child (which reaps it), not ours: liveness is probed with
-    signal 0.
+    The kernel is the zygote's child (which reaps it as soon as it ends), not ours:
+    liveness is probed with signal 0.
     """
 
     stdin = stdout = stderr = None
@@ -1073,7 +1139,7 @@ class _ForkedProcess:
         self.send_signal(signal.SIGTERM)
 
 
-def _fork_provisioner(km, zygote: _Zygote):
+def _fork_provisioner(km, zygote: _ZygoteClient):
     """A jupyter_client LocalProvisioner whose kernels are forked by ``zygote``."""
     from jupyter_client.provisioning import LocalProvisioner
 
@@ -1094,51 +1160,113 @@ def _fork_provisioner(km, zygote: _Zygote):
 def _zygote_main() -> None:
     """Body of the zygote process (see the comment above :func:`_zygote_supported`)."""
     import importlib
+    import selectors
     import signal
+    import socket
     import threading
 
-    proto_in = os.fdopen(os.dup(0), "r")
-    proto_out = os.fdopen(os.dup(1), "w")
+    request = json.loads(sys.argv[1])
     devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1):
-        os.dup2(devnull, fd)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker decides when we stop
+    os.dup2(devnull, 1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch decides when we stop
+    # listen at once: workers may connect while the imports run (they queue)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(request["socket"])
+    listener.listen(16)
 
-    def answer(obj: dict[str, Any]) -> None:
-        proto_out.write(json.dumps(obj) + "\n")
-        proto_out.flush()
-
-    request = json.loads(proto_in.readline() or "{}")
     for name in ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", *PRELOAD, *request.get("preload", [])]:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the notebook will raise it itself, where it belongs
             pass
+    try:
+        _warm_caches()
+    except Exception:  # noqa: BLE001 - only a cache: the kernel would fill it itself
+        pass
     problems = []
     if threading.active_count() != 1:
         problems.append(f"{threading.active_count()} threads after the imports")
     if "matplotlib_inline.backend_inline" in sys.modules:
         problems.append("matplotlib's inline backend was imported before the shell exists")
-    if problems:
-        answer({"ready": False, "error": "; ".join(problems)})
-        return
-    answer({"ready": True})
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
-    for line in proto_in:
-        req = json.loads(line)
+
+    def reap(_signum, _frame) -> None:  # kernels are our children: collect them (and their CPU time)
         try:
-            pid = os.fork()
-        except OSError as exc:
-            answer({"error": str(exc)})
-            continue
-        if pid == 0:
-            try:
-                proto_in.close()
-                proto_out.close()
-                _become_kernel(req, devnull)
-            finally:
-                os._exit(0)
-        answer({"pid": pid})
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            pass
+
+    signal.signal(signal.SIGCHLD, reap)
+    sel = selectors.DefaultSelector()
+    sel.register(listener, selectors.EVENT_READ, "accept")
+    sel.register(sys.stdin, selectors.EVENT_READ, "stdin")
+    clients: dict[Any, Any] = {}
+    while True:
+        for key, _ in sel.select():
+            if key.data == "stdin":
+                if not os.read(sys.stdin.fileno(), 4096):
+                    return  # the batch closed our standard input: stop
+                continue
+            if key.data == "accept":
+                conn, _addr = listener.accept()
+                clients[conn] = conn.makefile("rw", encoding="utf-8", newline="\n")
+                sel.register(conn, selectors.EVENT_READ, "client")
+                continue
+            conn = key.fileobj
+            stream = clients[conn]
+            line = stream.readline()
+            if not line:
+                sel.unregister(conn)
+                stream.close()
+                conn.close()
+                del clients[conn]
+                continue
+            if problems:
+                reply = {"error": "; ".join(problems)}
+            else:
+                req = json.loads(line)
+                try:
+                    pid = os.fork()
+                except OSError as exc:
+                    pid, reply = -1, {"error": str(exc)}
+                if pid == 0:
+                    try:
+                        sel.close()
+                        for other, other_stream in clients.items():
+                            other_stream.close()
+                            other.close()
+                        listener.close()
+                        _become_kernel(req, devnull)
+                    finally:
+                        os._exit(0)
+                if pid > 0:
+                    reply = {"pid": pid}
+            stream.write(json.dumps(reply) + "\n")
+            stream.flush()
+
+
+def _warm_caches() -> None:
+    """Fill the lazy caches every notebook would fill again: fonts, renderers, CSV engine.
+
+    Drawn on a Figure outside pyplot (pyplot would load the inline backend, which must
+    bind to the child's shell) and discarded; no user-visible state remains.
+    """
+    import io
+
+    import pandas as pd
+
+    from . import export, plots
+
+    fig = plots.bar_chart(["Angers", "Arras"], [1234.5, 0.5], title="Préchauffage", xlabel="%", decimals=1)
+    ax = fig.axes[0]
+    ax.plot([0, 1], [0, 1], "o-")
+    ax.legend(["é"])
+    for fmt in ("png", "svg"):
+        export.figure_bytes(fig, fmt)
+    frame = pd.read_csv(io.StringIO("a,b,c\n1,2.5,x\n3,4.5,y\n"))
+    frame.groupby("c").agg({"a": "sum", "b": "mean"}).reset_index().merge(frame, on="c").to_csv(io.StringIO())
+    export.table_markdown(frame)
+    frame._repr_html_()
 
 
 def _become_kernel(req: dict[str, Any], devnull: int) -> None:
@@ -1150,13 +1278,16 @@ def _become_kernel(req: dict[str, Any], devnull: int) -> None:
     os.setsid()
     os.dup2(devnull, 2)
     os.chdir(req["cwd"])
-    os.environ["JPY_PARENT_PID"] = str(os.getppid())
+    zygote_pid = os.getppid()
+    os.environ["JPY_PARENT_PID"] = str(zygote_pid)
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed()  # a fresh kernel's global generator is not shared
     from ipykernel.kernelapp import IPKernelApp
 
     app = IPKernelApp.instance()
-    app.initialize(["-f", req["connection_file"]])
+    # parent_handle: the kernel exits by itself if the zygote goes away (its trait default
+    # was read from the environment when the zygote imported ipykernel, hence the option)
+    app.initialize(["-f", req["connection_file"], f"--IPKernelApp.parent_handle={zygote_pid}"])
     app.start()
 
 
