@@ -102,16 +102,19 @@ sup.appel-note a { text-decoration: none; }
 }
 """
 
-PAGE_TEMPLATE = """\
+_HEAD = """\
 <!DOCTYPE html>
 <html lang="fr">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }} — {{ book.title }}</title>
+<title>%s</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="style.css">
 </head>
+"""
+
+PAGE_TEMPLATE = _HEAD % "{{ title }} — {{ book.title }}" + """\
 <body>
 <a class="evitement" href="#contenu">Aller au contenu</a>
 <header class="bandeau">
@@ -134,17 +137,7 @@ PAGE_TEMPLATE = """\
 </html>
 """
 
-PRINT_TEMPLATE = """\
-<!DOCTYPE html>
-<html lang="fr">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ book.title }} — édition imprimable</title>
-<meta name="author" content="{{ book.author }}">
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="style.css">
-</head>
+PRINT_TEMPLATE = _HEAD % "{{ book.title }} — édition imprimable" + """\
 <body>
 <main>
 {{ body_html|safe }}
