@@ -10,7 +10,7 @@ KERNEL := odas-analysis
 ODAS_NATIONAL_DATA ?= $(abspath ../shared/data)
 export ODAS_NATIONAL_DATA
 
-.PHONY: help setup lab validate data reports report test test-fast bench lock clean
+.PHONY: help setup lab validate data reports html report test test-fast bench lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,18 @@ validate: setup ## check every table of data/ against data/datapackage.json
 
 data: setup ## rebuild data/territory/ from the national files in ODAS_NATIONAL_DATA
 	$(BIN)/odas-analysis data build
+
+# Options of `odas-analysis run`, e.g. `make reports RUN_ARGS="--site angers --force"`.
+RUN_ARGS ?=
+
+reports: setup ## execute the notebooks (11 sites, 5 hypotheses, methodology, synthesis) into build/html/index.html; skips what did not change
+	$(BIN)/odas-analysis run $(RUN_ARGS)
+
+html: setup ## re-render build/html/ from the executed notebooks, without executing them
+	$(BIN)/odas-analysis run --render-only
+
+bench: setup ## time the batch against its limit (the notebooks as plain Python, no kernel) and print the ratios
+	$(BIN)/python bench/bench_batch.py
 
 report: setup ## build the published report (build/report/: HTML, PDF, exports.csv) from report/ and the batch's exports
 	$(BIN)/odas-analysis report

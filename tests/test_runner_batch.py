@@ -185,3 +185,11 @@ def test_without_fork_same_figures(batch, tmp_path):
     assert result.ok, result.failed
     for path in (batch[0] / "figures" / "site-angers").iterdir():
         assert (tmp_path / "figures" / "site-angers" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_unforkable_zygote_falls_back_to_launched_kernels(tmp_path):
+    """A template importing a module that starts a thread: kernels are launched afresh."""
+    result = run_cli(tmp_path, "--site", "angers", "--jobs", "1", notebooks=FIXTURES / "threaded")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "kernels launched afresh" in result.stderr
+    assert "site : angers" in (tmp_path / "build" / "html" / "reviewers" / "site-angers.html").read_text()

@@ -888,8 +888,17 @@ class _Worker:
 
     def _warm(self) -> _WarmKernel:
         self.serial += 1
-        return _WarmKernel(self.cfg["kernel_name"], self.cfg["cwd"], self.ipc_dir, self.serial, self.cfg["preload"],
-                           self.zygote)
+        if self.zygote is not None:
+            try:
+                return _WarmKernel(self.cfg["kernel_name"], self.cfg["cwd"], self.ipc_dir, self.serial,
+                                   self.cfg["preload"], self.zygote)
+            except RuntimeError as exc:
+                # an unusable zygote (a preloaded module started a thread...) costs speed, not runs
+                print(f"odas-analysis: kernels launched afresh ({exc})", file=sys.stderr)
+                self.zygote.close()
+                self.zygote = None
+                self.serial += 1
+        return _WarmKernel(self.cfg["kernel_name"], self.cfg["cwd"], self.ipc_dir, self.serial, self.cfg["preload"])
 
     def close(self) -> None:
         if self.next is not None:
@@ -1174,15 +1183,17 @@ def _zygote_main() -> None:
     listener.bind(request["socket"])
     listener.listen(16)
 
-    for name in ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", *PRELOAD, *request.get("preload", [])]:
+    for name in ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", *PRELOAD, *_package_modules(),
+                 *request.get("preload", [])]:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the notebook will raise it itself, where it belongs
             pass
-    try:
-        _warm_caches()
-    except Exception:  # noqa: BLE001 - only a cache: the kernel would fill it itself
-        pass
+    for warm in (_warm_caches, _warm_project_data):
+        try:
+            warm()
+        except Exception:  # noqa: BLE001 - only a cache: the kernel would fill it itself
+            pass
     problems = []
     if threading.active_count() != 1:
         problems.append(f"{threading.active_count()} threads after the imports")
@@ -1267,6 +1278,43 @@ def _warm_caches() -> None:
     frame.groupby("c").agg({"a": "sum", "b": "mean"}).reset_index().merge(frame, on="c").to_csv(io.StringIO())
     export.table_markdown(frame)
     frame._repr_html_()
+
+
+NOT_PRELOADED = ("odas_analysis.cli", "odas_analysis.runner", "odas_analysis.download", "odas_analysis.envfile",
+                 "odas_analysis.territory_build", "odas_analysis.report")
+"""Modules of the package that notebooks do not use (command line, batch, publication)."""
+
+
+def _package_modules() -> list[str]:
+    """Every module of the package a notebook may reach, also through imports inside functions."""
+    import pkgutil
+
+    package = sys.modules[__package__]
+    names = [m.name for m in pkgutil.walk_packages(package.__path__, prefix=f"{__package__}.")]
+    return sorted(n for n in names if not n.startswith(NOT_PRELOADED))
+
+
+def _warm_project_data() -> None:
+    """Load every table of the data package, and the fieldwork records, once.
+
+    The loaders (:func:`odas_analysis.validate.load_table`,
+    :func:`odas_analysis.fieldwork.load_records`) keep per-process caches keyed by the
+    files' content, and hand out copies: a kernel forked after this finds them filled,
+    as the second notebook of a plain Python process would, and still reads a file
+    again if it changed. Without this every kernel re-reads and re-types every table
+    (about half of a site notebook's time).
+    """
+    from . import config, validate
+
+    descriptor = json.loads(config.DATAPACKAGE.read_text(encoding="utf-8"))
+    for resource in descriptor.get("resources", []):
+        try:
+            validate.load_table(resource["name"])
+        except Exception:  # noqa: BLE001 - a bad table is the notebook's to report
+            pass
+    from . import fieldwork
+
+    fieldwork.load_records()
 
 
 def _become_kernel(req: dict[str, Any], devnull: int) -> None:
