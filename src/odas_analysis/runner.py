@@ -554,6 +554,8 @@ def run_batch(
 
     if todo:
         by_name = {r.name: r for r in todo}
+        # longest first (from the last execution), so that no long run is left alone at the end
+        todo.sort(key=lambda r: -float((entries.get(r.name) or {}).get("executed_seconds") or 0.0))
         for res in _execute(todo, layout, min(jobs, len(todo)), kernel_name, cell_timeout, fork_kernels):
             done_count += 1
             results[res.name] = res
@@ -1051,11 +1053,13 @@ class _Zygote:
         return cls(proc, socket_path)
 
     def close(self) -> None:
+        """Stop the zygote now: it holds nothing worth a clean exit (its kernels are gone)."""
         try:
             self.proc.stdin.close()
-            self.proc.wait(timeout=5)
-        except Exception:  # noqa: BLE001
-            self.proc.kill()
+        except OSError:
+            pass
+        self.proc.kill()
+        self.proc.wait()
 
 
 class _ZygoteClient:
