@@ -49,7 +49,9 @@ _CSS = """
   font-weight: normal; }
 .odas-table { border-collapse: collapse; margin: 0.4em 0; }
 .odas-table th, .odas-table td { padding: 0.15em 0.6em; border-bottom: 1px solid #e5e8e8; }
-.odas-table caption { text-align: left; font-weight: bold; padding-bottom: 0.3em; }
+.jp-RenderedHTMLCommon .odas-table td:not([style]), .jp-RenderedHTMLCommon .odas-table th { text-align: left !important; }
+.odas-table caption { text-align: left; font-weight: normal; font-size: 0.9em; color: #566573;
+  padding-bottom: 0.4em; caption-side: top; }
 """
 
 _PAGE_TEMPLATE = (
