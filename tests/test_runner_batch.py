@@ -125,7 +125,7 @@ def test_second_run_skips(batch):
     assert "0 faite(s), 2 inchangée(s)" in second.stdout
 
 
-def test_figures_are_byte_identical_when_forced(batch, tmp_path):
+def test_outputs_are_byte_identical_when_forced(batch, tmp_path):
     out = batch[0]
     again = tmp_path / "again"
     result = run_cli(again, "--site", "angers", "--force", "--jobs", "1")
@@ -133,6 +133,9 @@ def test_figures_are_byte_identical_when_forced(batch, tmp_path):
     for sub in ("figures/site-angers", "tables/site-angers"):
         for path in (out / sub).iterdir():
             assert (again / sub / path.name).read_bytes() == path.read_bytes(), path.name
+    for audience in ("reviewers", "researchers"):  # pages too (papermill's random cell id is fixed)
+        page = f"build/html/{audience}/site-angers.html"
+        assert (again / page).read_bytes() == (out / page).read_bytes(), page
 
 
 def test_one_failure_does_not_stop_the_others(batch, tmp_path):

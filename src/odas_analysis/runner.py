@@ -969,6 +969,9 @@ class _Worker:
             detail = f"{exc.ename}: {exc.evalue}" if getattr(exc, "ename", None) else str(exc)
             return "failed", f"cellule {exc.exec_count}: {detail}", False, {}
 
+        for cell in nb.cells:
+            if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+                cell["id"] = "injected-parameters"  # papermill draws a random id: pages would differ
         simulated = render.is_simulated(nb)
         pages = {}
         for audience in render.AUDIENCES:
