@@ -51,7 +51,7 @@ import pandas as pd
 
 from . import config
 from .errors import DataValidationError, ParameterError
-from .validate import Problem, load_table, validate_package
+from .validate import Problem, load_table, validate_tables
 
 __all__ = [
     "RECORD_TABLES",
@@ -221,7 +221,7 @@ def _validate_dir(directory: Path, tables: Iterable[str] = RECORD_TABLES) -> lis
         ]
     with tempfile.TemporaryDirectory() as tmp:
         descriptor = _closure_descriptor(tables, Path(tmp))
-        report = validate_package(descriptor, overrides={t: directory / f"{t}.csv" for t in tables})
+        report = validate_tables(tables, descriptor, overrides={t: directory / f"{t}.csv" for t in tables})
     return list(report.problems)
 
 

@@ -290,6 +290,43 @@ def validate_package(
     return _validate(Path(descriptor) if descriptor else DATAPACKAGE, paths, None)
 
 
+def validate_tables(
+    names: list[str],
+    descriptor: os.PathLike[str] | str | None = None,
+    overrides: dict[str, os.PathLike[str] | str] | None = None,
+) -> ValidationReport:
+    """Check some tables (with their keys), skipping those validated before unchanged.
+
+    Like :func:`validate_package` restricted to ``names``; a successful check leaves a
+    stamp (see :func:`load_table`), so the next process with the same files, schemas
+    and referenced tables does not pay for frictionless again.
+    """
+    desc = Path(descriptor) if descriptor else DATAPACKAGE
+    paths = {k: Path(v) for k, v in (overrides or {}).items()}
+    missing = [p for n in names if (p := _prevalidate_path(desc, n, paths)) is not None]
+    if missing:
+        return _validate(desc, paths, set(names))
+    stamp = _validation_key(desc, list(names), paths)
+    if _validated_before(stamp):
+        return ValidationReport(resources=list(names))
+    report = _validate(desc, paths, set(names))
+    if report.ok:
+        _remember_validated(stamp)
+    return report
+
+
+def _prevalidate_path(desc: Path, name: str, overrides: dict[str, Path]) -> Path | None:
+    """The file of a table if it is missing (then no digest can be computed)."""
+    if name in overrides:
+        path = overrides[name]
+    else:
+        rel = next((r["path"] for r in _read_descriptor(desc)["resources"] if r["name"] == name), None)
+        if rel is None:
+            return None
+        path = desc.parent / rel
+    return None if Path(path).exists() else Path(path)
+
+
 def _schema_of(descriptor: Path, name: str) -> dict[str, Any]:
     data = _resolved_descriptor(descriptor, None)
     for res in data["resources"]:
@@ -302,21 +339,21 @@ def _schema_of(descriptor: Path, name: str) -> dict[str, Any]:
 _CACHE: dict[tuple[str, str, str], pd.DataFrame] = {}
 
 
-def _validation_key(desc: Path, name: str, file: Path) -> str:
-    """Digest of everything a table's validation depends on.
+def _validation_key(desc: Path, names: list[str], overrides: dict[str, Path] | None = None) -> str:
+    """Digest of everything the validation of some tables depends on.
 
-    The table's file and resolved schema, the files and schemas of the tables its
+    The tables' files and resolved schemas, the files and schemas of the tables their
     foreign keys point to, and this module's own source (a change of the rules
     invalidates every earlier result).
     """
-    data = _resolved_descriptor(desc, {name: file})
+    data = _resolved_descriptor(desc, overrides)
     resources = {r["name"]: r for r in data["resources"]}
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    names = [name] + sorted(
-        {fk["reference"].get("resource") or name for fk in resources[name]["schema"].get("foreignKeys", [])}
-        - {name}
-    )
-    for res_name in names:
+    needed = set(names)
+    for name in names:
+        for fk in resources[name]["schema"].get("foreignKeys", []):
+            needed.add(fk["reference"].get("resource") or name)
+    for res_name in sorted(needed):
         res = resources[res_name]
         digest.update(json.dumps(res, sort_keys=True, ensure_ascii=False).encode("utf-8"))
         digest.update(Path(res["path"]).read_bytes())
@@ -383,15 +420,15 @@ def load_table(
         file = Path(path).resolve()
     if not file.exists():
         raise DataValidationError(f"{_display_path(file)}: file not found (table '{name}')")
-    stamp = _validation_key(desc, name, file)
+    overrides = {name: file} if path is not None else None
+    stamp = _validation_key(desc, [name], overrides)
     key = (str(desc.resolve()), name, f"{file}:{stamp}:{validate}")
     if key in _CACHE:
         return _CACHE[key].copy()
     if validate:
-        if not _validated_before(stamp):
-            overrides = {name: file} if path is not None else None
-            _validate(desc, overrides, {name}).raise_for_problems(f"table '{name}' ({_display_path(file)})")
-            _remember_validated(stamp)
+        validate_tables([name], desc, overrides).raise_for_problems(
+            f"table '{name}' ({_display_path(file)})"
+        )
     frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
     missing = set(schema.get("missingValues", [""]))
     for fld in schema["fields"]:
