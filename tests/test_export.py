@@ -138,3 +138,31 @@ def test_years_and_codes_have_no_thousands_separator():
     df = pd.DataFrame({"année": [2015], "insee_code": [49007], "population": [155000]})
     md = export.table_markdown(df)
     assert "| 2015 | 49007 | 155\u202f000 |" in md
+
+
+def test_figure_with_a_participant_name_is_refused_before_writing(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from odas_analysis import export
+    from odas_analysis.disclosure import DisclosureError
+
+    overlay = tmp_path / "private"
+    overlay.mkdir()
+    (overlay / "participant_names.csv").write_text("participant_id,name\nP-1,Jeanne Zorglubine\n", encoding="utf-8")
+    monkeypatch.setenv("ODAS_PRIVATE_DATA", str(overlay))
+    export.configure(tmp_path / "out", "site-angers")
+    try:
+        fig = Figure()
+        fig.add_subplot().set_title("Entretien avec Jeanne Zorglubine")
+        with pytest.raises(DisclosureError):
+            export.figure(fig, "entretiens", show=False)
+        assert not list((tmp_path / "out").rglob("entretiens.*"))
+        fig2 = Figure()
+        fig2.add_subplot().set_title("Entretiens par catégorie d'acteurs")
+        written = export.figure(fig2, "categories", show=False)
+        assert written["svg"].is_file()
+    finally:
+        export.configure()

@@ -196,3 +196,27 @@ def test_unforkable_zygote_falls_back_to_launched_kernels(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "kernels launched afresh" in result.stderr
     assert "site : angers" in (tmp_path / "build" / "html" / "reviewers" / "site-angers.html").read_text()
+
+
+def test_a_participant_name_in_the_outputs_fails_the_batch_and_is_removed(tmp_path):
+    """With a private overlay, a name that reaches a page fails the batch; the page is deleted."""
+    from odas_analysis.demo import write_fake_overlay
+
+    overlay = tmp_path / "private"
+    write_fake_overlay(overlay, 5)
+    names = overlay / "participant_names.csv"
+    # a participant whose family name is printed by the fixture page of Arras
+    names.write_text(names.read_text(encoding="utf-8") + "P-PLANTED,Jeanne Arras\n", encoding="utf-8")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "odas_analysis.cli", "run", "--out", str(out),
+           "--notebooks", str(FIXTURES / "batch"), "--site", "arras", "--jobs", "1"]
+    env = {**os.environ, "ODAS_PRIVATE_DATA": str(overlay)}
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=540, env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "ÉCHEC du contrôle des noms" in result.stdout
+    assert "participant P-PLANTED" in result.stdout
+    assert "Arras" not in "".join(ln for ln in result.stdout.splitlines() if "P-PLANTED" in ln)  # masked
+    for audience in ("reviewers", "researchers"):
+        assert not (out / "build" / "html" / audience / "site-arras.html").exists()
+    manifest = json.loads((out / "build" / "manifest.json").read_text())
+    assert manifest["runs"]["site-arras"]["inputs"]["key"] is None  # executed again next time

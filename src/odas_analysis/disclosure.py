@@ -71,7 +71,12 @@ _TOTAL = "Total"
 
 
 class DisclosureError(OdasError):
-    """A published output could identify a person (a name, a small count, free text)."""
+    """A published output could identify a person (a name, a small count, free text).
+
+    ``files`` lists the output files where a name was found (empty for other causes).
+    """
+
+    files: list[Path] = []
 
 
 def _threshold(threshold: int | None) -> int:
@@ -488,6 +493,7 @@ def check_no_names(
     patterns = _patterns(names, surnames, allow)
     report = NameCheckReport(directories=dirs, names_checked=len({(p.participant, p.name) for p in patterns}))
     found: list[str] = []
+    offending: list[Path] = []
     for path in _files(dirs):
         report.files_checked += 1
         if not patterns:
@@ -502,11 +508,15 @@ def check_no_names(
         for (pid, name), kind in sorted(hits.items()):
             who = f"participant {pid}, " if pid != "?" else ""
             found.append(f"{path}: {who}{kind} {mask_name(name)}")
+        if hits:
+            offending.append(path)
     if found:
-        raise DisclosureError(
+        error = DisclosureError(
             f"{len(found)} participant name(s) found in published files: remove them before publishing\n"
             + "\n".join(f"  - {line}" for line in found)
         )
+        error.files = offending
+        raise error
     return report
 
 

@@ -173,6 +173,21 @@ def figure_bytes(fig, fmt: str, *, dpi: int = DEFAULT_DPI) -> bytes:
     return buf.getvalue()
 
 
+def _check_no_participant_name(fig) -> None:
+    """With a private overlay, refuse a figure whose text holds a participant's name.
+
+    Figures are saved with their text drawn as paths, which the names check over the
+    outputs cannot read: the text is checked here, before anything is written.
+    """
+    from .config import private_data_dir
+
+    if private_data_dir() is None:
+        return
+    from .disclosure import check_figure_text
+
+    check_figure_text(fig)
+
+
 def figure(fig, name: str, *, dpi: int = DEFAULT_DPI, show: bool = True, close: bool = True) -> Written:
     """Write ``fig`` as ``<name>.svg`` and ``<name>.png``; display it once in a notebook.
 
@@ -194,8 +209,15 @@ def figure(fig, name: str, *, dpi: int = DEFAULT_DPI, show: bool = True, close: 
     -------
     Written
         ``{"svg": path, "png": path}`` (displays nothing at the end of a cell).
+
+    Raises
+    ------
+    DisclosureError
+        With ``ODAS_PRIVATE_DATA`` set, when the figure's text holds a participant name
+        of the private overlay (nothing is written then).
     """
     _check_name(name)
+    _check_no_participant_name(fig)
     freeze_layout(fig)
     dest = destination()
     paths = Written()

@@ -435,6 +435,9 @@ class BatchResult:
 
     results: list[RunResult]
     seconds: float
+    #: Set when the names check found a participant name in the outputs (then the
+    #: offending files were removed and the batch counts as failed).
+    disclosure_error: str = ""
 
     @property
     def failed(self) -> list[RunResult]:
@@ -445,7 +448,7 @@ class BatchResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.disclosure_error
 
 
 def _fmt_seconds(seconds: float) -> str:
@@ -470,6 +473,8 @@ def summary_text(batch: BatchResult, layout: Layout) -> str:
     )
     for r in batch.failed:
         text += f"\n  échec : {r.name} -> {layout.rel(layout.failed_notebook(r.name))}"
+    if batch.disclosure_error:
+        text += "\n  échec du contrôle des noms : voir ci-dessus"
     if total:
         text += f"\n  sommaire : {layout.index}"
     return text
@@ -606,9 +611,41 @@ def run_batch(
     from .render import write_index
 
     write_index(layout, entries)
+    batch.disclosure_error = _check_names(layout, entries)
+    if batch.disclosure_error:
+        write_manifest(layout, manifest)
+        say(batch.disclosure_error)
     batch.seconds = time.perf_counter() - started
     say(summary_text(batch, layout))
     return batch
+
+
+def _check_names(layout: Layout, entries: dict[str, Any]) -> str:
+    """Look for the private overlay's participant names in every output of the batch.
+
+    Returns an empty string when none is found (or there is no private overlay).
+    Otherwise the files holding a name are deleted, the runs that wrote them lose their
+    cache key (the next batch executes them again), and the returned message says where
+    names were found, masked.
+    """
+    if config.private_data_dir() is None:
+        return ""  # the demonstration set holds no names (and pandas need not be imported)
+    from .disclosure import DisclosureError, check_build
+
+    try:
+        check_build(layout.build, extra_dirs=[layout.root / "figures", layout.root / "tables"])
+    except DisclosureError as exc:
+        for path in exc.files:
+            path.unlink(missing_ok=True)
+            for name, entry in entries.items():
+                if name in path.stem or name in path.parent.name:
+                    if entry.get("inputs"):
+                        entry["inputs"]["key"] = None
+        return (
+            "ÉCHEC du contrôle des noms : les fichiers concernés ont été supprimés des sorties.\n"
+            f"{exc}"
+        )
+    return ""
 
 
 def render_only(runs: Sequence[Run], *, out: Path | None = None, progress: Callable[[str], None] | None = print) -> bool:
