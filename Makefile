@@ -51,7 +51,7 @@ html: setup ## re-render build/html/ from the executed notebooks, without execut
 bench: setup ## time the batch against its limit (the notebooks as plain Python, no kernel) and print the ratios
 	$(BIN)/python bench/bench_batch.py
 
-report: setup ## build the published report (build/report/: HTML, PDF, exports.csv) from report/ and the batch's exports
+report: reports ## bring the batch up to date, then build the published report (build/report/: HTML, PDF, exports.csv)
 	$(BIN)/odas-analysis report
 
 test: setup ## run the whole test suite (unit, data, notebooks with nbval, end to end)
@@ -61,8 +61,9 @@ lock: ## recompile requirements.lock from pyproject.toml (needs uv), then enviro
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 	$(BIN)/python -m odas_analysis.envfile
 
-clean: ## remove build outputs and caches (keeps .venv)
+clean: ## remove build outputs, exported figures and tables, caches (keeps .venv)
 	rm -rf build .pytest_cache
+	find figures tables -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
 
 distclean: clean ## remove .venv too
