@@ -166,3 +166,26 @@ def test_figure_with_a_participant_name_is_refused_before_writing(tmp_path, monk
         assert written["svg"].is_file()
     finally:
         export.configure()
+
+
+def test_table_on_simulated_data_carries_the_notice_in_both_files(tmp_path):
+    import pandas as pd
+
+    from odas_analysis import export
+
+    export.configure(tmp_path, "hypothese-H1")
+    try:
+        frame = pd.DataFrame({"site": ["Angers", "Arras"], "part": [0.5, 0.25]})
+        simulated = export.table(frame, "parts", caption="Source : jeu de démonstration (données simulées).", show=False)
+        public = export.table(frame, "public", caption="Source : INSEE, Filosofi 2016.", show=False)
+    finally:
+        export.configure()
+    csv = simulated["csv"].read_text(encoding="utf-8").splitlines()
+    assert csv[0] == "site,part,statut des données"
+    assert all(line.endswith(",données simulées") for line in csv[1:])
+    md = simulated["md"].read_text(encoding="utf-8")
+    assert "Source : jeu de démonstration (données simulées)." in md
+    assert "**Données simulées**" in md
+    assert public["csv"].read_text(encoding="utf-8").splitlines()[0] == "site,part"
+    assert "simulées" not in public["md"].read_text(encoding="utf-8")
+    assert "Source : INSEE, Filosofi 2016." in public["md"].read_text(encoding="utf-8")

@@ -341,6 +341,11 @@ def table_html(df, *, decimals: int | dict[str, int] = 2, index: bool = False, c
     return "".join(parts)
 
 
+SIMULATED_MARK = "données simulées"
+#: Last column of the CSV export of a table built on simulated data.
+SIMULATED_COLUMN = "statut des données"
+
+
 def table(
     df,
     name: str,
@@ -349,6 +354,7 @@ def table(
     index: bool = False,
     caption: str | None = None,
     show: bool = True,
+    simulated: bool | None = None,
 ) -> Written:
     """Write ``df`` as ``<name>.csv`` and ``<name>.md``; display it in a notebook.
 
@@ -365,9 +371,16 @@ def table(
     index
         Write the index as the first column(s).
     caption
-        Shown above the table in the notebook (not written to the files).
+        Shown above the table in the notebook and written under the Markdown table
+        (source, vintage, notes); not in the CSV.
     show
         Display the table in the notebook (ignored outside IPython).
+    simulated
+        The table is built on simulated (demonstration) data. Then the CSV gets a last
+        column ``statut des données`` = ``données simulées`` on every row and the
+        Markdown file a notice, so the flag travels with the files. ``None`` (default):
+        simulated when the caption says « données simulées » (as
+        ``fieldwork.source_note_fr()`` does for the demonstration set).
 
     Returns
     -------
@@ -379,8 +392,17 @@ def table(
     csv_path = dest.tables / f"{name}.csv"
     md_path = dest.tables / f"{name}.md"
     md = table_markdown(df, decimals=decimals, index=index)
-    write_bytes_atomic(csv_path, table_csv(df, decimals=decimals, index=index))
-    write_bytes_atomic(md_path, md.encode("utf-8"))
+    if simulated is None:
+        simulated = SIMULATED_MARK in (caption or "").lower()
+    md_file = md
+    if caption:
+        md_file += "\n" + caption.replace("\n", " ") + "\n"
+    csv_frame = df
+    if simulated:
+        md_file += "\n**Données simulées** : ce tableau est calculé sur le jeu de démonstration.\n"
+        csv_frame = (df.reset_index() if index else df).assign(**{SIMULATED_COLUMN: "données simulées"})
+    write_bytes_atomic(csv_path, table_csv(csv_frame, decimals=decimals, index=index and not simulated))
+    write_bytes_atomic(md_path, md_file.encode("utf-8"))
     if show and _in_ipython():
         from IPython.display import display
 
