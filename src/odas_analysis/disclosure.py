@@ -76,7 +76,7 @@ class DisclosureError(OdasError):
     ``files`` lists the output files where a name was found (empty for other causes).
     """
 
-    files: list[Path] = []
+    files: tuple[Path, ...] = ()
 
 
 def _threshold(threshold: int | None) -> int:
@@ -515,7 +515,7 @@ def check_no_names(
             f"{len(found)} participant name(s) found in published files: remove them before publishing\n"
             + "\n".join(f"  - {line}" for line in found)
         )
-        error.files = offending
+        error.files = tuple(offending)
         raise error
     return report
 

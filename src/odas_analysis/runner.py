@@ -638,7 +638,7 @@ def _check_names(layout: Layout, entries: dict[str, Any]) -> str:
         for path in exc.files:
             path.unlink(missing_ok=True)
             for name, entry in entries.items():
-                if name in path.stem or name in path.parent.name:
+                if name in (path.stem, path.parent.name):  # a page or notebook, or an export folder
                     if entry.get("inputs"):
                         entry["inputs"]["key"] = None
         return (

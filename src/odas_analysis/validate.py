@@ -306,7 +306,11 @@ def validate_tables(
     missing = [p for n in names if (p := _prevalidate_path(desc, n, paths)) is not None]
     if missing:
         return _validate(desc, paths, set(names))
-    stamp = _validation_key(desc, list(names), paths)
+    return _validate_stamped(desc, list(names), paths, _validation_key(desc, list(names), paths))
+
+
+def _validate_stamped(desc: Path, names: list[str], paths: dict[str, Path], stamp: str) -> ValidationReport:
+    """Validate ``names`` unless ``stamp`` says it was done; leave the stamp on success."""
     if _validated_before(stamp):
         return ValidationReport(resources=list(names))
     report = _validate(desc, paths, set(names))
@@ -426,7 +430,7 @@ def load_table(
     if key in _CACHE:
         return _CACHE[key].copy()
     if validate:
-        validate_tables([name], desc, overrides).raise_for_problems(
+        _validate_stamped(desc, [name], overrides or {}, stamp).raise_for_problems(
             f"table '{name}' ({_display_path(file)})"
         )
     frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
