@@ -10,7 +10,7 @@ KERNEL := odas-analysis
 ODAS_NATIONAL_DATA ?= $(abspath ../shared/data)
 export ODAS_NATIONAL_DATA
 
-.PHONY: help setup lab validate data reports html report test test-fast bench lock clean
+.PHONY: help setup lab validate data reports html report notebooks lint test test-fast bench lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,17 @@ bench: setup ## time the batch against its limit (the notebooks as plain Python,
 
 report: reports ## bring the batch up to date, then build the published report (build/report/: HTML, PDF, exports.csv)
 	$(BIN)/odas-analysis report
+
+notebooks: setup ## re-execute the committed notebooks in place (after a change upstream), so that nbval compares the new outputs
+	$(BIN)/jupytext --quiet --sync notebooks/*.py tests/fixtures/notebooks/nbval/exemple.py
+	for nb in notebooks/*.ipynb tests/fixtures/notebooks/nbval/exemple.ipynb; do \
+	  (cd $$(dirname $$nb) && $(abspath $(BIN))/jupyter nbconvert --log-level=WARN --execute --to notebook --inplace \
+	    --ExecutePreprocessor.kernel_name=$(KERNEL) --ExecutePreprocessor.record_timing=False $$(basename $$nb)) || exit 1; \
+	done
+
+lint: setup ## ruff: lint and format check of src/, tests/, bench/ and the notebooks' scripts
+	$(BIN)/ruff check src tests bench notebooks/*.py
+	$(BIN)/ruff format --check src tests bench notebooks/*.py
 
 test: setup ## run the whole test suite (unit, data, notebooks with nbval, end to end)
 	$(BIN)/python -m pytest

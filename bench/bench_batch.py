@@ -134,8 +134,14 @@ def cli(notebooks: Path, out: Path, *extra: str) -> list[str]:
 
 def time_papermill_cli(runs, scratch: Path, parallel: int = 2) -> float:
     def one(run):
-        args = [str(BIN / "papermill"), str(run.template), str(scratch / f"{run.name}.ipynb"), "-k", "python3",
-                "--no-progress-bar"]
+        args = [
+            str(BIN / "papermill"),
+            str(run.template),
+            str(scratch / f"{run.name}.ipynb"),
+            "-k",
+            "python3",
+            "--no-progress-bar",
+        ]
         for k, v in run.parameters.items():
             args += ["-p", k, str(v)]
         env = {**os.environ, "ODAS_EXPORT_DIR": str(scratch / run.name), "ODAS_RUN_NAME": run.name}
@@ -176,8 +182,12 @@ def one_site_change(runs, out: Path, site: str) -> tuple[float, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--notebooks", type=Path, default=None,
-                        help="templates (default: notebooks/ when it holds site.ipynb, else the test fixtures)")
+    parser.add_argument(
+        "--notebooks",
+        type=Path,
+        default=None,
+        help="templates (default: notebooks/ when it holds site.ipynb, else the test fixtures)",
+    )
     parser.add_argument("--skip-papermill", action="store_true", help="leave out the plain papermill comparison")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
     parser.add_argument("--repeat", type=int, default=2, help="timings of the limit and the batch (best kept)")
@@ -210,13 +220,25 @@ def main(argv: list[str] | None = None) -> int:
             limit_cpu.append(c1 - c0)
             engine_cpu.append(c2 - c1)
         limit, engine_s = min(limits), min(engines)
-        results.update({"limit_s": limit, "engine_s": engine_s, "limit_all_s": limits, "engine_all_s": engines,
-                        "limit_cpu_s": min(limit_cpu), "engine_cpu_s": min(engine_cpu)})
-        print(f"limit (plain Python, {os.cpu_count()} processes, no kernel): {limit:6.1f} s   "
-              f"(runs: {', '.join(f'{x:.1f}' for x in limits)}; CPU {min(limit_cpu):.1f} s)")
-        print(f"odas-analysis run (full batch, HTML included):  {engine_s:6.1f} s   ratio {engine_s / limit:4.2f}   "
-              f"(runs: {', '.join(f'{x:.1f}' for x in engines)}; CPU {min(engine_cpu):.1f} s, "
-              f"ratio {min(engine_cpu) / min(limit_cpu):4.2f})")
+        results.update(
+            {
+                "limit_s": limit,
+                "engine_s": engine_s,
+                "limit_all_s": limits,
+                "engine_all_s": engines,
+                "limit_cpu_s": min(limit_cpu),
+                "engine_cpu_s": min(engine_cpu),
+            }
+        )
+        print(
+            f"limit (plain Python, {os.cpu_count()} processes, no kernel): {limit:6.1f} s   "
+            f"(runs: {', '.join(f'{x:.1f}' for x in limits)}; CPU {min(limit_cpu):.1f} s)"
+        )
+        print(
+            f"odas-analysis run (full batch, HTML included):  {engine_s:6.1f} s   ratio {engine_s / limit:4.2f}   "
+            f"(runs: {', '.join(f'{x:.1f}' for x in engines)}; CPU {min(engine_cpu):.1f} s, "
+            f"ratio {min(engine_cpu) / min(limit_cpu):4.2f})"
+        )
 
         if not args.skip_papermill:
             pm = time_papermill_cli(runs, scratch / "papermill")
@@ -233,8 +255,10 @@ def main(argv: list[str] | None = None) -> int:
         results["one_site_change_s"] = change_s
         results["one_site_change_runs"] = rerun
         expected = sorted([f"site-{site}"] + [r.name for r in runs if r.kind != "site"])
-        print(f"one site's data changed ({site}):           {change_s:6.1f} s   re-ran {len(rerun)}: "
-              f"{', '.join(sorted(rerun))}")
+        print(
+            f"one site's data changed ({site}):           {change_s:6.1f} s   re-ran {len(rerun)}: "
+            f"{', '.join(sorted(rerun))}"
+        )
         print(f"  re-ran exactly that site and the cross-site notebooks: {sorted(rerun) == expected}")
         results["ratio"] = engine_s / limit
         results["target_full_batch"] = engine_s <= 1.5 * limit

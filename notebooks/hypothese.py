@@ -30,9 +30,7 @@ from IPython.display import Markdown, display
 from odas_analysis import charts, export, fieldwork, hypotheses, render, study, synthesis
 
 hypothesis_id = study.check_hypothesis_id(hypothesis_id)
-hyp = study.hypothesis(hypothesis_id)
-display(Markdown(f"## {hypothesis_id} : {hyp['label']}\n\n> {hyp['statement']}\n\n"
-                 f"{synthesis.sources_note([hyp['source_id']], prefix='Source')} ({hyp['source_detail']})"))
+display(Markdown(synthesis.hypothesis_heading(hypothesis_id)))
 
 # %% [markdown]
 # ## Comment la mesurer
@@ -43,8 +41,11 @@ display(Markdown(f"## {hypothesis_id} : {hyp['label']}\n\n> {hyp['statement']}\n
 # d'entretien codés disent si les acteurs rencontrés confirment l'hypothèse.
 
 # %%
-export.table(synthesis.operationalisation_table(hypothesis_id), "mesure",
-             caption=synthesis.operationalisation_note(hypothesis_id));
+export.table(
+    synthesis.operationalisation_table(hypothesis_id),
+    "mesure",
+    caption=synthesis.operationalisation_note(hypothesis_id),
+)
 
 # %% [markdown]
 # ## Les données
@@ -58,7 +59,7 @@ if fieldwork.data_source()["synthetic"]:
 result = hypotheses.test(hypothesis_id)
 
 # %%
-export.figure(charts.hypothesis_sites(result), "sites");
+export.figure(charts.hypothesis_sites(result), "sites")
 
 # %% [markdown]
 # ## Les tests
@@ -71,10 +72,10 @@ export.figure(charts.hypothesis_sites(result), "sites");
 
 # %%
 tests = result.results_fr()
-export.table(tests, "tests", caption=tests.attrs["note_fr"]);
+export.table(tests, "tests", caption=tests.attrs["note_fr"])
 
 # %%
-export.figure(charts.hypothesis_testimony(result), "temoignages");
+export.figure(charts.hypothesis_testimony(result), "temoignages")
 
 # %% [markdown]
 # ## Ce qu'on peut en dire

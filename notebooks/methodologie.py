@@ -38,10 +38,10 @@ from odas_analysis import charts, export, synthesis
 # sous-groupes thématiques se sont réunis deux fois chacun.
 
 # %%
-export.figure(charts.timeline(), "calendrier");
+export.figure(charts.timeline(), "calendrier")
 
 # %%
-export.table(synthesis.calendar_table(), "calendrier", caption=synthesis.calendar_note());
+export.table(synthesis.calendar_table(), "calendrier", caption=synthesis.calendar_note())
 
 # %% [markdown]
 # ## Le terrain en chiffres
@@ -50,7 +50,7 @@ export.table(synthesis.calendar_table(), "calendrier", caption=synthesis.calenda
 # nombre exact d'acteurs rencontrés n'est pas connu.
 
 # %%
-export.table(synthesis.fieldwork_totals_table(), "totaux-publies", caption=synthesis.fieldwork_totals_note());
+export.table(synthesis.fieldwork_totals_table(), "totaux-publies", caption=synthesis.fieldwork_totals_note())
 
 # %% [markdown]
 # ## Les sites par axe de recherche
@@ -62,7 +62,7 @@ export.table(synthesis.fieldwork_totals_table(), "totaux-publies", caption=synth
 # local reste inconnu.
 
 # %%
-export.figure(charts.sites_by_axis(), "sites-par-axe");
+export.figure(charts.sites_by_axis(), "sites-par-axe")
 
 # %%
-export.table(synthesis.sites_by_axis_table(), "sites-par-axe", caption=synthesis.sites_by_axis_note());
+export.table(synthesis.sites_by_axis_table(), "sites-par-axe", caption=synthesis.sites_by_axis_note())

@@ -40,7 +40,7 @@ display(Markdown(f"## {study.site(site_id)['name']}"))
 # indiqué « non publié ».
 
 # %%
-export.table(synthesis.site_card(site_id), "fiche", caption=synthesis.site_card_sources(site_id));
+export.table(synthesis.site_card(site_id), "fiche", caption=synthesis.site_card_sources(site_id))
 
 # %% [markdown]
 # ## Le territoire
@@ -53,13 +53,13 @@ export.table(synthesis.site_card(site_id), "fiche", caption=synthesis.site_card_
 # d'agglomération, le rang centile la situe parmi les EPCI, non parmi les communes.
 
 # %%
-export.table(synthesis.site_territory_table(site_id), "territoire", caption=synthesis.site_territory_note(site_id));
+export.table(synthesis.site_territory_table(site_id), "territoire", caption=synthesis.site_territory_note(site_id))
 
 # %%
-export.figure(charts.site_vs_references(site_id), "territoire-references");
+export.figure(charts.site_vs_references(site_id), "territoire-references")
 
 # %%
-export.figure(charts.site_in_distribution(site_id), "territoire-distribution");
+export.figure(charts.site_in_distribution(site_id), "territoire-distribution")
 
 # %% [markdown]
 # ## Le terrain
@@ -73,11 +73,11 @@ if fieldwork.data_source()["synthetic"]:
     render.mark_simulated("les relevés de terrain de cette fiche sont ceux du jeu de démonstration.")
 
 # %%
-export.table(synthesis.site_fieldwork_table(site_id), "terrain", decimals=1, caption=fieldwork.source_note_fr());
+export.table(synthesis.site_fieldwork_table(site_id), "terrain", decimals=1, caption=fieldwork.source_note_fr())
 
 # %%
 participants = synthesis.site_participants_table(site_id)
-export.table(participants, "participants", caption=participants.attrs["note_fr"] + " " + fieldwork.source_note_fr());
+export.table(participants, "participants", caption=participants.attrs["note_fr"] + " " + fieldwork.source_note_fr())
 
 # %% [markdown]
 # ## Position du site sur les cinq hypothèses
@@ -88,4 +88,4 @@ export.table(participants, "participants", caption=participants.attrs["note_fr"]
 # l'hypothèse ; la médiane des onze sites sert de repère.
 
 # %%
-export.table(synthesis.site_hypotheses_table(site_id), "hypotheses", caption=fieldwork.source_note_fr());
+export.table(synthesis.site_hypotheses_table(site_id), "hypotheses", caption=fieldwork.source_note_fr())

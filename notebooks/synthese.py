@@ -46,10 +46,10 @@ export.table(
     "sites-indicateurs",
     decimals=synthesis.cross_site_decimals(),
     caption=synthesis.indicator_sources(),
-);
+)
 
 # %%
-export.figure(charts.indicator_heatmap(), "sites-indicateurs");
+export.figure(charts.indicator_heatmap(), "sites-indicateurs")
 
 # %% [markdown]
 # ## Une typologie des sites
@@ -62,27 +62,31 @@ export.figure(charts.indicator_heatmap(), "sites-indicateurs");
 
 # %%
 typ = synthesis.typology()
-export.table(typ.selection_table(), "typologie-choix", decimals=3, caption="Choix du nombre de groupes");
+export.table(typ.selection_table(), "typologie-choix", decimals=3, caption="Choix du nombre de groupes")
 
 # %%
 display(Markdown(synthesis.typology_summary(typ)))
 
 # %%
-export.figure(charts.typology_dendrogram(typ), "typologie-dendrogramme");
+export.figure(charts.typology_dendrogram(typ), "typologie-dendrogramme")
 
 # %%
-export.table(typ.profile_table(), "typologie-profils", decimals=typ.profile_decimals(),
-             caption="Moyenne des indicateurs par groupe");
+export.table(
+    typ.profile_table(),
+    "typologie-profils",
+    decimals=typ.profile_decimals(),
+    caption="Moyenne des indicateurs par groupe",
+)
 
 # %%
-export.figure(charts.typology_map(typ), "typologie-carte");
+export.figure(charts.typology_map(typ), "typologie-carte")
 
 # %% [markdown]
 # Robustesse : la typologie est refaite en retirant un indicateur à la fois. Un indice de
 # Rand ajusté de 1 signifie que les groupes restent les mêmes.
 
 # %%
-export.table(typ.robustness(), "typologie-robustesse", decimals=3, caption="Typologie sans chacun des indicateurs");
+export.table(typ.robustness(), "typologie-robustesse", decimals=3, caption="Typologie sans chacun des indicateurs")
 
 # %% [markdown]
 # ## Les quatre sites de l'étude 2010-2012 et les sept nouveaux
@@ -98,10 +102,10 @@ export.table(typ.robustness(), "typologie-robustesse", decimals=3, caption="Typo
 
 # %%
 cohorts = synthesis.earlier_vs_new()
-export.table(synthesis.earlier_vs_new_table(cohorts), "cohortes", decimals=3, caption=synthesis.indicator_sources());
+export.table(synthesis.earlier_vs_new_table(cohorts), "cohortes", decimals=3, caption=synthesis.indicator_sources())
 
 # %%
 display(Markdown(synthesis.earlier_vs_new_summary(cohorts)))
 
 # %%
-export.figure(charts.cohorts(), "cohortes");
+export.figure(charts.cohorts(), "cohortes")

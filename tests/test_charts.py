@@ -7,8 +7,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from odas_analysis import charts, export, study, synthesis
-from odas_analysis.plots import MISSING
+from odas_analysis import charts, export, french, study, synthesis
 
 
 def _texts(fig: Figure) -> list[str]:
@@ -64,7 +63,7 @@ def test_site_vs_references_writes_missing_references():
     fig = charts.site_vs_references("angers")
     text = _check(fig)
     assert "Maine-et-Loire (49)" in text and "Pays de la Loire" in text
-    assert text.count(MISSING) >= 3  # Filosofi poverty rate: no département, région, France
+    assert text.count(french.MISSING) >= 3  # Filosofi poverty rate: no département, région, France
 
 
 def test_site_in_distribution_ranks_an_agglomeration_among_epci():
@@ -88,7 +87,7 @@ def test_indicator_heatmap_values_and_missing_cells():
     assert "45,0" in text  # poverty rate of Clichy-sous-Bois
     spec = synthesis.IndicatorSpec("poverty_rate_60", 2015, "Taux de pauvreté", "%", 1)
     text2 = _check(charts.indicator_heatmap([spec]))
-    assert MISSING in text2  # Moulins Communauté has no 2015 value
+    assert french.MISSING in text2  # Moulins Communauté has no 2015 value
 
 
 def test_typology_figures(typ):

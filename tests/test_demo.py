@@ -45,7 +45,9 @@ def test_published_totals_are_matched():
     manifest = json.loads((demo.DEMO_DIR / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["synthetic"] is True and manifest["label_fr"] == "données simulées"
     n4 = int((itv["phase"] == 4).sum())
-    assert n4 == manifest["simulated_without_published_total"]["phase4_workshops"] == 11 * demo.PHASE4_WORKSHOPS_PER_SITE
+    assert (
+        n4 == manifest["simulated_without_published_total"]["phase4_workshops"] == 11 * demo.PHASE4_WORKSHOPS_PER_SITE
+    )
     assert set(itv.loc[itv["phase"] == 4, "format"]) == {"workshop"}
 
 

@@ -13,7 +13,6 @@ from odas_analysis.cli import main
 from odas_analysis.disclosure import DisclosureError
 from odas_analysis.errors import ParameterError
 
-
 # --- small counts -------------------------------------------------------------------------
 
 
@@ -158,10 +157,13 @@ def test_check_no_names_scans_markdown_csv_svg_and_notebooks(tmp_path):
 
 
 def test_check_no_names_passes_clean_pages_and_ignores_embedded_images(tmp_path):
-    root = _site(tmp_path, {
-        "a.html": '<p>Les habitants du quartier.</p><img src="data:image/png;base64,QUILLARDEC+abc/def==">',
-        "b.png": "Zéphirine Quillardec",  # not a scanned type
-    })
+    root = _site(
+        tmp_path,
+        {
+            "a.html": '<p>Les habitants du quartier.</p><img src="data:image/png;base64,QUILLARDEC+abc/def==">',
+            "b.png": "Zéphirine Quillardec",  # not a scanned type
+        },
+    )
     report = disclosure.check_no_names(root, NAMES)
     assert report.files_checked == 1 and report.names_checked == 2
     assert "OK" in report.text()

@@ -22,9 +22,24 @@ def test_batch_with_a_named_overlay_publishes_no_name(tmp_path):
     env = {**os.environ, "ODAS_PRIVATE_DATA": str(overlay)}
     out = tmp_path / "out"
     done = subprocess.run(
-        [sys.executable, "-m", "odas_analysis.cli", "run", "--only", "hypothese-H3", "--out", str(out), "--force",
-         "--jobs", "1"],
-        env=env, capture_output=True, text=True, timeout=600, check=False,
+        [
+            sys.executable,
+            "-m",
+            "odas_analysis.cli",
+            "run",
+            "--only",
+            "hypothese-H3",
+            "--out",
+            str(out),
+            "--force",
+            "--jobs",
+            "1",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     pages = list((out / "build").rglob("*.html"))

@@ -49,12 +49,32 @@ COMMUNES = [
     ("95268", "Garges-lès-Gonesse", "95", "11", 42500, 41700, "200055655"),
     ("97411", "Saint-Denis", "974", "04", 147000, 155000, "249740119"),
 ]
-DEP_NAMES = {"03": "Allier", "33": "Gironde", "49": "Maine-et-Loire", "58": "Nièvre", "59": "Nord", "60": "Oise",
-             "62": "Pas-de-Calais", "67": "Bas-Rhin", "69": "Rhône", "76": "Seine-Maritime",
-             "93": "Seine-Saint-Denis", "95": "Val-d'Oise", "974": "La Réunion"}
-REG_NAMES = {"84": "Auvergne-Rhône-Alpes", "75": "Nouvelle-Aquitaine", "52": "Pays de la Loire",
-             "27": "Bourgogne-Franche-Comté", "32": "Hauts-de-France", "44": "Grand Est", "28": "Normandie",
-             "11": "Île-de-France", "04": "La Réunion"}
+DEP_NAMES = {
+    "03": "Allier",
+    "33": "Gironde",
+    "49": "Maine-et-Loire",
+    "58": "Nièvre",
+    "59": "Nord",
+    "60": "Oise",
+    "62": "Pas-de-Calais",
+    "67": "Bas-Rhin",
+    "69": "Rhône",
+    "76": "Seine-Maritime",
+    "93": "Seine-Saint-Denis",
+    "95": "Val-d'Oise",
+    "974": "La Réunion",
+}
+REG_NAMES = {
+    "84": "Auvergne-Rhône-Alpes",
+    "75": "Nouvelle-Aquitaine",
+    "52": "Pays de la Loire",
+    "27": "Bourgogne-Franche-Comté",
+    "32": "Hauts-de-France",
+    "44": "Grand Est",
+    "28": "Normandie",
+    "11": "Île-de-France",
+    "04": "La Réunion",
+}
 
 
 def _epcis() -> dict[str, list[tuple]]:
@@ -68,13 +88,27 @@ def _etalab_files(version: str) -> dict[str, bytes]:
     new = version == "6.0.0"
     communes = []
     for code, name, dep, reg, p16, p23, _ in COMMUNES:
-        entry = {"code": code, "nom": name, "departement": dep, "region": reg, "type": "commune-actuelle",
-                 "population": p23 if new else p16}
+        entry = {
+            "code": code,
+            "nom": name,
+            "departement": dep,
+            "region": reg,
+            "type": "commune-actuelle",
+            "population": p23 if new else p16,
+        }
         if new:
             entry["zone"] = "drom" if dep == "974" else "metro"
         communes.append(entry)
-    communes.append({"code": "49999", "nom": "Ancienne commune", "departement": "49", "region": "52",
-                     "type": "commune-deleguee", "chefLieu": "49007"})
+    communes.append(
+        {
+            "code": "49999",
+            "nom": "Ancienne commune",
+            "departement": "49",
+            "region": "52",
+            "type": "commune-deleguee",
+            "chefLieu": "49007",
+        }
+    )
     epci = []
     for siren, members in sorted(_epcis().items()):
         pop = sum(m[5] if new else m[4] for m in members)
@@ -84,12 +118,23 @@ def _etalab_files(version: str) -> dict[str, bytes]:
             if new:
                 item["populationMunicipale"] = m[5]
             membres.append(item)
-        epci.append({"code": siren, "nom": f"EPCI {siren}", "type": "CA", "modeFinancement": "FPU",
-                     "populationMunicipale": pop, "populationTotale": pop + 10, "membres": membres})
+        epci.append(
+            {
+                "code": siren,
+                "nom": f"EPCI {siren}",
+                "type": "CA",
+                "modeFinancement": "FPU",
+                "populationMunicipale": pop,
+                "populationTotale": pop + 10,
+                "membres": membres,
+            }
+        )
     deps = [{"code": d, "nom": n, "region": next(c[3] for c in COMMUNES if c[2] == d)} for d, n in DEP_NAMES.items()]
     regs = [{"code": r, "nom": n} for r, n in REG_NAMES.items()]
-    return {name: json.dumps(data, ensure_ascii=False).encode("utf-8") for name, data in
-            (("communes", communes), ("departements", deps), ("regions", regs), ("epci", epci))}
+    return {
+        name: json.dumps(data, ensure_ascii=False).encode("utf-8")
+        for name, data in (("communes", communes), ("departements", deps), ("regions", regs), ("epci", epci))
+    }
 
 
 def _xls_bytes(sheets: dict[str, tuple[int, list[str], list[list[object]]]]) -> bytes:
@@ -115,23 +160,45 @@ def _filosofi_zip(year: int) -> bytes:
     header = ["CODGEO", "LIBGEO"] + [f"{v}{yy}" for v in dl.FILOSOFI_VARS]
 
     def row(code: str, name: str, med: float, tp: float | None, rd: float | None) -> list[object]:
-        values = {"NBMENFISC": 1000, "NBPERSMENFISC": 2300.5, "MED": med, "PIMP": 50, "TP60": tp, "TP60TOL1": None,
-                  "TP60TOL2": None, "PPSOC": 6.5, "PPMINI": 2.1, "D1": 11000, "D9": 40000, "RD": rd}
+        values = {
+            "NBMENFISC": 1000,
+            "NBPERSMENFISC": 2300.5,
+            "MED": med,
+            "PIMP": 50,
+            "TP60": tp,
+            "TP60TOL1": None,
+            "TP60TOL2": None,
+            "PPSOC": 6.5,
+            "PPMINI": 2.1,
+            "D1": 11000,
+            "D9": 40000,
+            "RD": rd,
+        }
         return [code, name] + [values[v] for v in dl.FILOSOFI_VARS]
 
     com = []
     for i, (code, name, *_rest) in enumerate(COMMUNES):
         small = code == "58104"  # statistical secret: only the median is published
         com.append(row(code, name, 17000.5 + 250 * i + year, None if small else 10 + i, None if small else 3 + i / 10))
-    epci = [row(s, f"EPCI {s}", 19000 + 100 * k, 12.5 + k, 3.1 + k / 10)
-            for k, s in enumerate(sorted(_epcis())) if not (year == 2015 and s == "200071140")]
+    epci = [
+        row(s, f"EPCI {s}", 19000 + 100 * k, 12.5 + k, 3.1 + k / 10)
+        for k, s in enumerate(sorted(_epcis()))
+        if not (year == 2015 and s == "200071140")
+    ]
     dep = [row(d, n, 20000 + k, 14 + k, 3.2) for k, (d, n) in enumerate(DEP_NAMES.items())]
     reg = [row(r, n, 20500 + k, 14.5, 3.3) for k, (r, n) in enumerate(REG_NAMES.items())]
     metro = [row("FM", "France métropolitaine", 20566.0, 14.2, 3.5)]
-    xls = _xls_bytes({s: (5, header, rows) for s, rows in
-                      (("COM", com), ("EPCI", epci), ("DEP", dep), ("REG", reg), ("METRO", metro))})
-    member = (f"filo-revenu-pauvrete-menage-{year}/base-cc-filosofi-{year}.xls" if year == 2015
-              else f"base-cc-filosofi-{year}.xls")
+    xls = _xls_bytes(
+        {
+            s: (5, header, rows)
+            for s, rows in (("COM", com), ("EPCI", epci), ("DEP", dep), ("REG", reg), ("METRO", metro))
+        }
+    )
+    member = (
+        f"filo-revenu-pauvrete-menage-{year}/base-cc-filosofi-{year}.xls"
+        if year == 2015
+        else f"base-cc-filosofi-{year}.xls"
+    )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr(member, xls)
@@ -140,14 +207,39 @@ def _filosofi_zip(year: int) -> bytes:
 
 
 def _comparateur_zip(pop_prefix: str = "P18") -> bytes:
-    cols = ["CODGEO", f"{pop_prefix}_POP", "P13_POP", "P18_MEN", "P18_POP1564", "P18_ACT1564", "P18_CHOM1564",
-            "NBMENFISC19", "PIMP19", "MED19", "TP6019"]
+    cols = [
+        "CODGEO",
+        f"{pop_prefix}_POP",
+        "P13_POP",
+        "P18_MEN",
+        "P18_POP1564",
+        "P18_ACT1564",
+        "P18_CHOM1564",
+        "NBMENFISC19",
+        "PIMP19",
+        "MED19",
+        "TP6019",
+    ]
     lines = [";".join(cols)]
     for i, (code, _name, _dep, _reg, p16, *_rest) in enumerate(COMMUNES):
         act = p16 * 0.45
-        lines.append(";".join([code, str(p16 + 100), str(p16 - 100), "100", f"{p16 * 0.6:.6f}", f"{act:.6f}",
-                               f"{act * (0.08 + i / 100):.6f}".replace(".", ","), "900", "", str(18000 + 10 * i),
-                               "" if code == "58104" else str(12 + i)]))
+        lines.append(
+            ";".join(
+                [
+                    code,
+                    str(p16 + 100),
+                    str(p16 - 100),
+                    "100",
+                    f"{p16 * 0.6:.6f}",
+                    f"{act:.6f}",
+                    f"{act * (0.08 + i / 100):.6f}".replace(".", ","),
+                    "900",
+                    "",
+                    str(18000 + 10 * i),
+                    "" if code == "58104" else str(12 + i),
+                ]
+            )
+        )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("base_cc_comparateur.CSV", ("\r\n".join(lines) + "\r\n").encode("utf-8"))
@@ -156,20 +248,91 @@ def _comparateur_zip(pop_prefix: str = "P18") -> bytes:
 
 
 def _turnout_xls(rnd: int) -> bytes:
-    header = ["Code du département", "Libellé du département", "Code de la commune", "Libellé de la commune",
-              "Inscrits", "Abstentions", "% Abs/Ins", "Votants", "% Vot/Ins", "Blancs", "% Blancs/Ins",
-              "% Blancs/Vot", "Nuls", "% Nuls/Ins", "% Nuls/Vot", "Exprimés", "% Exp/Ins", "% Exp/Vot",
-              "N°Panneau", "Sexe", "Nom", "Prénom", "Voix"]
+    header = [
+        "Code du département",
+        "Libellé du département",
+        "Code de la commune",
+        "Libellé de la commune",
+        "Inscrits",
+        "Abstentions",
+        "% Abs/Ins",
+        "Votants",
+        "% Vot/Ins",
+        "Blancs",
+        "% Blancs/Ins",
+        "% Blancs/Vot",
+        "Nuls",
+        "% Nuls/Ins",
+        "% Nuls/Vot",
+        "Exprimés",
+        "% Exp/Ins",
+        "% Exp/Vot",
+        "N°Panneau",
+        "Sexe",
+        "Nom",
+        "Prénom",
+        "Voix",
+    ]
     rows = []
     for i, (code, name, dep, *_rest) in enumerate(COMMUNES):
         ministry_dep = "ZD" if dep == "974" else dep.lstrip("0") if dep.startswith("0") else dep
         ministry_com = "411" if code == "97411" else int(code[2:])
         ins = 1000 + 100 * i
         vot = ins - 200 - 10 * i - 30 * rnd
-        rows.append([ministry_dep, DEP_NAMES[dep], ministry_com, name, ins, ins - vot, None, vot, None, 10, None,
-                     None, 5, None, None, vot - 15, None, None, 1, "M", "X", "Y", vot - 15])
-    rows.append(["ZZ", "Français établis hors de France", 1, "Amsterdam", 5000, 3000, None, 2000, None, 10, None,
-                 None, 5, None, None, 1985, None, None, 1, "M", "X", "Y", 1985])
+        rows.append(
+            [
+                ministry_dep,
+                DEP_NAMES[dep],
+                ministry_com,
+                name,
+                ins,
+                ins - vot,
+                None,
+                vot,
+                None,
+                10,
+                None,
+                None,
+                5,
+                None,
+                None,
+                vot - 15,
+                None,
+                None,
+                1,
+                "M",
+                "X",
+                "Y",
+                vot - 15,
+            ]
+        )
+    rows.append(
+        [
+            "ZZ",
+            "Français établis hors de France",
+            1,
+            "Amsterdam",
+            5000,
+            3000,
+            None,
+            2000,
+            None,
+            10,
+            None,
+            None,
+            5,
+            None,
+            None,
+            1985,
+            None,
+            None,
+            1,
+            "M",
+            "X",
+            "Y",
+            1985,
+        ]
+    )
     return _xls_bytes({"Feuil1": (3, header, rows)})
 
 
@@ -366,8 +529,12 @@ def test_later_comparateur_edition_is_refused(tmp_path: Path) -> None:
 
 
 def test_filosofi_missing_column_is_reported(tmp_path: Path) -> None:
-    xls = _xls_bytes({"COM": (5, ["CODGEO", "LIBGEO", "MED16"], [["49007", "Angers", 19000]]),
-                      "EPCI": (5, ["CODGEO", "LIBGEO", "MED16"], [])})
+    xls = _xls_bytes(
+        {
+            "COM": (5, ["CODGEO", "LIBGEO", "MED16"], [["49007", "Angers", 19000]]),
+            "EPCI": (5, ["CODGEO", "LIBGEO", "MED16"], []),
+        }
+    )
     archive = tmp_path / "filo.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("base-cc-filosofi-2016.xls", xls)
@@ -381,9 +548,23 @@ def test_cli_download_without_rebuild(mirror: tuple[str, Path], tmp_path: Path) 
     base_url, _ = mirror
     national = tmp_path / "national"
     proc = subprocess.run(
-        [sys.executable, "-m", "odas_analysis.cli", "data", "download", "--national-dir", str(national),
-         "--base-url", base_url, "--no-rebuild"],
-        capture_output=True, text=True, env=dict(os.environ), check=False, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "odas_analysis.cli",
+            "data",
+            "download",
+            "--national-dir",
+            str(national),
+            "--base-url",
+            base_url,
+            "--no-rebuild",
+        ],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        check=False,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert (national / "geo" / "communes_2026.csv").is_file()

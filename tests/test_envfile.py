@@ -14,8 +14,18 @@ def test_committed_environment_yml_matches_the_lock():
 
 def test_design_card_packages_are_pinned():
     pins = dict(locked_pins((PROJECT_ROOT / "requirements.lock").read_text(encoding="utf-8")))
-    for package in ("jupyterlab", "pandas", "numpy", "matplotlib", "seaborn", "statsmodels",
-                    "papermill", "nbconvert", "pytest", "nbval"):
+    for package in (
+        "jupyterlab",
+        "pandas",
+        "numpy",
+        "matplotlib",
+        "seaborn",
+        "statsmodels",
+        "papermill",
+        "nbconvert",
+        "pytest",
+        "nbval",
+    ):
         assert package in pins, package
         assert pins[package][0].isdigit()
 

@@ -54,8 +54,9 @@ for fmt, p in sorted(export.figure(fig, "f").items()):
 
 def test_figure_bytes_identical_across_processes(tmp_path):
     outs = [
-        subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / str(i))], capture_output=True, text=True,
-                       check=True).stdout
+        subprocess.run(
+            [sys.executable, "-c", SCRIPT, str(tmp_path / str(i))], capture_output=True, text=True, check=True
+        ).stdout
         for i in range(2)
     ]
     assert outs[0] == outs[1]
@@ -70,9 +71,7 @@ def test_unchanged_file_is_not_rewritten(dest):
 
 
 def test_table_csv_and_markdown(dest):
-    df = pd.DataFrame(
-        {"site": ["Angers", "Arras"], "population": [155000, 41000], "taux": [0.12345, np.nan]}
-    )
+    df = pd.DataFrame({"site": ["Angers", "Arras"], "population": [155000, 41000], "taux": [0.12345, np.nan]})
     paths = export.table(df, "indicateurs", decimals={"taux": 3})
     assert paths["csv"].read_bytes() == b"site,population,taux\nAngers,155000,0.123\nArras,41000,\n"
     md = paths["md"].read_text(encoding="utf-8")
@@ -176,7 +175,9 @@ def test_table_on_simulated_data_carries_the_notice_in_both_files(tmp_path):
     export.configure(tmp_path, "hypothese-H1")
     try:
         frame = pd.DataFrame({"site": ["Angers", "Arras"], "part": [0.5, 0.25]})
-        simulated = export.table(frame, "parts", caption="Source : jeu de démonstration (données simulées).", show=False)
+        simulated = export.table(
+            frame, "parts", caption="Source : jeu de démonstration (données simulées).", show=False
+        )
         public = export.table(frame, "public", caption="Source : INSEE, Filosofi 2016.", show=False)
     finally:
         export.configure()

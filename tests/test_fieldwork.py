@@ -214,15 +214,30 @@ def _small_fieldwork() -> dict[str, list[list[object]]]:
         ["s2", "angers-02", "a2", "H3", "qualifies", "instances_participatives", "codeur-1", "primary", None, False],
         ["s3", "angers-02", None, "H3", "supports", "engagement_collectif", "codeur-1", "primary", None, False],
         ["s4", "creil-01", "c1", "H2", "contradicts", "convention_departement", "codeur-1", "primary", None, False],
-        ["s5", "creil-02", "c3", "H3", "supports", "relation_habitants_administration", "codeur-1", "primary", None, False],
+        [
+            "s5",
+            "creil-02",
+            "c3",
+            "H3",
+            "supports",
+            "relation_habitants_administration",
+            "codeur-1",
+            "primary",
+            None,
+            False,
+        ],
     ]
     assessments = [
         ["angers", "convention_caf", 3, "Convention signée", "codeur-1", "primary", False],
         ["angers", "convention_caf", 2, None, "codeur-2", "reliability", False],
         ["creil", "convention_caf", 1, None, "codeur-1", "primary", False],
     ]
-    return {"interviews": interviews, "participants": participants, "coded_segments": segments,
-            "assessments": assessments}
+    return {
+        "interviews": interviews,
+        "participants": participants,
+        "coded_segments": segments,
+        "assessments": assessments,
+    }
 
 
 def test_workbook_round_trip_fill_import_validate_analyse(tmp_path):
@@ -253,9 +268,13 @@ def test_import_reports_sheet_row_and_cell(tmp_path):
     with pytest.raises(DataValidationError) as err:
         fieldwork.import_workbook(book, tmp_path / "out")
     text = str(err.value)
-    assert ("sheet 'interviews', row 4, cell E4 (column 'format'), value 'entretien': "
-            "expected one of individual, collective, workshop") in text
-    assert "sheet 'interviews', row 3, cell F3 (column 'n_participants'), value 'trois': expected a whole number" in text
+    assert (
+        "sheet 'interviews', row 4, cell E4 (column 'format'), value 'entretien': "
+        "expected one of individual, collective, workshop"
+    ) in text
+    assert (
+        "sheet 'interviews', row 3, cell F3 (column 'n_participants'), value 'trois': expected a whole number" in text
+    )
     assert not (tmp_path / "out").exists()  # nothing written
 
 
@@ -291,7 +310,9 @@ def test_import_checks_cross_table_rules_with_cells(tmp_path):
     book = _fill_workbook(tmp_path / "faux.xlsx", rows)
     with pytest.raises(DataValidationError) as err:
         fieldwork.import_workbook(book, tmp_path / "out")
-    assert "sheet 'interviews', row 2, cell F2 (column 'n_participants'), value '2': n_participants says 2" in str(err.value)
+    assert "sheet 'interviews', row 2, cell F2 (column 'n_participants'), value '2': n_participants says 2" in str(
+        err.value
+    )
 
 
 def test_import_reports_a_mistyped_header_cell(tmp_path):
@@ -301,8 +322,11 @@ def test_import_reports_a_mistyped_header_cell(tmp_path):
     wb = load(book)
     wb["interviews"]["E1"] = "forme"
     wb.save(book)
-    with pytest.raises(DataValidationError, match=r"sheet 'interviews', row 1, cell E1 \(column 'format'\): "
-                                                  r"header has 'forme' where the schema expects 'format'"):
+    with pytest.raises(
+        DataValidationError,
+        match=r"sheet 'interviews', row 1, cell E1 \(column 'format'\): "
+        r"header has 'forme' where the schema expects 'format'",
+    ):
         fieldwork.import_workbook(book, tmp_path / "out")
 
 
@@ -342,8 +366,10 @@ def test_csv_directory_import(tmp_path):
     _edit(src / "coded_segments.csv", 9, "code", "confirme")
     with pytest.raises(DataValidationError) as err:
         fieldwork.import_csv_dir(src, tmp_path / "out2")
-    assert ("file 'coded_segments.csv', line 11, column 'code', value 'confirme': "
-            "expected one of supports, qualifies, contradicts") in str(err.value)
+    assert (
+        "file 'coded_segments.csv', line 11, column 'code', value 'confirme': "
+        "expected one of supports, qualifies, contradicts"
+    ) in str(err.value)
     assert main(["fieldwork", "import", str(src), "--out", str(tmp_path / "out3")]) == 2
 
 

@@ -12,8 +12,20 @@ import pytest
 from odas_analysis import demo, fieldwork, hypotheses, study
 from odas_analysis.errors import ParameterError
 
-RESULT_COLUMNS = ["test", "family", "variables", "statistic_name", "statistic", "ci_low", "ci_high",
-                  "p_value", "p_holm", "n", "method", "note"]
+RESULT_COLUMNS = [
+    "test",
+    "family",
+    "variables",
+    "statistic_name",
+    "statistic",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_holm",
+    "n",
+    "method",
+    "note",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -63,8 +75,17 @@ def test_each_hypothesis_has_a_results_table_and_a_verdict(demo_results, h):
     res = demo_results[h]
     assert list(res.results.columns) == RESULT_COLUMNS
     tests = set(res.results["test"])
-    assert {"spearman", "fisher", "qca", "gee_share", "gee", "gee_nested", "krippendorff_alpha", "cohen_kappa",
-            "spearman_testimony"} <= tests
+    assert {
+        "spearman",
+        "fisher",
+        "qca",
+        "gee_share",
+        "gee",
+        "gee_nested",
+        "krippendorff_alpha",
+        "cohen_kappa",
+        "spearman_testimony",
+    } <= tests
     nested = res.results[res.results["test"] == "gee_nested"].iloc[0]
     assert 0 <= nested["statistic"] < 50 and "composantes de variance" in nested["note"]
     spear = res.results[res.results["test"] == "spearman"]
@@ -86,8 +107,17 @@ def test_each_hypothesis_has_a_results_table_and_a_verdict(demo_results, h):
 
 def test_results_fr_is_french(demo_results):
     table = demo_results["H2"].results_fr()
-    assert list(table.columns) == ["Test", "Variables", "Statistique", "Valeur", "IC 95 %", "p", "p (Holm)",
-                                   "n", "Remarque"]
+    assert list(table.columns) == [
+        "Test",
+        "Variables",
+        "Statistique",
+        "Valeur",
+        "IC 95 %",
+        "p",
+        "p (Holm)",
+        "n",
+        "Remarque",
+    ]
     numbers = table["Valeur"][~table["Valeur"].isin(["", "+∞", "-∞"])]
     assert numbers.str.contains(",").all() and not numbers.str.contains(r"\d\.\d").any()
     assert table.attrs["note_fr"].startswith("Données simulées")
@@ -147,8 +177,9 @@ def test_sparse_records_degrade_to_notes_not_errors(tmp_path):
     res = hypotheses.test("H4", sparse)
     notes = res.results.set_index(["test", "variables"])["note"]
     constant = [n for (t, v), n in notes.items() if t == "spearman" and v.startswith("Financement pluriannuel")]
-    assert constant and all(n == "non calculable : une des deux variables a la même valeur dans tous les sites"
-                            for n in constant)
+    assert constant and all(
+        n == "non calculable : une des deux variables a la même valeur dans tous les sites" for n in constant
+    )
     alpha = res.results[res.results["test"] == "krippendorff_alpha"]
     assert alpha["note"].str.startswith("non calculable").all()
     assert np.isnan(alpha["statistic"]).all()
@@ -161,7 +192,9 @@ def test_too_few_records_give_an_untested_verdict_not_an_error():
     itv = tables["interviews"][tables["interviews"]["site_id"].isin(keep)]
     tables["interviews"] = itv
     tables["participants"] = tables["participants"][tables["participants"]["interview_id"].isin(itv["interview_id"])]
-    tables["coded_segments"] = tables["coded_segments"][tables["coded_segments"]["interview_id"].isin(itv["interview_id"])]
+    tables["coded_segments"] = tables["coded_segments"][
+        tables["coded_segments"]["interview_id"].isin(itv["interview_id"])
+    ]
     tables["assessments"] = tables["assessments"][tables["assessments"]["site_id"].isin(keep)]
     res = hypotheses.test("H2", fieldwork.FieldworkRecords(records.source, tables))
     assert res.verdict_class == "non testée" and "trop peu nombreux" in res.verdict_fr

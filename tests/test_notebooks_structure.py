@@ -109,12 +109,7 @@ def test_committed_outputs_are_complete_and_deterministic(name):
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_figures_are_displayed_as_png_images(name):
-    images = [
-        out
-        for cell in _code_cells(_load(name))
-        for out in cell["outputs"]
-        if "image/png" in out.get("data", {})
-    ]
+    images = [out for cell in _code_cells(_load(name)) for out in cell["outputs"] if "image/png" in out.get("data", {})]
     exported = sum(_source(c).count("export.figure(") for c in _code_cells(_load(name)))
     assert len(images) == exported
 

@@ -9,55 +9,54 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from odas_analysis import plots
-from odas_analysis.plots import NNBSP, format_number, format_percent
+from odas_analysis import french, plots
 
 
 @pytest.mark.parametrize(
     ("value", "decimals", "expected"),
     [
-        (12345.678, 1, f"12{NNBSP}345,7"),
-        (1234567, 0, f"1{NNBSP}234{NNBSP}567"),
+        (12345.678, 1, f"12{french.NNBSP}345,7"),
+        (1234567, 0, f"1{french.NNBSP}234{french.NNBSP}567"),
         (999, 0, "999"),
         (0.5, 2, "0,50"),
-        (-1234.5, 1, f"\u22121{NNBSP}234,5"),
+        (-1234.5, 1, f"\u22121{french.NNBSP}234,5"),
         (-0.0001, 1, "0,0"),
         (np.float64(3.25), 1, "3,2"),
         (np.int64(42), 0, "42"),
     ],
 )
 def test_format_number(value, decimals, expected):
-    assert format_number(value, decimals) == expected
+    assert french.number(value, decimals) == expected
 
 
 @pytest.mark.parametrize("missing", [None, math.nan, np.nan, pd.NA])
 def test_missing_values_are_nd(missing):
-    assert format_number(missing) == "n.d."
-    assert format_percent(missing) == "n.d."
+    assert french.number(missing) == "n.d."
+    assert french.percent(missing) == "n.d."
 
 
 def test_sign_and_unit():
-    assert format_number(3.2, 1, sign=True) == "+3,2"
-    assert format_number(0, 1, sign=True) == "0,0"
-    assert format_number(-3.2, 1, sign=True) == "\u22123,2"
-    assert format_number(1500, 0, unit="€") == f"1{NNBSP}500{NNBSP}€"
+    assert french.number(3.2, 1, sign=True) == "+3,2"
+    assert french.number(0, 1, sign=True) == "0,0"
+    assert french.number(-3.2, 1, sign=True) == "\u22123,2"
+    assert french.number(1500, 0, unit="€") == f"1{french.NNBSP}500{french.NNBSP}€"
 
 
 def test_format_percent():
-    assert format_percent(0.1234, 1) == f"12,3{NNBSP}%"
-    assert format_percent(12.34, 0, ratio=False) == f"12{NNBSP}%"
+    assert french.percent(0.1234, 1) == f"12,3{french.NNBSP}%"
+    assert french.percent(12.34, 0, ratio=False) == f"12{french.NNBSP}%"
 
 
 def test_number_formatter_on_ticks():
-    fmt = plots.number_formatter(1)
-    assert fmt(2500.0, 0) == f"2{NNBSP}500,0"
-    pct = plots.number_formatter(0, percent=True)
-    assert pct(0.25, 0) == f"25{NNBSP}%"
+    fmt = french.tick_formatter(1)
+    assert fmt(2500.0, 0) == f"2{french.NNBSP}500,0"
+    pct = french.tick_formatter(0, as_percent=True)
+    assert pct(0.25, 0) == f"25{french.NNBSP}%"
 
 
 def test_negative_decimals_refused():
     with pytest.raises(ValueError):
-        format_number(1.0, -1)
+        french.number(1.0, -1)
 
 
 def test_chart_functions_return_figures_without_pyplot(monkeypatch):
@@ -81,7 +80,7 @@ def test_chart_functions_return_figures_without_pyplot(monkeypatch):
 def test_bar_chart_labels_are_french():
     fig = plots.bar_chart(["A", "B"], [12345.5, 2.0], decimals=1)
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert texts == [f"12{NNBSP}345,5", "2,0"]
+    assert texts == [f"12{french.NNBSP}345,5", "2,0"]
 
 
 def test_bar_chart_length_mismatch():

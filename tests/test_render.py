@@ -22,8 +22,9 @@ def _notebook(simulated_output: bool = False, simulated_meta: bool = False):
     ]
     if simulated_output:
         nb.cells[1].outputs.append(
-            nbformat.v4.new_output("display_data", data={"text/plain": "Données simulées"},
-                                   metadata={"odas": {"simulated": True}})
+            nbformat.v4.new_output(
+                "display_data", data={"text/plain": "Données simulées"}, metadata={"odas": {"simulated": True}}
+            )
         )
     if simulated_meta:
         nb.metadata["odas"] = {"simulated": True}
@@ -85,9 +86,14 @@ def test_unknown_audience():
 def _entry(kind, title, simulated=False, status="done"):
     name = title.lower()
     return {
-        "kind": kind, "title": title, "status": status, "simulated": simulated,
-        "outputs": {"html_reviewers": f"build/html/reviewers/{name}.html",
-                    "html_researchers": f"build/html/researchers/{name}.html"},
+        "kind": kind,
+        "title": title,
+        "status": status,
+        "simulated": simulated,
+        "outputs": {
+            "html_reviewers": f"build/html/reviewers/{name}.html",
+            "html_researchers": f"build/html/researchers/{name}.html",
+        },
     }
 
 

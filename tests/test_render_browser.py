@@ -19,8 +19,15 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks" / "batch"
 
 
@@ -36,8 +43,20 @@ def _need_browser():
 def pages(tmp_path_factory):
     _need_browser()
     out = tmp_path_factory.mktemp("pages")
-    cmd = [sys.executable, "-m", "odas_analysis.cli", "run", "--out", str(out), "--notebooks", str(FIXTURES),
-           "--site", "bordeaux", "--jobs", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "odas_analysis.cli",
+        "run",
+        "--out",
+        str(out),
+        "--notebooks",
+        str(FIXTURES),
+        "--site",
+        "bordeaux",
+        "--jobs",
+        "1",
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=280)
     assert result.returncode == 0, result.stdout + result.stderr
     return out

@@ -17,10 +17,6 @@ from odas_analysis.report import ReportError, pdf_available
 from odas_analysis.report_batch import png_dpi
 
 
-
-
-
-
 @pytest.fixture(scope="module")
 def built():
     root, result = fx.shared_build()
@@ -43,7 +39,10 @@ def test_every_chapter_and_site_appendix_is_a_page(built):
     _, result = built
     out = result.out
     assert [p.href for p in result.pages] == [
-        "01-introduction.html", "02-comparaison.html", "annexe-site-angers.html", "annexe-site-bordeaux.html",
+        "01-introduction.html",
+        "02-comparaison.html",
+        "annexe-site-angers.html",
+        "annexe-site-bordeaux.html",
         "reproductibilite.html",
     ]
     assert [p.label for p in result.pages] == ["Chapitre 1", "Chapitre 2", "Annexe A", "Annexe B", "Annexe C"]
@@ -104,7 +103,10 @@ def test_captions_sources_and_notebook_under_each_figure(built):
     _, result = built
     html = (result.out / "annexe-site-angers.html").read_text(encoding="utf-8")
     assert '<span class="numero">Figure A.1</span> — Angers face à son département' in html
-    assert "<strong>Source</strong>\u00a0: INSEE, Filosofi 2016 (essai) — notebook notebooks/site.ipynb, exécution site-angers" in html
+    assert (
+        "<strong>Source</strong>\u00a0: INSEE, Filosofi 2016 (essai) — notebook notebooks/site.ipynb, exécution site-angers"
+        in html
+    )
     assert 'href="tables/site-angers/indicateurs.xlsx"' in html and 'href="figures/site-angers/territoire.png"' in html
 
 
@@ -171,7 +173,9 @@ def test_reproducibility_appendix_lists_versions_hashes_and_manifest(built):
     assert hashlib.sha256((fx.DATA / "essai.csv").read_bytes()).hexdigest() in html
     assert "<code>site-angers</code>" in html and "papermill" in html and "weasyprint" in html
     assert "ODAS2019" in html  # the sources table
-    assert json.loads((result.out / "manifest.json").read_text()) == json.loads((root / "build/manifest.json").read_text())
+    assert json.loads((result.out / "manifest.json").read_text()) == json.loads(
+        (root / "build/manifest.json").read_text()
+    )
     assert "Tableau B.1" in html  # the list of figures and tables
 
 
@@ -284,11 +288,16 @@ def _sources_with(tmp_path: Path, chapter_text: str) -> Path:
         ("# T\n\n```{graphique} figures/synthese/comparaison\n```\n", "unknown directive {graphique}"),
         ("# T\n\n```{table} tables/synthese/sites\n:caption: C\n```\n", "has no :source:"),
         ("Pas de titre.\n", "no title"),
-        ("# T\n\n```{figure} tables/synthese/sites\n:caption: C\n:source: S\n```\n", "is a table, referenced as a figure"),
+        (
+            "# T\n\n```{figure} tables/synthese/sites\n:caption: C\n:source: S\n```\n",
+            "is a table, referenced as a figure",
+        ),
         ("# T\n\n```{figure} synthese/comparaison\n:caption: C\n:source: S\n```\n", "is not an export name"),
         ("# T\n\n{numref}`fig-inconnue`\n", "names no figure or table label"),
-        ("# T\n\n```{figure} figures/synthese/absente\n:caption: C\n:source: S\n```\n",
-         "no file figures/synthese/absente.svg under"),
+        (
+            "# T\n\n```{figure} figures/synthese/absente\n:caption: C\n:source: S\n```\n",
+            "no file figures/synthese/absente.svg under",
+        ),
     ],
 )
 def test_source_problems_are_named_with_their_place(tmp_path, text, expected):
@@ -310,8 +319,22 @@ def test_unknown_site_is_refused(tmp_path):
 
 def test_cli_report_builds_and_reports_problems(tmp_path, capsys):
     root = fx.copy_batch(tmp_path / "batch")
-    args = ["report", "--root", str(root), "--sources", str(fx.SOURCES), "--out", str(tmp_path / "out"),
-            "--data-dir", str(fx.DATA), "--site", "angers", "--site", "bordeaux", "--no-pdf"]
+    args = [
+        "report",
+        "--root",
+        str(root),
+        "--sources",
+        str(fx.SOURCES),
+        "--out",
+        str(tmp_path / "out"),
+        "--data-dir",
+        str(fx.DATA),
+        "--site",
+        "angers",
+        "--site",
+        "bordeaux",
+        "--no-pdf",
+    ]
     assert cli.main(args) == 0
     printed = capsys.readouterr().out
     assert "2 chapitre(s), 3 annexe(s), 4 figure(s), 3 tableau(x)" in printed
@@ -343,5 +366,7 @@ def test_without_cairo_the_exported_png_is_used_and_said(tmp_path, monkeypatch):
     monkeypatch.setattr(report, "png_300dpi", no_cairo)
     root, _ = fx.shared_build()
     result = fx.build(root, tmp_path / "out", cache_dir=tmp_path / "cache")
-    assert (tmp_path / "out/figures/synthese/comparaison.png").read_bytes() == (root / "figures/synthese/comparaison.png").read_bytes()
+    assert (tmp_path / "out/figures/synthese/comparaison.png").read_bytes() == (
+        root / "figures/synthese/comparaison.png"
+    ).read_bytes()
     assert "pas de rastérisation à 300 dpi" in result.summary()

@@ -9,8 +9,6 @@ from urllib.parse import unquote, urlsplit
 from fixtures.report import batch as fx  # tests/ is on sys.path (pytest's rootdir-less import)
 
 
-
-
 class _Links(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)

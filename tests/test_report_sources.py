@@ -163,7 +163,11 @@ def test_references_match_what_the_notebooks_export(pages):
 def test_the_check_catches_a_copied_run_but_not_a_cited_title():
     seed = _words("Il devient alors nécessaire d'organiser la complémentarité entre tous les acteurs du territoire.")
     grams = {tuple(seed[i : i + N]) for i in range(len(seed) - N + 1)}
-    copied = _without_titles(_words("Ainsi il devient alors nécessaire d'organiser la complémentarité entre tous les acteurs."))
+    copied = _without_titles(
+        _words("Ainsi il devient alors nécessaire d'organiser la complémentarité entre tous les acteurs.")
+    )
     assert any(tuple(copied[i : i + N]) in grams for i in range(len(copied) - N + 1))
-    title = _without_titles(_words("Le rapport « Cohésion sociale et territoires : comment mieux agir ? » paraît en 2019."))
+    title = _without_titles(
+        _words("Le rapport « Cohésion sociale et territoires : comment mieux agir ? » paraît en 2019.")
+    )
     assert "\0" in title and "agir" not in title

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from odas_analysis.report_typography import NBSP, NNBSP, cell, fr, group_thousands, is_code_column, number
+from odas_analysis.french import NNBSP, group_thousands
+from odas_analysis.french import from_csv_text as number
+from odas_analysis.report_typography import NBSP, cell, fr, is_code_column
 
 
 @pytest.mark.parametrize(
@@ -97,10 +99,21 @@ def test_cells(value, code, expected):
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("insee_code", True), ("code_insee", True), ("siren_epci", True), ("site_id", True), ("annee", True),
-        ("Année", True), ("millesime", True), ("dep", True), ("reg_code", True),
-        ("population", False), ("taux_pauvrete", False), ("revenu_median", False), ("valeur", False),
-        ("depenses", False), ("region_label", False),
+        ("insee_code", True),
+        ("code_insee", True),
+        ("siren_epci", True),
+        ("site_id", True),
+        ("annee", True),
+        ("Année", True),
+        ("millesime", True),
+        ("dep", True),
+        ("reg_code", True),
+        ("population", False),
+        ("taux_pauvrete", False),
+        ("revenu_median", False),
+        ("valeur", False),
+        ("depenses", False),
+        ("region_label", False),
     ],
 )
 def test_code_columns(name, expected):

@@ -56,7 +56,11 @@ def test_outputs_exist(batch):
         for audience in ("reviewers", "researchers"):
             assert (out / "build" / "html" / audience / f"{name}.html").is_file()
         assert sorted(p.name for p in (out / "figures" / name).iterdir()) == [
-            "comparaison.png", "comparaison.svg", "evolution.png", "evolution.svg"]
+            "comparaison.png",
+            "comparaison.svg",
+            "evolution.png",
+            "evolution.svg",
+        ]
         assert sorted(p.name for p in (out / "tables" / name).iterdir()) == ["indice.csv", "indice.md"]
     assert (out / "build" / "html" / "index.html").is_file()
     assert not (out / "build" / ".staging" / "site-angers").exists()
@@ -112,7 +116,8 @@ def test_manifest(batch):
     assert entry["outputs"]["html_reviewers"] == "build/html/reviewers/site-angers.html"
     assert set(entry["inputs"]) == {"key", "notebook", "parameters", "data", "source", "environment"}
     assert {"python", "papermill", "nbconvert", "nbclient", "ipykernel", "pandas", "matplotlib", "numpy"} <= set(
-        entry["tools"])
+        entry["tools"]
+    )
     assert entry["executed_seconds"] > 0
     assert list(manifest) == sorted(manifest)
 
@@ -208,8 +213,20 @@ def test_a_participant_name_in_the_outputs_fails_the_batch_and_is_removed(tmp_pa
     # a participant whose family name is printed by the fixture page of Arras
     names.write_text(names.read_text(encoding="utf-8") + "P-PLANTED,Jeanne Arras\n", encoding="utf-8")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "odas_analysis.cli", "run", "--out", str(out),
-           "--notebooks", str(FIXTURES / "batch"), "--site", "arras", "--jobs", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "odas_analysis.cli",
+        "run",
+        "--out",
+        str(out),
+        "--notebooks",
+        str(FIXTURES / "batch"),
+        "--site",
+        "arras",
+        "--jobs",
+        "1",
+    ]
     env = {**os.environ, "ODAS_PRIVATE_DATA": str(overlay)}
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=540, env=env)
     assert result.returncode == 1, result.stdout + result.stderr

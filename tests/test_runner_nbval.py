@@ -33,8 +33,23 @@ pytestmark = pytest.mark.timeout(900)
 @pytest.mark.parametrize("notebook", NBVAL_NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_outputs_are_reproduced(notebook, tmp_path):
     env = {**os.environ, "ODAS_EXPORT_DIR": str(tmp_path / "exports")}
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", str(notebook),
-           "--nbval-sanitize-with", str(SANITIZE), "--nbval-kernel-name", "python3",
-           "--rootdir", str(notebook.parent), "-o", "addopts="]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--nbval",
+        str(notebook),
+        "--nbval-sanitize-with",
+        str(SANITIZE),
+        "--nbval-kernel-name",
+        "python3",
+        "--rootdir",
+        str(notebook.parent),
+        "-o",
+        "addopts=",
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=notebook.parent, env=env, timeout=880)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

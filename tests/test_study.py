@@ -44,7 +44,11 @@ def test_axes_published_for_five_sites_and_derived_for_six():
     sites = study.sites().set_index("site_id")
     published = sites[sites["axis_status"] == "published"]
     assert published["axis_id"].to_dict() == {
-        "angers": "A1", "bordeaux": "A3", "creil": "A1", "le-havre": "A1", "strasbourg": "A3",
+        "angers": "A1",
+        "bordeaux": "A3",
+        "creil": "A1",
+        "le-havre": "A1",
+        "strasbourg": "A3",
     }
     derived = sites[sites["axis_status"] == "derived"]
     assert len(derived) == 6 and set(derived["axis_id"]) == {"A2"}
@@ -118,12 +122,16 @@ def _words(text: str) -> list[str]:
 
 def test_restatements_quote_no_sentence_of_the_report(shared_dir):
     """No eight consecutive words of any French text of data/study/ appear in the seed."""
-    seed_words = _words((shared_dir / "seed" / "odas-2019-cohesion-sociale-et-territoires.txt").read_text(encoding="utf-8"))
+    seed_words = _words(
+        (shared_dir / "seed" / "odas-2019-cohesion-sociale-et-territoires.txt").read_text(encoding="utf-8")
+    )
     n = 8
     seed_grams = {tuple(seed_words[i : i + n]) for i in range(len(seed_words) - n + 1)}
     texts = list(study.hypotheses()["statement"]) + list(study.questions()["statement"])
     texts += list(study.calendar()["label"]) + list(study.sites()["topic"].dropna())
     for text in texts:
         words = _words(text)
-        copied = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1) if tuple(words[i : i + n]) in seed_grams]
+        copied = [
+            " ".join(words[i : i + n]) for i in range(len(words) - n + 1) if tuple(words[i : i + n]) in seed_grams
+        ]
         assert not copied, f"copied from the report: {copied[0]!r}"

@@ -8,10 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from odas_analysis import study, synthesis
+from odas_analysis import french, study, synthesis
 from odas_analysis.errors import ParameterError
-from odas_analysis.plots import MISSING, NNBSP
-
 
 # --------------------------------------------------------------------------- French wording
 
@@ -52,10 +50,10 @@ def test_french_period(start, end, precision, expected):
 
 def test_sources_note_deduplicates_in_order_and_agrees_in_number():
     note = synthesis.sources_note(["S4", "ODAS2019", "S4", None])
-    assert note.startswith(f"Sources{NNBSP}: INSEE-DGFiP")
+    assert note.startswith(f"Sources{french.NNBSP}: INSEE-DGFiP")
     assert note.count("Filosofi 2016") == 1
     assert note.index("Filosofi") < note.index("Odas")
-    assert synthesis.sources_note(["S6"]).startswith(f"Source{NNBSP}: ")
+    assert synthesis.sources_note(["S6"]).startswith(f"Source{french.NNBSP}: ")
     assert synthesis.sources_note([]) == ""
 
 
@@ -157,10 +155,10 @@ def test_indicator_sources_name_sources_and_geographies():
 def test_site_territory_table():
     table = synthesis.site_territory_table("angers")
     row = table[(table["Indicateur"] == "Population municipale légale") & (table["Année"] == "2016")].iloc[0]
-    assert row["Site"] == f"151{NNBSP}229"
+    assert row["Site"] == f"151{french.NNBSP}229"
     assert row["Parmi les"] == "communes"
     poverty = table[table["Indicateur"].str.startswith("Taux de pauvreté") & (table["Année"] == "2016")].iloc[0]
-    assert poverty["Département"] == MISSING and poverty["France"] == MISSING
+    assert poverty["Département"] == french.MISSING and poverty["France"] == french.MISSING
     moulins = synthesis.site_territory_table("moulins-communaute")
     assert set(moulins["Parmi les"]) == {"EPCI"}
     assert "jamais imputé" in synthesis.site_territory_note("angers")
@@ -299,7 +297,7 @@ def test_earlier_vs_new_reader_table_and_summary():
     table = synthesis.earlier_vs_new_table(raw)
     pop = table[table["Indicateur"].str.startswith("Population")].iloc[0]
     assert pop["Différence"].startswith("+")
-    assert NNBSP in pop["Sites 2010-2012 (moyenne)"]
+    assert french.NNBSP in pop["Sites 2010-2012 (moyenne)"]
     assert table["IC 95 % (exact)"].str.match(r"^\[.*;.*\]$").all()
     text = synthesis.earlier_vs_new_summary(raw)
     assert "Holm" in text

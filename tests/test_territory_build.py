@@ -55,8 +55,7 @@ def test_rebuild_is_identical_to_committed_table(rebuilt: Path, name: str) -> No
     committed = (TERRITORY_DIR / name).read_bytes()
     fresh = (rebuilt / name).read_bytes()
     assert fresh == committed, (
-        f"data/territory/{name} differs from a fresh build; run "
-        "`odas-analysis data build` and commit the result"
+        f"data/territory/{name} differs from a fresh build; run `odas-analysis data build` and commit the result"
     )
 
 
@@ -71,7 +70,10 @@ def test_cli_build_writes_the_tables(national_dir: Path, tmp_path: Path) -> None
     env = {**os.environ, NATIONAL_DATA_ENV: str(national_dir)}
     proc = subprocess.run(
         [sys.executable, "-m", "odas_analysis.cli", "data", "build", "--out", str(tmp_path)],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / tb.SITE_INDICATORS_FILE).read_bytes() == (TERRITORY_DIR / tb.SITE_INDICATORS_FILE).read_bytes()
@@ -265,7 +267,10 @@ def test_cli_without_national_data_fails_with_how_to(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != NATIONAL_DATA_ENV}
     proc = subprocess.run(
         [sys.executable, "-m", "odas_analysis.cli", "data", "build", "--out", str(tmp_path)],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert proc.returncode != 0
     assert NATIONAL_DATA_ENV in proc.stderr and "--national-dir" in proc.stderr
@@ -278,6 +283,8 @@ def test_console_script_without_national_data(tmp_path: Path) -> None:
     if exe is None:
         pytest.skip("odas-analysis console script not installed beside this Python")
     env = {k: v for k, v in os.environ.items() if k != NATIONAL_DATA_ENV}
-    proc = subprocess.run([exe, "data", "build", "--out", str(tmp_path)], capture_output=True, text=True, env=env, check=False)
+    proc = subprocess.run(
+        [exe, "data", "build", "--out", str(tmp_path)], capture_output=True, text=True, env=env, check=False
+    )
     assert proc.returncode == 2
     assert "Set ODAS_NATIONAL_DATA=" in proc.stderr

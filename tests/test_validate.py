@@ -50,12 +50,15 @@ def test_cli_validate_exit_zero_on_committed_data():
 
 def test_wrong_type_names_file_line_column_value_and_rule(data_copy: Path):
     cal = data_copy / "study" / "calendar.csv"
-    original = next(l for l in cal.read_text(encoding="utf-8").splitlines() if l.startswith("copil-3,"))
+    original = next(line for line in cal.read_text(encoding="utf-8").splitlines() if line.startswith("copil-3,"))
     _replace_line(cal, "copil-3,", original.replace(",,3,,", ",,trois,,"))
     result = _cli("validate", "--datapackage", str(data_copy / "datapackage.json"))
     assert result.returncode == 1
     line_no = cal.read_text(encoding="utf-8").splitlines().index(original.replace(",,3,,", ",,trois,,")) + 1
-    assert f"calendar.csv, line {line_no}, column 'session', value 'trois': [type-error] expected a value of type integer" in result.stdout
+    assert (
+        f"calendar.csv, line {line_no}, column 'session', value 'trois': [type-error] expected a value of type integer"
+        in result.stdout
+    )
 
 
 def test_unknown_site_id_in_a_referencing_table(data_copy: Path):
@@ -72,7 +75,9 @@ def test_unknown_site_id_in_a_referencing_table(data_copy: Path):
 
 def test_enum_constraint_names_allowed_values(data_copy: Path):
     sites = data_copy / "study" / "sites.csv"
-    sites.write_text(sites.read_text(encoding="utf-8").replace("arras,Arras,commune,", "arras,Arras,ville,"), encoding="utf-8")
+    sites.write_text(
+        sites.read_text(encoding="utf-8").replace("arras,Arras,commune,", "arras,Arras,ville,"), encoding="utf-8"
+    )
     report = validate_package(data_copy / "datapackage.json")
     [problem] = report.problems
     assert (problem.line, problem.column, problem.value) == (3, "kind", "ville")

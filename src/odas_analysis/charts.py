@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import plots, study, synthesis
+from . import french, plots, study, synthesis
 
 NOTE_FONTSIZE = 7.5
 NOTE_WRAP = 118
@@ -89,19 +89,29 @@ def _number_ranges(numbers) -> str:
 def _period_bar(ax, rec, y: float, midpoint: pd.Timestamp) -> None:
     """One period as a bar; its description beside it, on the side with room."""
     width = (rec.end_date + pd.Timedelta(days=1)) - rec.start_date
-    color = plots.COLORS["site"] if rec.kind == "phase" else (
-        plots.COLORS["france"] if rec.event_id == "study" else plots.COLORS["departement"]
+    color = (
+        plots.COLORS["site"]
+        if rec.kind == "phase"
+        else (plots.COLORS["france"] if rec.event_id == "study" else plots.COLORS["departement"])
     )
     ax.barh(y, width, left=rec.start_date, height=0.5, color=color)
     text = rec.label.split(" : ", 1)[1] if " : " in rec.label else ""
     if not text:
         return
     if rec.end_date < midpoint:
-        ax.annotate(text, (rec.end_date + pd.Timedelta(days=1), y), xytext=(4, 0), textcoords="offset points",
-                    ha="left", va="center", fontsize=7.5)
+        ax.annotate(
+            text,
+            (rec.end_date + pd.Timedelta(days=1), y),
+            xytext=(4, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=7.5,
+        )
     else:
-        ax.annotate(text, (rec.start_date, y), xytext=(-4, 0), textcoords="offset points",
-                    ha="right", va="center", fontsize=7.5)
+        ax.annotate(
+            text, (rec.start_date, y), xytext=(-4, 0), textcoords="offset points", ha="right", va="center", fontsize=7.5
+        )
 
 
 def timeline(calendar: pd.DataFrame | None = None):
@@ -122,7 +132,9 @@ def timeline(calendar: pd.DataFrame | None = None):
     sg = cal[cal["kind"] == "subgroup_meeting"]
     for sg_id in list(dict.fromkeys(sg["subgroup_id"].dropna())):
         label = str(subgroups.get(sg_id, sg_id))
-        rows.append((f"Sous-groupe\n« {textwrap.shorten(label, 38, placeholder='…')} »", sg[sg["subgroup_id"] == sg_id]))
+        rows.append(
+            (f"Sous-groupe\n« {textwrap.shorten(label, 38, placeholder='…')} »", sg[sg["subgroup_id"] == sg_id])
+        )
 
     start = cal["start_date"].min() - pd.Timedelta(days=20)
     end = cal["end_date"].max() + pd.Timedelta(days=20)
@@ -138,8 +150,13 @@ def timeline(calendar: pd.DataFrame | None = None):
             else:
                 ax.plot([rec.start_date], [y], marker="D", markersize=6, color=colors["highlight"], linestyle="none")
                 ax.annotate(
-                    short_french_date(rec.start_date), (rec.start_date, y), xytext=(0, 6),
-                    textcoords="offset points", ha="center", va="bottom", fontsize=6.5,
+                    short_french_date(rec.start_date),
+                    (rec.start_date, y),
+                    xytext=(0, 6),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=6.5,
                 )
         if len(undated):
             if "session" in undated.columns and undated["session"].notna().all():
@@ -148,8 +165,15 @@ def timeline(calendar: pd.DataFrame | None = None):
                 what = "dates non publiées"
             anchor, align = (end, "right") if len(dated) else (start, "left")
             ax.annotate(
-                what, (anchor, y), xytext=(-4 if len(dated) else 4, 0), textcoords="offset points",
-                ha=align, va="center", fontsize=7.5, style="italic", color="#626567",
+                what,
+                (anchor, y),
+                xytext=(-4 if len(dated) else 4, 0),
+                textcoords="offset points",
+                ha=align,
+                va="center",
+                fontsize=7.5,
+                style="italic",
+                color="#626567",
             )
     ax.set_yticks(range(len(rows)), [lab for lab, _ in rows][::-1], fontsize=8)
     ax.set_ylim(-0.7, len(rows) - 0.3)
@@ -180,8 +204,15 @@ def sites_by_axis(sites: pd.DataFrame | None = None):
     status_colors = {"published": plots.COLORS["site"], "derived": plots.COLORS["departement"]}
     for col, axis in enumerate(axes.itertuples(index=False)):
         members = frame[frame["axis_id"] == axis.axis_id].sort_values("name", kind="stable")
-        ax.text(col + 0.5, depth + 0.1, textwrap.fill(f"{axis.axis_id} – {axis.label}", 34),
-                ha="center", va="bottom", fontsize=7.5, fontweight="bold")
+        ax.text(
+            col + 0.5,
+            depth + 0.1,
+            textwrap.fill(f"{axis.axis_id} – {axis.label}", 34),
+            ha="center",
+            va="bottom",
+            fontsize=7.5,
+            fontweight="bold",
+        )
         for row, rec in enumerate(members.itertuples(index=False)):
             y = depth - 1 - row
             ax.add_patch(Rectangle((col + 0.04, y + 0.06), 0.92, 0.88, color=status_colors[rec.axis_status]))
@@ -192,12 +223,15 @@ def sites_by_axis(sites: pd.DataFrame | None = None):
     ax.axis("off")
     ax.legend(
         handles=[Patch(color=c, label=f"axe {synthesis.AXIS_STATUS_FR[k]}") for k, c in status_colors.items()],
-        loc="lower center", fontsize=7.5, ncols=2,
+        loc="lower center",
+        fontsize=7.5,
+        ncols=2,
     )
     ax.set_title("Les onze sites par axe de recherche")
     add_note(
         fig,
-        "* site déjà étudié en 2010-2012. " + synthesis.sources_note(list(frame["source_id"]) + list(frame["axis_source_id"])),
+        "* site déjà étudié en 2010-2012. "
+        + synthesis.sources_note(list(frame["source_id"]) + list(frame["axis_source_id"])),
     )
     return fig
 
@@ -246,7 +280,7 @@ def _panels(count: int, *, ncols: int, row_height: float, top: float):
 
 
 def _format_value(value, decimals: int) -> str:
-    return plots.format_number(value, decimals)
+    return french.number(value, decimals)
 
 
 def site_vs_references(site_id: str, indicators: Sequence[tuple[str, int]] = REFERENCE_INDICATORS):
@@ -282,11 +316,17 @@ def site_vs_references(site_id: str, indicators: Sequence[tuple[str, int]] = REF
         for pos, ((lev, label, color), value) in enumerate(zip(levels, values)):
             y = len(levels) - 1 - pos
             if pd.isna(value):
-                ax.annotate(plots.MISSING, (span[0] - pad * 0.9, y), va="center", fontsize=8, color="#626567")
+                ax.annotate(french.MISSING, (span[0] - pad * 0.9, y), va="center", fontsize=8, color="#626567")
                 continue
             ax.plot([value], [y], "o", markersize=8, color=color)
-            ax.annotate(_format_value(value, spec.decimals), (value, y), xytext=(7, 0),
-                        textcoords="offset points", va="center", fontsize=8)
+            ax.annotate(
+                _format_value(value, spec.decimals),
+                (value, y),
+                xytext=(7, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+            )
         ax.set_yticks(range(len(levels)), [lab for _, lab, _ in levels][::-1], fontsize=8)
         ax.set_ylim(-0.6, len(levels) - 0.4)
         ax.grid(axis="y", visible=False)
@@ -299,11 +339,16 @@ def site_vs_references(site_id: str, indicators: Sequence[tuple[str, int]] = REF
             text = f"{spec.short_label} {year} : {territory_name}"
             if text not in scopes:
                 scopes.append(text)
-    fig.suptitle(f"{info['name']} face à son département, sa région et la France", x=0.01, ha="left",
-                 fontsize=11, fontweight="bold")
+    fig.suptitle(
+        f"{info['name']} face à son département, sa région et la France",
+        x=0.01,
+        ha="left",
+        fontsize=11,
+        fontweight="bold",
+    )
     note = "n.d. : valeur non disponible dans les fichiers nationaux lus (non imputée). "
     if scopes:
-        note += "Champ France : " + f"{plots.NNBSP}; ".join(scopes) + ". "
+        note += "Champ France : " + f"{french.NNBSP}; ".join(scopes) + ". "
     add_note(fig, note + synthesis.sources_note(sources))
     return fig
 
@@ -327,8 +372,16 @@ def site_in_distribution(site_id: str, indicators: Sequence[tuple[str, int]] = D
         dist = territory.site_in_distribution(site_id, indicator, year)
         ax.set_title(textwrap.fill(f"{spec.short_label} ({year})", 30), fontsize=8.5)
         if dist.empty:
-            ax.text(0.5, 0.5, "distribution\nnon disponible", ha="center", va="center",
-                    transform=ax.transAxes, fontsize=8, color="#626567")
+            ax.text(
+                0.5,
+                0.5,
+                "distribution\nnon disponible",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                fontsize=8,
+                color="#626567",
+            )
             ax.set_xticks([])
             ax.set_yticks([])
             continue
@@ -348,20 +401,28 @@ def site_in_distribution(site_id: str, indicators: Sequence[tuple[str, int]] = D
         else:
             ax.plot([rank], [value], "o", color=plots.COLORS["highlight"], markersize=7, zorder=3)
             ax.annotate(
-                f"{_format_value(value, spec.decimals)}\nrang {plots.format_number(rank, 1)}",
-                (rank, value), xytext=(-6 if rank > 60 else 6, 6 if rank < 85 else -18),
-                textcoords="offset points", ha="right" if rank > 60 else "left", fontsize=7,
+                f"{_format_value(value, spec.decimals)}\nrang {french.number(rank, 1)}",
+                (rank, value),
+                xytext=(-6 if rank > 60 else 6, 6 if rank < 85 else -18),
+                textcoords="offset points",
+                ha="right" if rank > 60 else "left",
+                fontsize=7,
                 color=plots.COLORS["highlight"],
             )
         who = "communes" if population == "communes" else "EPCI"
-        ax.set_xlabel(f"centile des {who} (n = {plots.format_number(n)})", fontsize=7.5)
+        ax.set_xlabel(f"centile des {who} (n = {french.number(n)})", fontsize=7.5)
         ax.set_xlim(0, 100)
         ax.tick_params(labelsize=7)
         ax.grid(axis="x", visible=True)
         if who not in populations:
             populations.append(who)
-    fig.suptitle(f"{info['name']} dans la distribution nationale des {' et des '.join(populations) or 'communes'}",
-                 x=0.01, ha="left", fontsize=11, fontweight="bold")
+    fig.suptitle(
+        f"{info['name']} dans la distribution nationale des {' et des '.join(populations) or 'communes'}",
+        x=0.01,
+        ha="left",
+        fontsize=11,
+        fontweight="bold",
+    )
     add_note(
         fig,
         "Courbe grise : valeur atteinte à chaque centile (distribution non pondérée) ; point rouge : le site, "
@@ -375,8 +436,8 @@ def site_in_distribution(site_id: str, indicators: Sequence[tuple[str, int]] = D
 def compact_number(value: float) -> str:
     """Tick label of a logarithmic axis: ``10 000``, ``1 M``, ``10 M`` (millions)."""
     if value >= 1_000_000:
-        return plots.format_number(value / 1_000_000, 0, unit="M")
-    return plots.format_number(value, 0)
+        return french.number(value / 1_000_000, 0, unit="M")
+    return french.number(value, 0)
 
 
 def _log_formatter():
@@ -405,8 +466,9 @@ def _site_names(index: Sequence[str]) -> list[str]:
     return [str(names[s]) for s in index]
 
 
-def indicator_heatmap(specs: Sequence[synthesis.IndicatorSpec] = synthesis.CROSS_SITE_INDICATORS,
-                      matrix: pd.DataFrame | None = None):
+def indicator_heatmap(
+    specs: Sequence[synthesis.IndicatorSpec] = synthesis.CROSS_SITE_INDICATORS, matrix: pd.DataFrame | None = None
+):
     """Sites × indicators: colour = position relative to the eleven sites, text = the value.
 
     The colour is the z-score of the column among the eleven sites (population on a
@@ -431,11 +493,10 @@ def indicator_heatmap(specs: Sequence[synthesis.IndicatorSpec] = synthesis.CROSS
         for j, spec in enumerate(specs):
             raw = data.iloc[i, j]
             z = scaled.iloc[i, j]
-            text = plots.MISSING if pd.isna(raw) else plots.format_number(raw, spec.decimals)
+            text = french.MISSING if pd.isna(raw) else french.number(raw, spec.decimals)
             color = "white" if (not pd.isna(z) and abs(z) > 1.4) else "black"
             ax.text(j, i, text, ha="center", va="center", fontsize=7, color=color)
-    ax.set_xticks(range(len(specs)), [textwrap.fill(f"{s.short_label} ({s.data_year})", 13) for s in specs],
-                  fontsize=7)
+    ax.set_xticks(range(len(specs)), [textwrap.fill(f"{s.short_label} ({s.data_year})", 13) for s in specs], fontsize=7)
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(data)), _site_names(data.index), fontsize=8)
     ax.grid(False)
@@ -445,7 +506,7 @@ def indicator_heatmap(specs: Sequence[synthesis.IndicatorSpec] = synthesis.CROSS
     bar = fig.colorbar(image, ax=ax, shrink=0.7, pad=0.01)
     bar.set_label("écart à la moyenne des 11 sites (écarts types)", fontsize=7)
     bar.ax.tick_params(labelsize=7)
-    bar.ax.yaxis.set_major_formatter(plots.number_formatter(0))
+    bar.ax.yaxis.set_major_formatter(french.tick_formatter(0))
     ax.set_title("Les onze sites côte à côte", pad=8)
     add_note(
         fig,
@@ -486,7 +547,11 @@ def typology_dendrogram(typ: synthesis.Typology):
         groups = {int(typ.labels.iloc[m]) for m in members}
         link_colors[node] = colors[groups.pop() - 1] if len(groups) == 1 else plots.COLORS["neutral"]
     dendrogram(
-        typ.linkage, ax=ax, labels=names, orientation="right", link_color_func=lambda node: link_colors[node],
+        typ.linkage,
+        ax=ax,
+        labels=names,
+        orientation="right",
+        link_color_func=lambda node: link_colors[node],
         leaf_font_size=8,
     )
     ax.invert_yaxis()  # first leaf on top, as groups are numbered from the top
@@ -494,8 +559,15 @@ def typology_dendrogram(typ: synthesis.Typology):
         site_pos = names.index(label.get_text())
         label.set_color(colors[int(typ.labels.iloc[site_pos]) - 1])
     ax.axvline(threshold, color=plots.COLORS["highlight"], linestyle="--", linewidth=0.9)
-    ax.annotate(f"coupe en {typ.k} groupes", (threshold, 0), xytext=(4, 4), textcoords="offset points",
-                xycoords=("data", "axes fraction"), fontsize=7.5, color=plots.COLORS["highlight"])
+    ax.annotate(
+        f"coupe en {typ.k} groupes",
+        (threshold, 0),
+        xytext=(4, 4),
+        textcoords="offset points",
+        xycoords=("data", "axes fraction"),
+        fontsize=7.5,
+        color=plots.COLORS["highlight"],
+    )
     ax.set_xlabel("hauteur de fusion (critère de Ward, distances entre indicateurs standardisés)")
     plots.french_axis(ax, "x", 0)
     ax.grid(axis="y", visible=False)
@@ -513,8 +585,10 @@ def _leaves_under(link: np.ndarray, node: int, n: int) -> list[int]:
 
 
 def _typology_note(typ: synthesis.Typology) -> str:
-    specs = [synthesis.CROSS_SITE_INDICATORS[[s.key for s in synthesis.CROSS_SITE_INDICATORS].index(c)]
-             for c in typ.raw.columns]
+    specs = [
+        synthesis.CROSS_SITE_INDICATORS[[s.key for s in synthesis.CROSS_SITE_INDICATORS].index(c)]
+        for c in typ.raw.columns
+    ]
     used = ", ".join(f"{_lower_first(s.short_label)} {s.data_year}" for s in specs)
     return (
         f"Indicateurs : {used} (population en logarithme), centrés-réduits sur les onze sites. "
@@ -530,15 +604,27 @@ def typology_map(typ: synthesis.Typology):
     fig, ax = plots.new_figure(size=(7.6, 4.6))
     for group in range(1, typ.k + 1):
         mask = (typ.labels == group).to_numpy()
-        ax.scatter(coords.loc[mask, "pc1"], coords.loc[mask, "pc2"], s=40, color=colors[group - 1],
-                   label=f"groupe {group}", zorder=3)
+        ax.scatter(
+            coords.loc[mask, "pc1"],
+            coords.loc[mask, "pc2"],
+            s=40,
+            color=colors[group - 1],
+            label=f"groupe {group}",
+            zorder=3,
+        )
     for offset, (_, row), name in zip(_label_offsets(coords), coords.iterrows(), names):
-        ax.annotate(name, (row["pc1"], row["pc2"]), xytext=offset, textcoords="offset points", fontsize=7.5,
-                    va="top" if offset[1] < 0 else "baseline")
+        ax.annotate(
+            name,
+            (row["pc1"], row["pc2"]),
+            xytext=offset,
+            textcoords="offset points",
+            fontsize=7.5,
+            va="top" if offset[1] < 0 else "baseline",
+        )
     ax.axhline(0, color="#d5d8dc", linewidth=0.8)
     ax.axvline(0, color="#d5d8dc", linewidth=0.8)
-    ax.set_xlabel(f"composante 1 ({plots.format_percent(share[0], 0)} de la variance)")
-    ax.set_ylabel(f"composante 2 ({plots.format_percent(share[1], 0)} de la variance)")
+    ax.set_xlabel(f"composante 1 ({french.percent(share[0], 0)} de la variance)")
+    ax.set_ylabel(f"composante 2 ({french.percent(share[1], 0)} de la variance)")
     plots.french_axis(ax, "both", 1)
     ax.grid(axis="x", visible=True)
     ax.legend(loc="best", fontsize=8)
@@ -555,7 +641,8 @@ def _label_offsets(coords: pd.DataFrame, near: float = 0.06) -> list[tuple[int, 
     offsets: list[tuple[int, int]] = []
     for i in range(len(scaled)):
         close = any(
-            abs(scaled.iloc[i, 0] - scaled.iloc[j, 0]) < 2 * near and abs(scaled.iloc[i, 1] - scaled.iloc[j, 1]) < near
+            abs(scaled.iloc[i, 0] - scaled.iloc[j, 0]) < 2 * near
+            and abs(scaled.iloc[i, 1] - scaled.iloc[j, 1]) < near
             and offsets[j][1] > 0
             for j in range(i)
         )
@@ -579,11 +666,12 @@ def _loadings_text(typ: synthesis.Typology) -> str:
             label = synthesis.indicator_spec(typ.z.columns[t]).short_label
             words.append(f"{_lower_first(label)} ({'+' if vec[t] > 0 else '−'})")
         parts.append(f"{i + 1} ≈ " + " et ".join(words))
-    return f"{plots.NNBSP}; ".join(parts)
+    return f"{french.NNBSP}; ".join(parts)
 
 
-def cohorts(specs: Sequence[synthesis.IndicatorSpec] = synthesis.CROSS_SITE_INDICATORS,
-            matrix: pd.DataFrame | None = None):
+def cohorts(
+    specs: Sequence[synthesis.IndicatorSpec] = synthesis.CROSS_SITE_INDICATORS, matrix: pd.DataFrame | None = None
+):
     """The four sites of the 2010-2012 study against the seven new ones, indicator by indicator."""
     data = synthesis.indicator_matrix(specs) if matrix is None else matrix
     cohort = study.sites().set_index("site_id")["in_2010_2012_study"].reindex(data.index).astype(bool)
@@ -605,8 +693,7 @@ def cohorts(specs: Sequence[synthesis.IndicatorSpec] = synthesis.CROSS_SITE_INDI
         ax.set_xlim(-0.6, 1.6)
         ax.tick_params(axis="y", labelsize=7)
         ax.set_title(textwrap.fill(f"{spec.short_label} ({spec.data_year})", 22), fontsize=8)
-    fig.suptitle("Sites déjà étudiés en 2010-2012 et nouveaux sites", x=0.01, ha="left",
-                 fontsize=11, fontweight="bold")
+    fig.suptitle("Sites déjà étudiés en 2010-2012 et nouveaux sites", x=0.01, ha="left", fontsize=11, fontweight="bold")
     add_note(
         fig,
         "Points : sites ; trait : moyenne du groupe. Valenciennes Métropole compte parmi les nouveaux sites "
@@ -646,21 +733,30 @@ def hypothesis_sites(result):
     cmap = LinearSegmentedColormap.from_list("odas-levels", ["#f4f6f6", plots.COLORS["site"]], N=4).with_extremes(
         bad="#d5d8dc"
     )
-    ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=BoundaryNorm([-0.5, 0.5, 1.5, 2.5, 3.5], 4),
-              aspect="auto")
+    ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=BoundaryNorm([-0.5, 0.5, 1.5, 2.5, 3.5], 4), aspect="auto")
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             v = values[i, j]
-            ax.text(j, i, plots.MISSING if np.isnan(v) else plots.format_number(v, 0), ha="center", va="center",
-                    fontsize=7.5, color="white" if (not np.isnan(v) and v >= 2) else "black")
+            ax.text(
+                j,
+                i,
+                french.MISSING if np.isnan(v) else french.number(v, 0),
+                ha="center",
+                va="center",
+                fontsize=7.5,
+                color="white" if (not np.isnan(v) and v >= 2) else "black",
+            )
     if "support_share" in data.columns:
         for i, share in enumerate(data["support_share"]):
-            text = plots.MISSING if pd.isna(share) else plots.format_percent(share, 0)
+            text = french.MISSING if pd.isna(share) else french.percent(share, 0)
             ax.text(len(columns) - 0.4, i, text, ha="left", va="center", fontsize=7.5)
         ax.text(len(columns) - 0.4, -0.9, "passages\n« confirme »", ha="left", va="bottom", fontsize=7)
     ax.axvline(len(columns) - len(outcome) - 0.5, color="white", linewidth=3)
-    ax.set_xticks(range(len(columns)),
-                  [textwrap.fill(("Résultat : " if c in outcome else "") + labels[c], 18) for c in columns], fontsize=7)
+    ax.set_xticks(
+        range(len(columns)),
+        [textwrap.fill(("Résultat : " if c in outcome else "") + labels[c], 18) for c in columns],
+        fontsize=7,
+    )
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(data)), list(data["_name"]), fontsize=8)
     ax.set_xlim(-0.5, len(columns) + 0.6)
@@ -688,8 +784,13 @@ def hypothesis_testimony(result):
         ax.plot([row.ic_bas, row.ic_haut], [pos, pos], color=plots.COLORS["departement"], linewidth=2.5)
         ax.plot([row.part_modele], [pos], "o", color=plots.COLORS["site"], markersize=7, zorder=3)
         ax.plot([row.part_observee], [pos], "|", color=plots.COLORS["highlight"], markersize=12, zorder=3)
-        ax.text(1.03, pos, f"{plots.format_percent(row.part_observee, 0)} de\n{plots.format_number(row.segments)} passages",
-                va="center", fontsize=7)
+        ax.text(
+            1.03,
+            pos,
+            f"{french.percent(row.part_observee, 0)} de\n{french.number(row.segments)} passages",
+            va="center",
+            fontsize=7,
+        )
     ax.axvline(0.5, color=plots.COLORS["neutral"], linestyle=":", linewidth=1)
     ax.set_xlim(0, 1.22)
     ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])

@@ -100,8 +100,10 @@ def _cmd_fieldwork_validate(args: argparse.Namespace) -> int:
     records = load_records(Path(args.dir) if args.dir else None)
     summary = fieldwork_summary(records)
     print(f"OK : {data_source(Path(args.dir) if args.dir else None)['label_fr']}")
-    print(f"  {int(summary['entretiens_phase_2'].sum())} entretiens en phase 2, "
-          f"{int(summary['entretiens_phase_4'].sum())} en phase 4, {summary.shape[0]} sites")
+    print(
+        f"  {int(summary['entretiens_phase_2'].sum())} entretiens en phase 2, "
+        f"{int(summary['entretiens_phase_4'].sum())} en phase 4, {summary.shape[0]} sites"
+    )
     return 0
 
 
@@ -139,8 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``odas-analysis``."""
     parser = argparse.ArgumentParser(
         prog="odas-analysis",
-        description="Reproducible analysis of the Odas 2015-2017 research-action "
-        "'Cohésion sociale et territoires'.",
+        description="Reproducible analysis of the Odas 2015-2017 research-action 'Cohésion sociale et territoires'.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -155,9 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--national-dir", help="national data directory (default: $ODAS_NATIONAL_DATA)")
     p.add_argument("--out", help="output directory (default: data/territory/)")
     p.set_defaults(func=_cmd_data_build)
-    p = data_sub.add_parser(
-        "download", help="download the official national files into a directory, then rebuild"
-    )
+    p = data_sub.add_parser("download", help="download the official national files into a directory, then rebuild")
     p.add_argument("--national-dir", required=True, help="directory to download into")
     p.add_argument("--base-url", default=None, help="mirror to download from (default: the official sites)")
     p.add_argument("--no-rebuild", action="store_true", help="only download, do not rebuild data/territory/")
@@ -170,19 +169,29 @@ def build_parser() -> argparse.ArgumentParser:
         "papermill in parallel worker processes, render HTML for reviewers and researchers, "
         "write build/html/index.html and build/manifest.json. Exit code 1 if a run failed.",
     )
-    p.add_argument("--site", action="append", metavar="SITE_ID",
-                   help="only this site (repeatable or comma-separated); with no --only, only site runs")
-    p.add_argument("--only", action="append", metavar="NAME",
-                   help="only these kinds (site, hypothese, methodologie, synthese) or run names "
-                   "(site-angers, hypothese-H2...); repeatable or comma-separated")
-    p.add_argument("--jobs", "-j", type=int, default=None,
-                   help="parallel worker processes (default: one per core)")
+    p.add_argument(
+        "--site",
+        action="append",
+        metavar="SITE_ID",
+        help="only this site (repeatable or comma-separated); with no --only, only site runs",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="only these kinds (site, hypothese, methodologie, synthese) or run names "
+        "(site-angers, hypothese-H2...); repeatable or comma-separated",
+    )
+    p.add_argument("--jobs", "-j", type=int, default=None, help="parallel worker processes (default: one per core)")
     p.add_argument("--force", action="store_true", help="execute even the runs whose inputs did not change")
     p.add_argument("--out", help="output root (default: the project; build/, figures/ and tables/ go below it)")
     p.add_argument("--notebooks", help="directory of the notebook templates (default: notebooks/)")
     p.add_argument("--list", action="store_true", help="print the planned runs and stop")
-    p.add_argument("--render-only", action="store_true",
-                   help="re-render the HTML pages and the index from the executed notebooks, execute nothing")
+    p.add_argument(
+        "--render-only",
+        action="store_true",
+        help="re-render the HTML pages and the index from the executed notebooks, execute nothing",
+    )
     p.set_defaults(func=_cmd_run)
 
     fw = sub.add_parser("fieldwork", help="fieldwork records: demonstration set, templates, import, checks")
@@ -211,7 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
         "report", help="build the published report (build/report/) from report/ and the batch's figures and tables"
     )
     p.add_argument("--sources", help="report sources directory (default: report/)")
-    p.add_argument("--root", help="batch output root holding figures/, tables/, build/manifest.json (default: the project)")
+    p.add_argument(
+        "--root", help="batch output root holding figures/, tables/, build/manifest.json (default: the project)"
+    )
     p.add_argument("--out", help="output directory (default: <root>/build/report)")
     p.add_argument("--data-dir", help="data directory for the sources table and data hashes (default: data/)")
     p.add_argument("--site", action="append", help="only these sites' appendices (repeatable; default: all)")

@@ -91,9 +91,7 @@ def disclosure_threshold() -> int:
     except ValueError as exc:
         from .errors import ParameterError
 
-        raise ParameterError(
-            f"{DISCLOSURE_THRESHOLD_ENV}={raw!r}: expected a whole number of at least 1"
-        ) from exc
+        raise ParameterError(f"{DISCLOSURE_THRESHOLD_ENV}={raw!r}: expected a whole number of at least 1") from exc
     if value < 1:
         from .errors import ParameterError
 

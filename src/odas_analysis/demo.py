@@ -48,12 +48,27 @@ PHASE4_WORKSHOPS_PER_SITE = 2
 
 _TABLE_COLUMNS = {
     "interviews": [
-        "interview_id", "site_id", "phase", "date", "format", "n_participants", "interviewers", "synthetic",
+        "interview_id",
+        "site_id",
+        "phase",
+        "date",
+        "format",
+        "n_participants",
+        "interviewers",
+        "synthetic",
     ],
     "participants": ["participant_id", "interview_id", "actor_category", "institution", "role", "synthetic"],
     "coded_segments": [
-        "segment_id", "interview_id", "participant_id", "hypothesis_id", "code", "theme", "coder",
-        "coding_role", "excerpt", "synthetic",
+        "segment_id",
+        "interview_id",
+        "participant_id",
+        "hypothesis_id",
+        "code",
+        "theme",
+        "coder",
+        "coding_role",
+        "excerpt",
+        "synthetic",
     ],
     "assessments": ["site_id", "condition_id", "level", "evidence", "coder", "coding_role", "synthetic"],
 }
@@ -61,34 +76,68 @@ _TABLE_COLUMNS = {
 # Relative frequency of each actor category by interview format (simulated weights).
 _CATEGORY_WEIGHTS = {
     "individual": {
-        "elu_commune": 4, "agent_commune": 6, "elu_epci": 1, "agent_epci": 2, "etat_prefecture": 1,
-        "etat_delegue_prefet": 2, "etat_services_deconcentres": 2, "departement": 3, "caf": 2,
-        "autre_institution": 2, "association": 3, "habitant": 1,
+        "elu_commune": 4,
+        "agent_commune": 6,
+        "elu_epci": 1,
+        "agent_epci": 2,
+        "etat_prefecture": 1,
+        "etat_delegue_prefet": 2,
+        "etat_services_deconcentres": 2,
+        "departement": 3,
+        "caf": 2,
+        "autre_institution": 2,
+        "association": 3,
+        "habitant": 1,
     },
     "collective": {
-        "elu_commune": 1, "agent_commune": 5, "elu_epci": 1, "agent_epci": 2, "etat_prefecture": 1,
-        "etat_delegue_prefet": 1, "etat_services_deconcentres": 2, "departement": 2, "caf": 2,
-        "autre_institution": 3, "association": 6, "habitant": 6,
+        "elu_commune": 1,
+        "agent_commune": 5,
+        "elu_epci": 1,
+        "agent_epci": 2,
+        "etat_prefecture": 1,
+        "etat_delegue_prefet": 1,
+        "etat_services_deconcentres": 2,
+        "departement": 2,
+        "caf": 2,
+        "autre_institution": 3,
+        "association": 6,
+        "habitant": 6,
     },
     "workshop": {
-        "elu_commune": 1, "agent_commune": 5, "elu_epci": 1, "agent_epci": 2, "etat_prefecture": 0,
-        "etat_delegue_prefet": 1, "etat_services_deconcentres": 1, "departement": 2, "caf": 1,
-        "autre_institution": 3, "association": 5, "habitant": 5,
+        "elu_commune": 1,
+        "agent_commune": 5,
+        "elu_epci": 1,
+        "agent_epci": 2,
+        "etat_prefecture": 0,
+        "etat_delegue_prefet": 1,
+        "etat_services_deconcentres": 1,
+        "departement": 2,
+        "caf": 1,
+        "autre_institution": 3,
+        "association": 5,
+        "habitant": 5,
     },
 }
 # Generic institution and role labels per category (never a real body or person).
 _INSTITUTIONS = {
-    "elu_commune": ["Ville"], "agent_commune": ["Ville", "CCAS"], "elu_epci": ["EPCI"],
-    "agent_epci": ["EPCI"], "etat_prefecture": ["Préfecture"], "etat_delegue_prefet": ["Préfecture"],
-    "etat_services_deconcentres": ["Service déconcentré de l'État"], "departement": ["Conseil départemental"],
-    "caf": ["CAF"], "autre_institution": ["Bailleur social", "Centre social", "Mission locale"],
+    "elu_commune": ["Ville"],
+    "agent_commune": ["Ville", "CCAS"],
+    "elu_epci": ["EPCI"],
+    "agent_epci": ["EPCI"],
+    "etat_prefecture": ["Préfecture"],
+    "etat_delegue_prefet": ["Préfecture"],
+    "etat_services_deconcentres": ["Service déconcentré de l'État"],
+    "departement": ["Conseil départemental"],
+    "caf": ["CAF"],
+    "autre_institution": ["Bailleur social", "Centre social", "Mission locale"],
     "association": ["Association de quartier", "Association d'éducation populaire", "Association d'insertion"],
     "habitant": ["Conseil citoyen", "Collectif d'habitants", "Conseil de quartier"],
 }
 _ROLES = {
     "elu": ["Élu·e adjoint·e", "Conseiller·e délégué·e"],
     "agent": ["Direction", "Chargé·e de mission", "Chef·fe de projet", "Travailleur·se social·e"],
-    "etat_prefecture": ["Chargé·e de mission"], "etat_delegue_prefet": ["Délégué·e du préfet"],
+    "etat_prefecture": ["Chargé·e de mission"],
+    "etat_delegue_prefet": ["Délégué·e du préfet"],
     "etat_services_deconcentres": ["Chargé·e de mission", "Direction"],
     "association": ["Responsable associatif·ve", "Salarié·e", "Bénévole"],
     "habitant": ["Habitant·e"],
@@ -185,20 +234,32 @@ def generate(seed: int = SEED) -> dict[str, list[dict[str, object]]]:
         for k in range(count):
             fmt = "individual" if rng.random() < 0.55 else "collective"
             n = 1 if fmt == "individual" else int(2 + min(rng.poisson(3.2), 10))
-            interviews.append({
-                "interview_id": f"{site_id}-p2-{k + 1:02d}", "site_id": site_id, "phase": 2,
-                "date": (first_day + dt.timedelta(days=int(k >= count // 2))).isoformat(), "format": fmt,
-                "n_participants": n, "interviewers": "",
-            })
+            interviews.append(
+                {
+                    "interview_id": f"{site_id}-p2-{k + 1:02d}",
+                    "site_id": site_id,
+                    "phase": 2,
+                    "date": (first_day + dt.timedelta(days=int(k >= count // 2))).isoformat(),
+                    "format": fmt,
+                    "n_participants": n,
+                    "interviewers": "",
+                }
+            )
         for k in range(PHASE4_WORKSHOPS_PER_SITE):
             day = _PHASE4_START + dt.timedelta(days=int(rng.integers(0, 250)))
             while day.weekday() > 4:
                 day += dt.timedelta(days=1)
-            interviews.append({
-                "interview_id": f"{site_id}-p4-{k + 1:02d}", "site_id": site_id, "phase": 4,
-                "date": day.isoformat(), "format": "workshop",
-                "n_participants": int(6 + min(rng.poisson(5.0), 14)), "interviewers": "",
-            })
+            interviews.append(
+                {
+                    "interview_id": f"{site_id}-p4-{k + 1:02d}",
+                    "site_id": site_id,
+                    "phase": 4,
+                    "date": day.isoformat(),
+                    "format": "workshop",
+                    "n_participants": int(6 + min(rng.poisson(5.0), 14)),
+                    "interviewers": "",
+                }
+            )
     # "Plus de 400": top up the collective interviews, in order, until the total exceeds it.
     phase2 = [r for r in interviews if r["phase"] == 2]
     collective = [r for r in phase2 if r["format"] == "collective"]
@@ -227,9 +288,12 @@ def generate(seed: int = SEED) -> dict[str, list[dict[str, object]]]:
             category = _weighted(rng, weights)
             options = _INSTITUTIONS[category]
             person = {
-                "participant_id": f"p{len(participants) + 1:04d}", "interview_id": row["interview_id"],
-                "actor_category": category, "institution": options[int(rng.integers(len(options)))],
-                "role": _role(category, rng), "synthetic": True,
+                "participant_id": f"p{len(participants) + 1:04d}",
+                "interview_id": row["interview_id"],
+                "actor_category": category,
+                "institution": options[int(rng.integers(len(options)))],
+                "role": _role(category, rng),
+                "synthetic": True,
             }
             participants.append(person)
             by_interview.setdefault(str(row["interview_id"]), []).append(person)
@@ -249,18 +313,30 @@ def generate(seed: int = SEED) -> dict[str, list[dict[str, object]]]:
             levels[outcome] = _level(1.5 + 0.9 * (mean - 1.5) + rng.normal(0, 0.6))
             outcome_level[(site_id, hyp)] = levels[outcome]
             for condition_id, level in levels.items():
-                assessments.append({
-                    "site_id": site_id, "condition_id": condition_id, "level": level,
-                    "evidence": "Justification simulée (données simulées, aucun document réel)",
-                    "coder": "codeur-1", "coding_role": "primary", "synthetic": True,
-                })
+                assessments.append(
+                    {
+                        "site_id": site_id,
+                        "condition_id": condition_id,
+                        "level": level,
+                        "evidence": "Justification simulée (données simulées, aucun document réel)",
+                        "coder": "codeur-1",
+                        "coding_role": "primary",
+                        "synthetic": True,
+                    }
+                )
                 if site_id in double_sites:
                     second = level if rng.random() < 0.8 else _level(level + (1 if rng.random() < 0.5 else -1))
-                    assessments.append({
-                        "site_id": site_id, "condition_id": condition_id, "level": second,
-                        "evidence": "Justification simulée (données simulées, aucun document réel)",
-                        "coder": "codeur-2", "coding_role": "reliability", "synthetic": True,
-                    })
+                    assessments.append(
+                        {
+                            "site_id": site_id,
+                            "condition_id": condition_id,
+                            "level": second,
+                            "evidence": "Justification simulée (données simulées, aucun document réel)",
+                            "coder": "codeur-2",
+                            "coding_role": "reliability",
+                            "synthetic": True,
+                        }
+                    )
     assessments.sort(key=lambda r: (str(r["site_id"]), str(r["condition_id"]), str(r["coder"])))
 
     # --- coded segments -------------------------------------------------------------------
@@ -268,8 +344,9 @@ def generate(seed: int = SEED) -> dict[str, list[dict[str, object]]]:
         hyp: [str(v) for v in grid_items.loc[grid_items["hypothesis_id"] == hyp, "variable_id"]] for hyp in hyp_ids
     }
     double_interviews = set(
-        rng.choice([str(r["interview_id"]) for r in interviews], size=round(0.2 * len(interviews)), replace=False)
-        .tolist()
+        rng.choice(
+            [str(r["interview_id"]) for r in interviews], size=round(0.2 * len(interviews)), replace=False
+        ).tolist()
     )
     segments: list[dict[str, object]] = []
     for row in interviews:
@@ -282,8 +359,10 @@ def generate(seed: int = SEED) -> dict[str, list[dict[str, object]]]:
             speaker = people[int(rng.integers(len(people)))]
             attributed = row["format"] == "individual" or rng.random() > 0.1
             eta = (
-                -0.2 + 0.5 * (outcome_level[(str(row["site_id"]), hyp)] - 1.5)
-                + _GROUP_EFFECT[group_of[str(speaker["actor_category"])]] + interview_effect
+                -0.2
+                + 0.5 * (outcome_level[(str(row["site_id"]), hyp)] - 1.5)
+                + _GROUP_EFFECT[group_of[str(speaker["actor_category"])]]
+                + interview_effect
             )
             if rng.random() < _sigmoid(eta):
                 code = "supports"
@@ -291,11 +370,16 @@ def generate(seed: int = SEED) -> dict[str, list[dict[str, object]]]:
                 code = "qualifies" if rng.random() < 0.65 else "contradicts"
             segment_id = f"{interview_id}-s{k + 1:02d}"
             seg = {
-                "segment_id": segment_id, "interview_id": interview_id,
+                "segment_id": segment_id,
+                "interview_id": interview_id,
                 "participant_id": speaker["participant_id"] if attributed else "",
-                "hypothesis_id": hyp, "code": code, "theme": themes[hyp][int(rng.integers(len(themes[hyp])))],
-                "coder": "codeur-1", "coding_role": "primary",
-                "excerpt": f"Passage simulé {segment_id} (données simulées, aucun propos réel)", "synthetic": True,
+                "hypothesis_id": hyp,
+                "code": code,
+                "theme": themes[hyp][int(rng.integers(len(themes[hyp])))],
+                "coder": "codeur-1",
+                "coding_role": "primary",
+                "excerpt": f"Passage simulé {segment_id} (données simulées, aucun propos réel)",
+                "synthetic": True,
             }
             segments.append(seg)
             if interview_id in double_interviews:
@@ -384,8 +468,16 @@ def write_demo(out_dir: os.PathLike[str] | str | None = None, seed: int = SEED) 
 
 #: Invented given and family names for the fake overlay of tests (no real participant).
 _FAKE_GIVEN = ("Zéphirine", "Anatole", "Hortense", "Barnabé", "Léocadie", "Onésime", "Philomène", "Télesphore")
-_FAKE_FAMILY = ("Quillardec", "Vermandois-Lurette", "Oubliette", "Tranchebise", "Pommerolle", "Grisonnet",
-                "Valdrôme", "Escarbille")
+_FAKE_FAMILY = (
+    "Quillardec",
+    "Vermandois-Lurette",
+    "Oubliette",
+    "Tranchebise",
+    "Pommerolle",
+    "Grisonnet",
+    "Valdrôme",
+    "Escarbille",
+)
 
 
 def write_fake_overlay(out_dir: os.PathLike[str] | str, n_names: int = 40, seed: int = SEED) -> Path:

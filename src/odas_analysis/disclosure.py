@@ -246,7 +246,11 @@ def protect_counts(
     mark = primary_mark(t)
     for k, col in enumerate(shown_cols):
         out[col] = [
-            mark if flags[i, k] == "primary" else SECONDARY_MARK if flags[i, k] == "secondary" else str(int(values[i, k]))
+            mark
+            if flags[i, k] == "primary"
+            else SECONDARY_MARK
+            if flags[i, k] == "secondary"
+            else str(int(values[i, k]))
             for i in range(len(out))
         ]
     n_primary = int((flags == "primary").sum())
@@ -296,9 +300,7 @@ def group_small_categories(
         out[count_col] = out[count_col].astype(int)
     out.attrs.update(df.attrs)
     out.attrs["grouped"] = [str(df.iloc[i][category_col]) for i in sorted(small)]
-    out.attrs["note_fr"] = (
-        f"Catégories de moins de {t} personnes regroupées pour protéger l'anonymat." if small else ""
-    )
+    out.attrs["note_fr"] = f"Catégories de moins de {t} personnes regroupées pour protéger l'anonymat." if small else ""
     return out
 
 
@@ -319,7 +321,7 @@ def assert_publishable(table: str, columns: Iterable[str]) -> None:
     refused = [c for c in columns if c not in allowed]
     if refused:
         raise DisclosureError(
-            f"column(s) {refused} of table {table!r} are not publishable (schema: \"publishable\": false); "
+            f'column(s) {refused} of table {table!r} are not publishable (schema: "publishable": false); '
             "free text, institutions and roles are never printed row by row"
         )
 
@@ -586,7 +588,8 @@ def check_build(
         report = check_no_names(dirs, [])
         report.note = (
             "no private overlay: demonstration set, no name to look for"
-            if base is None else f"no {base / 'participant_names.csv'}: no name to look for"
+            if base is None
+            else f"no {base / 'participant_names.csv'}: no name to look for"
         )
         return report
     return check_no_names(dirs, names, allow=_allow_list(base))

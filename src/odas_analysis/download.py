@@ -53,8 +53,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import files
 from .errors import DataValidationError, OdasError
-from .territory_build import NATIONAL_FILES, build_territory, format_number, write_atomic
+from .territory_build import NATIONAL_FILES, build_territory, format_number
 
 USER_AGENT = "odas-analysis/0.1 (reproduction of the Odas 2015-2017 study)"
 TIMEOUT_SECONDS = 120
@@ -249,7 +250,9 @@ def _header_row(sheet, first_cell: str, label: str) -> int:
     for r in range(min(sheet.nrows, 15)):
         if str(sheet.cell_value(r, 0)).strip() == first_cell:
             return r
-    raise DataValidationError(f"{label}, sheet {sheet.name}: no header row starting with {first_cell!r} in the first 15 rows")
+    raise DataValidationError(
+        f"{label}, sheet {sheet.name}: no header row starting with {first_cell!r} in the first 15 rows"
+    )
 
 
 # --------------------------------------------------------------------------- Etalab
@@ -284,14 +287,27 @@ def convert_etalab(raw_dir: Path, version: str, year: str, national_dir: Path) -
         _require(e, ("code", "nom", "membres"), folder / "epci.json", i)
         members = e["membres"]
         epci_rows.append(
-            (e["code"], e["nom"], e.get("type", ""), e.get("modeFinancement", ""), len(members),
-             e.get("populationMunicipale"), e.get("populationTotale"))
+            (
+                e["code"],
+                e["nom"],
+                e.get("type", ""),
+                e.get("modeFinancement", ""),
+                len(members),
+                e.get("populationMunicipale"),
+                e.get("populationTotale"),
+            )
         )
         for m in members:
             epci_of[m["code"]] = (e["code"], e["nom"])
             member_rows.append(
-                (e["code"], m["code"], m.get("siren", ""), m.get("nom", ""),
-                 m.get("populationMunicipale"), m.get("populationTotale"))
+                (
+                    e["code"],
+                    m["code"],
+                    m.get("siren", ""),
+                    m.get("nom", ""),
+                    m.get("populationMunicipale"),
+                    m.get("populationTotale"),
+                )
             )
     commune_rows = []
     for i, c in enumerate(communes):
@@ -301,37 +317,84 @@ def convert_etalab(raw_dir: Path, version: str, year: str, national_dir: Path) -
         siren, nom_epci = epci_of.get(c["code"], ("", ""))
         region = c.get("region", "")
         commune_rows.append(
-            (c["code"], c["nom"], c["departement"], deps.get(c["departement"], ""), region,
-             regs.get(region, ""), c.get("collectiviteOutremer", ""), c.get("zone", ""), siren, nom_epci,
-             c.get("population"))
+            (
+                c["code"],
+                c["nom"],
+                c["departement"],
+                deps.get(c["departement"], ""),
+                region,
+                regs.get(region, ""),
+                c.get("collectiviteOutremer", ""),
+                c.get("zone", ""),
+                siren,
+                nom_epci,
+                c.get("population"),
+            )
         )
     geo = national_dir / "geo"
     outputs = {
         geo / f"communes_{year}.csv": _csv(
             sorted(commune_rows),
-            ["code_commune", "nom", "code_departement", "nom_departement", "code_region", "nom_region",
-             "collectivite_outremer", "zone", "siren_epci", "nom_epci", "population_municipale"],
+            [
+                "code_commune",
+                "nom",
+                "code_departement",
+                "nom_departement",
+                "code_region",
+                "nom_region",
+                "collectivite_outremer",
+                "zone",
+                "siren_epci",
+                "nom_epci",
+                "population_municipale",
+            ],
         ),
         geo / f"epci_{year}.csv": _csv(
             sorted(epci_rows),
-            ["siren_epci", "nom_epci", "type", "mode_financement", "nb_communes", "population_municipale",
-             "population_totale"],
+            [
+                "siren_epci",
+                "nom_epci",
+                "type",
+                "mode_financement",
+                "nb_communes",
+                "population_municipale",
+                "population_totale",
+            ],
         ),
         geo / f"epci_members_{year}.csv": _csv(
             sorted(member_rows, key=lambda r: (r[0], r[1])),
-            ["siren_epci", "code_commune", "siren_commune", "nom_commune", "population_municipale",
-             "population_totale"],
+            [
+                "siren_epci",
+                "code_commune",
+                "siren_commune",
+                "nom_commune",
+                "population_municipale",
+                "population_totale",
+            ],
         ),
     }
     for path, text in outputs.items():
-        write_atomic(path, text)
+        files.write_text(path, text)
     return list(outputs)
 
 
 # --------------------------------------------------------------------------- Filosofi
 
 FILOSOFI_SHEETS = {"COM": ("com", 5), "EPCI": ("epci", 9), "DEP": ("dep", 2), "REG": ("reg", 2), "METRO": ("metro", 0)}
-FILOSOFI_VARS = ("NBMENFISC", "NBPERSMENFISC", "MED", "PIMP", "TP60", "TP60TOL1", "TP60TOL2", "PPSOC", "PPMINI", "D1", "D9", "RD")
+FILOSOFI_VARS = (
+    "NBMENFISC",
+    "NBPERSMENFISC",
+    "MED",
+    "PIMP",
+    "TP60",
+    "TP60TOL1",
+    "TP60TOL2",
+    "PPSOC",
+    "PPMINI",
+    "D1",
+    "D9",
+    "RD",
+)
 
 
 def convert_filosofi(archive: Path, year: int, national_dir: Path) -> list[Path]:
@@ -343,7 +406,9 @@ def convert_filosofi(archive: Path, year: int, national_dir: Path) -> list[Path]
     sheets = {s.upper(): s for s in book.sheet_names()}
     missing = [s for s in ("COM", "EPCI") if s not in sheets]
     if missing:
-        raise DataValidationError(f"{label}: missing sheet(s) {', '.join(missing)} (sheets: {', '.join(book.sheet_names())})")
+        raise DataValidationError(
+            f"{label}: missing sheet(s) {', '.join(missing)} (sheets: {', '.join(book.sheet_names())})"
+        )
     written = []
     for sheet_name, (level, width) in FILOSOFI_SHEETS.items():
         if sheet_name not in sheets:
@@ -374,7 +439,7 @@ def convert_filosofi(archive: Path, year: int, national_dir: Path) -> list[Path]
                     row.append(_number_cell(values[j], f"{label}, sheet {sheet.name}, row {r + 1}, column {c}"))
             rows.append(row)
         path = national_dir / "indicators" / f"filosofi_{level}_{year}.csv"
-        write_atomic(path, _csv(sorted(rows, key=lambda x: x[0]), cols))
+        files.write_text(path, _csv(sorted(rows, key=lambda x: x[0]), cols))
         written.append(path)
     return written
 
@@ -382,8 +447,20 @@ def convert_filosofi(archive: Path, year: int, national_dir: Path) -> list[Path]
 # --------------------------------------------------------------------------- comparateur
 
 COMPARATEUR_COLUMNS = (
-    "CODGEO", "P18_POP", "P13_POP", "P18_MEN", "P18_LOG", "P18_RP", "P18_RP_PROP", "P18_POP1564",
-    "P18_ACT1564", "P18_CHOM1564", "NBMENFISC19", "PIMP19", "MED19", "TP6019",
+    "CODGEO",
+    "P18_POP",
+    "P13_POP",
+    "P18_MEN",
+    "P18_LOG",
+    "P18_RP",
+    "P18_RP_PROP",
+    "P18_POP1564",
+    "P18_ACT1564",
+    "P18_CHOM1564",
+    "NBMENFISC19",
+    "PIMP19",
+    "MED19",
+    "TP6019",
 )
 
 
@@ -421,7 +498,7 @@ def convert_comparateur(archive: Path, national_dir: Path) -> list[Path]:
         row.append(format_number(rate, 2))
         rows.append(row)
     path = national_dir / NATIONAL_FILES["comparateur"].relpath
-    write_atomic(path, _csv(sorted(rows, key=lambda r: r[0]), [*cols, "TX_CHOM1564_P18"]))
+    files.write_text(path, _csv(sorted(rows, key=lambda r: r[0]), [*cols, "TX_CHOM1564_P18"]))
     return [path]
 
 
@@ -475,24 +552,51 @@ def convert_turnout(rounds: dict[int, Path], national_dir: Path) -> list[Path]:
                 continue
             com = _code_cell(values[pos["com"]], 3)
             where = f"{path}, row {r + 1}"
-            counts = {k: _number_cell(values[pos[k]], f"{where}, column {TURNOUT_COLUMNS[k]}")
-                      for k in ("inscrits", "abstentions", "votants", "blancs", "nuls", "exprimes")}
+            counts = {
+                k: _number_cell(values[pos[k]], f"{where}, column {TURNOUT_COLUMNS[k]}")
+                for k in ("inscrits", "abstentions", "votants", "blancs", "nuls", "exprimes")
+            }
             if counts["inscrits"] == "" or counts["votants"] == "":
                 raise DataValidationError(f"{where}: empty Inscrits or Votants, expected counts")
             ins, vot = float(counts["inscrits"]), float(counts["votants"])
             dep_m = MINISTRY_DROM.get(dep.upper(), dep)
             dep_m = dep_m.zfill(3) if dep_m.isdigit() else dep_m
             rows.append(
-                [insee_code_from_ministry(dep, com), dep_m + com.zfill(3), str(values[pos["name"]]).strip(), dep_m,
-                 str(rnd), counts["inscrits"], counts["abstentions"], counts["votants"], counts["blancs"],
-                 counts["nuls"], counts["exprimes"], format_number(vot / ins * 100 if ins > 0 else None, 2),
-                 f"MI_presidentielle_2017_T{rnd}_communes", "False"]
+                [
+                    insee_code_from_ministry(dep, com),
+                    dep_m + com.zfill(3),
+                    str(values[pos["name"]]).strip(),
+                    dep_m,
+                    str(rnd),
+                    counts["inscrits"],
+                    counts["abstentions"],
+                    counts["votants"],
+                    counts["blancs"],
+                    counts["nuls"],
+                    counts["exprimes"],
+                    format_number(vot / ins * 100 if ins > 0 else None, 2),
+                    f"MI_presidentielle_2017_T{rnd}_communes",
+                    "False",
+                ]
             )
-    header = ["code_commune", "code_commune_ministere", "libelle_ministere", "code_departement_ministere", "tour",
-              "inscrits", "abstentions", "votants", "blancs", "nuls", "exprimes", "taux_participation_pct",
-              "source_id", "code_commune_corrige"]
+    header = [
+        "code_commune",
+        "code_commune_ministere",
+        "libelle_ministere",
+        "code_departement_ministere",
+        "tour",
+        "inscrits",
+        "abstentions",
+        "votants",
+        "blancs",
+        "nuls",
+        "exprimes",
+        "taux_participation_pct",
+        "source_id",
+        "code_commune_corrige",
+    ]
     path = national_dir / NATIONAL_FILES["turnout_2017"].relpath
-    write_atomic(path, _csv(sorted(rows, key=lambda r: (r[1], r[4])), header))
+    files.write_text(path, _csv(sorted(rows, key=lambda r: (r[1], r[4])), header))
     return [path]
 
 
@@ -542,7 +646,10 @@ def refresh(national_dir: Path, base_url: str | None = None, rebuild_into: Path 
         manifest.append((f.filename, f.source_id, f.publisher, f.url, url, size, sha))
         written.append(target)
     manifest_path = raw / "MANIFEST.csv"
-    write_atomic(manifest_path, _csv(manifest, ["file", "source_id", "publisher", "official_url", "fetched_from", "bytes", "sha256"]))
+    files.write_text(
+        manifest_path,
+        _csv(manifest, ["file", "source_id", "publisher", "official_url", "fetched_from", "bytes", "sha256"]),
+    )
     written.append(manifest_path)
     written += convert_all(national_dir)
     if rebuild_into is not None:

@@ -51,8 +51,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import files, french
 from .errors import ParameterError
-from .plots import MISSING, NNBSP, format_number, is_missing
 
 EXPORT_DIR_ENV = "ODAS_EXPORT_DIR"
 RUN_NAME_ENV = "ODAS_RUN_NAME"
@@ -116,24 +116,6 @@ def _check_name(name: str) -> str:
             "(it becomes a stable file name), e.g. 'taux-pauvrete'"
         )
     return name
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename.
-
-    A reader never sees a half-written file, and an unchanged file is not rewritten
-    (its modification time stays, which keeps ``make`` and caches quiet).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return
-    except FileNotFoundError:
-        pass
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
 
 
 def _in_ipython() -> bool:
@@ -225,7 +207,7 @@ def figure(fig, name: str, *, dpi: int = DEFAULT_DPI, show: bool = True, close: 
     for fmt in ("svg", "png"):
         data = figure_bytes(fig, fmt, dpi=dpi)
         path = dest.figures / f"{name}.{fmt}"
-        write_bytes_atomic(path, data)
+        files.write_bytes(path, data)
         paths[fmt] = path
         if fmt == "png":
             png = data
@@ -273,7 +255,7 @@ def table_csv(df, *, decimals: int | dict[str, int] = 2, index: bool = False) ->
     for col in out.columns:
         if _is_float_dtype(out[col]):
             d = _decimals_for(str(col), decimals)
-            out[col] = [("" if is_missing(v) else f"{float(v):.{d}f}") for v in out[col]]
+            out[col] = [("" if french.is_missing(v) else f"{float(v):.{d}f}") for v in out[col]]
     text = out.to_csv(index=False, lineterminator="\n")
     return text.encode("utf-8")
 
@@ -286,19 +268,17 @@ def _french_cells(df, decimals: int | dict[str, int]) -> tuple[list[str], list[l
     header = [str(c) for c in df.columns]
     numeric = [_is_numeric_dtype(df[c]) for c in df.columns]
     plain = [not _is_float_dtype(df[c]) and bool(PLAIN_COLUMNS.search(h)) for h, c in zip(header, df.columns)]
-    digits = [
-        (_decimals_for(col, decimals) if _is_float_dtype(df[c]) else 0) for col, c in zip(header, df.columns)
-    ]
+    digits = [(_decimals_for(col, decimals) if _is_float_dtype(df[c]) else 0) for col, c in zip(header, df.columns)]
     rows = []
     for values in df.itertuples(index=False, name=None):
         cells = []
         for value, is_num, d, as_is in zip(values, numeric, digits, plain):
-            if is_missing(value):
-                cells.append(MISSING)
+            if french.is_missing(value):
+                cells.append(french.MISSING)
             elif as_is:
                 cells.append(str(value))
             elif is_num:
-                cells.append(format_number(value, d))
+                cells.append(french.number(value, d))
             else:
                 cells.append(str(value))
         rows.append(cells)
@@ -401,8 +381,8 @@ def table(
     if simulated:
         md_file += "\n**Données simulées** : ce tableau est calculé sur le jeu de démonstration.\n"
         csv_frame = (df.reset_index() if index else df).assign(**{SIMULATED_COLUMN: "données simulées"})
-    write_bytes_atomic(csv_path, table_csv(csv_frame, decimals=decimals, index=index and not simulated))
-    write_bytes_atomic(md_path, md_file.encode("utf-8"))
+    files.write_bytes(csv_path, table_csv(csv_frame, decimals=decimals, index=index and not simulated))
+    files.write_bytes(md_path, md_file.encode("utf-8"))
     if show and _in_ipython():
         from IPython.display import display
 
@@ -416,7 +396,6 @@ def table(
 __all__ = [
     "Destination",
     "Written",
-    "NNBSP",
     "configure",
     "destination",
     "figure",
@@ -425,5 +404,4 @@ __all__ = [
     "table_csv",
     "table_html",
     "table_markdown",
-    "write_bytes_atomic",
 ]

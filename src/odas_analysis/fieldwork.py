@@ -214,9 +214,12 @@ def _validate_dir(directory: Path, tables: Iterable[str] = RECORD_TABLES) -> lis
     missing = [t for t in tables if not (directory / f"{t}.csv").is_file()]
     if missing:
         return [
-            Problem(str(directory / f"{t}.csv"), "missing-file",
-                    "file not found: a fieldwork directory must hold all of "
-                    f"{', '.join(f'{n}.csv' for n in RECORD_TABLES)} (no table falls back to the demonstration set)")
+            Problem(
+                str(directory / f"{t}.csv"),
+                "missing-file",
+                "file not found: a fieldwork directory must hold all of "
+                f"{', '.join(f'{n}.csv' for n in RECORD_TABLES)} (no table falls back to the demonstration set)",
+            )
             for t in missing
         ]
     with tempfile.TemporaryDirectory() as tmp:
@@ -268,9 +271,7 @@ def load_records(directory: os.PathLike[str] | str | None = None) -> FieldworkRe
         return _RECORDS_CACHE[key]
     problems = _validate_dir(path)
     if problems:
-        raise DataValidationError(
-            f"fieldwork records in {path} are invalid", [p.text() for p in problems]
-        )
+        raise DataValidationError(f"fieldwork records in {path} are invalid", [p.text() for p in problems])
     tables = {name: load_table(name, path=path / f"{name}.csv", validate=False) for name in RECORD_TABLES}
     files = {name: _shown(path / f"{name}.csv") for name in RECORD_TABLES}
     problems = check_records(tables, files, demo=(kind == "demo"))
@@ -361,10 +362,17 @@ def _primary_problems(frame: pd.DataFrame, keys: list[str], file: str) -> list[P
     out = []
     for i in frame.index[((n_primary != 1) & first).to_numpy()]:
         unit = ", ".join(f"{k} {frame.at[i, k]!r}" for k in keys)
-        out.append(Problem(file, "primary-coding",
-                           f"{unit} has {int(n_primary[i])} primary row(s); exactly one is needed "
-                           "(any other is coding_role = reliability)",
-                           line=_line(i), column="coding_role", value=str(frame.at[i, "coding_role"])))
+        out.append(
+            Problem(
+                file,
+                "primary-coding",
+                f"{unit} has {int(n_primary[i])} primary row(s); exactly one is needed "
+                "(any other is coding_role = reliability)",
+                line=_line(i),
+                column="coding_role",
+                value=str(frame.at[i, "coding_role"]),
+            )
+        )
     return out
 
 
@@ -405,34 +413,70 @@ def check_records(
     have = itv["interview_id"].map(counts).fillna(0).astype(int)
     for i in itv.index[have.to_numpy() != itv["n_participants"].astype(int).to_numpy()]:
         declared = int(itv.at[i, "n_participants"])
-        out.append(Problem(files["interviews"], "participants-count",
-                           f"n_participants says {declared} but participants has {int(have[i])} "
-                           f"row(s) for interview {itv.at[i, 'interview_id']!r}",
-                           line=_line(i), column="n_participants", value=str(declared)))
+        out.append(
+            Problem(
+                files["interviews"],
+                "participants-count",
+                f"n_participants says {declared} but participants has {int(have[i])} "
+                f"row(s) for interview {itv.at[i, 'interview_id']!r}",
+                line=_line(i),
+                column="n_participants",
+                value=str(declared),
+            )
+        )
     dates = itv["date"]
     outside = dates.notna() & ((dates < pd.Timestamp(STUDY_PERIOD[0])) | (dates > pd.Timestamp(STUDY_PERIOD[1])))
     for i in itv.index[outside.to_numpy()]:
-        out.append(Problem(files["interviews"], "date-range", "outside the study period (2015-09-01 to 2017-11-30)",
-                           line=_line(i), column="date", value=dates[i].date().isoformat()))
+        out.append(
+            Problem(
+                files["interviews"],
+                "date-range",
+                "outside the study period (2015-09-01 to 2017-11-30)",
+                line=_line(i),
+                column="date",
+                value=dates[i].date().isoformat(),
+            )
+        )
 
     speaker_interview = seg["participant_id"].map(dict(zip(par["participant_id"], par["interview_id"])))
     wrong = speaker_interview.notna() & (speaker_interview != seg["interview_id"])
     for i in seg.index[wrong.fillna(False).to_numpy(dtype=bool)]:
-        out.append(Problem(files["coded_segments"], "speaker-interview",
-                           f"participant {seg.at[i, 'participant_id']!r} took part in interview "
-                           f"{speaker_interview[i]!r}, not in {seg.at[i, 'interview_id']!r}",
-                           line=_line(i), column="participant_id", value=str(seg.at[i, "participant_id"])))
+        out.append(
+            Problem(
+                files["coded_segments"],
+                "speaker-interview",
+                f"participant {seg.at[i, 'participant_id']!r} took part in interview "
+                f"{speaker_interview[i]!r}, not in {seg.at[i, 'interview_id']!r}",
+                line=_line(i),
+                column="participant_id",
+                value=str(seg.at[i, "participant_id"]),
+            )
+        )
     keyed = seg.assign(_pid=seg["participant_id"].fillna(""), _primary=(seg["coding_role"] == "primary").astype(int))
-    for col, source_col in (("interview_id", "interview_id"), ("participant_id", "_pid"), ("hypothesis_id", "hypothesis_id")):
+    for col, source_col in (
+        ("interview_id", "interview_id"),
+        ("participant_id", "_pid"),
+        ("hypothesis_id", "hypothesis_id"),
+    ):
         first_value = keyed.groupby("segment_id", sort=False)[source_col].transform("first")
         differs = keyed[keyed[source_col] != first_value].drop_duplicates("segment_id")
         for i in differs.index:
-            out.append(Problem(files["coded_segments"], "segment-rows-differ",
-                               f"the rows of segment {keyed.at[i, 'segment_id']!r} disagree on {col}",
-                               line=_line(i), column=col, value=str(seg.at[i, col])))
+            out.append(
+                Problem(
+                    files["coded_segments"],
+                    "segment-rows-differ",
+                    f"the rows of segment {keyed.at[i, 'segment_id']!r} disagree on {col}",
+                    line=_line(i),
+                    column=col,
+                    value=str(seg.at[i, col]),
+                )
+            )
     out += _primary_problems(keyed, ["segment_id"], files["coded_segments"])
-    out += _primary_problems(ass.assign(_primary=(ass["coding_role"] == "primary").astype(int)),
-                             ["site_id", "condition_id"], files["assessments"])
+    out += _primary_problems(
+        ass.assign(_primary=(ass["coding_role"] == "primary").astype(int)),
+        ["site_id", "condition_id"],
+        files["assessments"],
+    )
 
     flags = {name: tables[name]["synthetic"].astype(bool) for name in RECORD_TABLES}
     n_true = sum(int(f.sum()) for f in flags.values())
@@ -441,18 +485,32 @@ def check_records(
         for name, flag in flags.items():
             bad = flag.index[~flag.to_numpy()]
             if len(bad):
-                out.append(Problem(files[name], "synthetic-flag",
-                                   "the demonstration set must say synthetic = true on every row",
-                                   line=_line(bad[0]), column="synthetic", value="false"))
+                out.append(
+                    Problem(
+                        files[name],
+                        "synthetic-flag",
+                        "the demonstration set must say synthetic = true on every row",
+                        line=_line(bad[0]),
+                        column="synthetic",
+                        value="false",
+                    )
+                )
     elif 0 < n_true < n_all:
         minority = True if n_true <= n_all - n_true else False
         for name, flag in flags.items():
             bad = flag.index[flag.to_numpy() == minority]
             if len(bad):
-                out.append(Problem(files[name], "synthetic-flag",
-                                   f"simulated and real rows are mixed ({n_true} synthetic, {n_all - n_true} real "
-                                   "rows across the tables); one source holds one kind only",
-                                   line=_line(bad[0]), column="synthetic", value=str(minority).lower()))
+                out.append(
+                    Problem(
+                        files[name],
+                        "synthetic-flag",
+                        f"simulated and real rows are mixed ({n_true} synthetic, {n_all - n_true} real "
+                        "rows across the tables); one source holds one kind only",
+                        line=_line(bad[0]),
+                        column="synthetic",
+                        value=str(minority).lower(),
+                    )
+                )
     return out
 
 
@@ -577,10 +635,13 @@ def support_share_by_site(hypothesis_id: str, records: FieldworkRecords | None =
     records = records or load_records()
     seg = seg[seg["hypothesis_id"] == hypothesis_id]
     grouped = seg.groupby("site_id")["supports"].agg(["size", "sum"]).reindex(study.site_ids(), fill_value=0)
-    out = pd.DataFrame({
-        "site_id": grouped.index, "n_segments": grouped["size"].astype(int).to_numpy(),
-        "n_supports": grouped["sum"].astype(int).to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "site_id": grouped.index,
+            "n_segments": grouped["size"].astype(int).to_numpy(),
+            "n_supports": grouped["sum"].astype(int).to_numpy(),
+        }
+    )
     out["support_share"] = out["n_supports"] / out["n_segments"].where(out["n_segments"] > 0)
     return _stamp(out.reset_index(drop=True), records.source)
 
@@ -603,8 +664,13 @@ def site_levels(records: FieldworkRecords | None = None) -> pd.DataFrame:
 # Templates
 # ---------------------------------------------------------------------------
 
-_TYPE_FR = {"string": "texte", "integer": "nombre entier", "number": "nombre", "date": "date (AAAA-MM-JJ)",
-            "boolean": "true ou false"}
+_TYPE_FR = {
+    "string": "texte",
+    "integer": "nombre entier",
+    "number": "nombre",
+    "date": "date (AAAA-MM-JJ)",
+    "boolean": "true ou false",
+}
 _LISTS = (
     ("site_id", "sites", "site_id"),
     ("actor_category", "actor_categories", "category_id"),
@@ -619,11 +685,19 @@ def _template_tables() -> list[str]:
 
 def _names_fields() -> list[dict[str, Any]]:
     return [
-        {"name": "participant_id", "type": "string", "title": "Identifiant pseudonyme (feuille participants)",
-         "constraints": {"required": True}},
-        {"name": "name", "type": "string",
-         "title": "Nom réel — CONFIDENTIEL : ce fichier reste dans le répertoire privé et ne sert qu'au contrôle "
-                  "des pages publiées", "constraints": {"required": True}},
+        {
+            "name": "participant_id",
+            "type": "string",
+            "title": "Identifiant pseudonyme (feuille participants)",
+            "constraints": {"required": True},
+        },
+        {
+            "name": "name",
+            "type": "string",
+            "title": "Nom réel — CONFIDENTIEL : ce fichier reste dans le répertoire privé et ne sert qu'au contrôle "
+            "des pages publiées",
+            "constraints": {"required": True},
+        },
     ]
 
 
@@ -733,8 +807,17 @@ def write_templates(out_dir: os.PathLike[str] | str | None = None) -> list[Path]
         for fld in _fields(table):
             required = "oui" if fld.get("constraints", {}).get("required") else "non"
             publishable = "oui" if fld.get("publishable") is True else "non"
-            readme.append([table, fld["name"], fld.get("title", ""), _TYPE_FR.get(fld.get("type", "string"), "texte"),
-                           required, _allowed_fr(fld), publishable])
+            readme.append(
+                [
+                    table,
+                    fld["name"],
+                    fld.get("title", ""),
+                    _TYPE_FR.get(fld.get("type", "string"), "texte"),
+                    required,
+                    _allowed_fr(fld),
+                    publishable,
+                ]
+            )
     for col, width in zip("ABCDEFG", (18, 18, 70, 18, 11, 40, 10)):
         readme.column_dimensions[col].width = width
     for row in readme.iter_rows(min_row=len(intro) + 1):
@@ -751,8 +834,9 @@ def write_templates(out_dir: os.PathLike[str] | str | None = None) -> list[Path]
             ws.column_dimensions[get_column_letter(k)].width = max(14, len(name) + 4)
             if name in lists:
                 col = get_column_letter(list_sheet_columns.index(name) + 1)
-                dv = DataValidation(type="list", formula1=f"listes!${col}$2:${col}${len(lists[name]) + 1}",
-                                    allow_blank=True)
+                dv = DataValidation(
+                    type="list", formula1=f"listes!${col}$2:${col}${len(lists[name]) + 1}", allow_blank=True
+                )
                 dv.error = "Valeur non permise : voir la feuille listes"
                 dv.add(f"{get_column_letter(k)}2:{get_column_letter(k)}5000")
                 ws.add_data_validation(dv)
@@ -771,8 +855,16 @@ def write_templates(out_dir: os.PathLike[str] | str | None = None) -> list[Path]
     conds = grid_conditions().set_index("condition_id")
     for _, lv in grid_levels().iterrows():
         cond = conds.loc[lv["condition_id"]]
-        ws.append([str(lv["condition_id"]), str(cond["label_fr"]), str(cond["question_fr"]), int(lv["level"]),
-                   str(lv["label_fr"]), str(cond["source_detail"])])
+        ws.append(
+            [
+                str(lv["condition_id"]),
+                str(cond["label_fr"]),
+                str(cond["question_fr"]),
+                int(lv["level"]),
+                str(lv["label_fr"]),
+                str(cond["source_detail"]),
+            ]
+        )
     for col, width in zip("ABCDEF", (26, 40, 60, 8, 60, 50)):
         ws.column_dimensions[col].width = width
     wb.properties.creator = "odas-analysis"
@@ -834,8 +926,10 @@ def _plain(problem: Problem, fields: Mapping[str, dict[str, Any]]) -> str:
     cons = fld.get("constraints", {})
     if problem.rule == "type-error":
         return {
-            "integer": "expected a whole number", "number": "expected a number",
-            "date": "expected a date written YYYY-MM-DD", "boolean": "expected true or false",
+            "integer": "expected a whole number",
+            "number": "expected a number",
+            "date": "expected a date written YYYY-MM-DD",
+            "boolean": "expected true or false",
         }.get(fld.get("type", ""), problem.message)
     if problem.rule == "constraint-error":
         match = re.match(r"breaks constraint (\w+)", problem.message)
@@ -849,7 +943,11 @@ def _plain(problem: Problem, fields: Mapping[str, dict[str, Any]]) -> str:
         if name == "maximum":
             return f"expected at most {cons.get('maximum')}"
         if name == "pattern":
-            return f"does not have the expected form (pattern {cons.get('pattern')}): {fld.get('description', '')}".rstrip(": ")
+            return (
+                f"does not have the expected form (pattern {cons.get('pattern')}): {fld.get('description', '')}".rstrip(
+                    ": "
+                )
+            )
     return problem.message
 
 
@@ -890,8 +988,9 @@ def _check_names(staging: Path, origin: _Origin | None) -> list[str]:
     for i, row in names.iterrows():
         line = int(i) + 2
         if row["participant_id"] not in known:
-            out.append(f"{where.where(line, 'participant_id')}, value {row['participant_id']!r}: "
-                       "not found in participants")
+            out.append(
+                f"{where.where(line, 'participant_id')}, value {row['participant_id']!r}: not found in participants"
+            )
         if row["participant_id"] in seen:
             out.append(f"{where.where(line, 'participant_id')}, value {row['participant_id']!r}: duplicate")
         seen.add(row["participant_id"])

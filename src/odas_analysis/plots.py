@@ -23,21 +23,16 @@ or, for a figure of one's own::
     plots.french_axis(ax, "y", decimals=1)
     export.figure(fig, "evolution")
 
-Formatting numbers for text and tables: :func:`format_number`, :func:`format_percent`.
+Numbers in text and tables are written by :mod:`odas_analysis.french`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-NNBSP = "\u202f"
-"""Narrow no-break space: the French thousands separator and the space before ``%``."""
-
-MISSING = "n.d."
-"""How a missing value is written (non disponible)."""
+from . import french
 
 COLORS: dict[str, str] = {
     "site": "#1b4f72",
@@ -93,90 +88,11 @@ STYLE: dict[str, Any] = {
 """The rcParams of the project style (applied by :func:`style` and :func:`use_style`)."""
 
 
-def is_missing(value: Any) -> bool:
-    """True for None, NaN, ``pandas.NA`` and ``NaT``."""
-    if value is None:
-        return True
-    try:
-        return bool(math.isnan(value))
-    except TypeError:
-        # pandas.NA and friends
-        return str(value) in {"<NA>", "NaT", "nan"}
-
-
-def format_number(value: Any, decimals: int = 0, *, sign: bool = False, unit: str | None = None) -> str:
-    """Write a number the French way.
-
-    Parameters
-    ----------
-    value
-        An int, float, numpy or pandas scalar. ``None``/NaN/NA give :data:`MISSING`.
-    decimals
-        Digits after the decimal comma (rounded half away from zero is *not* promised:
-        Python's round-half-even on the binary value applies, as in ``format``).
-    sign
-        Write ``+`` before positive numbers (for differences).
-    unit
-        Appended after a narrow no-break space (``"€"``, ``"hab."``...).
-
-    Examples
-    --------
-    >>> format_number(12345.678, 1)
-    '12\u202f345,7'
-    >>> format_number(-0.5, 2)
-    '−0,50'
-    """
-    if is_missing(value):
-        return MISSING
-    if decimals < 0:
-        raise ValueError(f"decimals must be >= 0, not {decimals}")
-    text = f"{float(value):,.{decimals}f}"
-    is_zero = text.lstrip("-").strip("0,.") == ""
-    if is_zero:
-        text = text.lstrip("-")  # never "-0,0"
-    elif sign and not text.startswith("-"):
-        text = "+" + text
-    text = text.replace(",", NNBSP).replace(".", ",").replace("-", "\u2212")
-    if unit:
-        text = f"{text}{NNBSP}{unit}"
-    return text
-
-
-def format_percent(value: Any, decimals: int = 0, *, ratio: bool = True, sign: bool = False) -> str:
-    """Write a percentage the French way (``12,5 %`` with a narrow no-break space).
-
-    Parameters
-    ----------
-    value
-        The value; a ratio (0.125) when ``ratio`` is true, else already in percent (12.5).
-    decimals
-        Digits after the decimal comma.
-    ratio
-        Multiply by 100 first.
-    sign
-        Write ``+`` before positive values (for differences in points use
-        ``format_number(..., unit="pt")`` instead).
-    """
-    if is_missing(value):
-        return MISSING
-    scaled = float(value) * 100.0 if ratio else float(value)
-    return format_number(scaled, decimals, sign=sign, unit="%")
-
-
-def number_formatter(decimals: int = 0, *, percent: bool = False, ratio: bool = True):
-    """Return a matplotlib tick formatter writing French numbers (or percentages)."""
-    from matplotlib.ticker import FuncFormatter
-
-    if percent:
-        return FuncFormatter(lambda x, _pos: format_percent(x, decimals, ratio=ratio))
-    return FuncFormatter(lambda x, _pos: format_number(x, decimals))
-
-
 def french_axis(ax, axis: str = "y", decimals: int = 0, *, percent: bool = False, ratio: bool = True) -> None:
     """Format the ticks of ``ax``'s ``"x"``, ``"y"`` or ``"both"`` axes as French numbers."""
     if axis not in {"x", "y", "both"}:
         raise ValueError(f"axis must be 'x', 'y' or 'both', not {axis!r}")
-    fmt = number_formatter(decimals, percent=percent, ratio=ratio)
+    fmt = french.tick_formatter(decimals, as_percent=percent, ratio=ratio)
     if axis in {"x", "both"}:
         ax.xaxis.set_major_formatter(fmt)
     if axis in {"y", "both"}:
@@ -257,7 +173,7 @@ def bar_chart(
     height = size or (STYLE["figure.figsize"][0], max(2.0, 0.6 + 0.32 * len(labels)))
     fig, ax = new_figure(size=height)
     positions = list(range(len(labels)))[::-1]
-    clean = [0.0 if is_missing(v) else float(v) for v in values]
+    clean = [0.0 if french.is_missing(v) else float(v) for v in values]
     colors = [COLORS["highlight"] if lab in marked else COLORS["site"] for lab in labels]
     ax.barh(positions, clean, color=colors, height=0.65)
     ax.margins(x=0.12 if annotate else 0.05)
@@ -267,7 +183,7 @@ def bar_chart(
     french_axis(ax, "x", decimals, percent=percent, ratio=ratio)
     if annotate:
         for pos, raw, val in zip(positions, values, clean):
-            text = format_percent(raw, decimals, ratio=ratio) if percent else format_number(raw, decimals)
+            text = french.percent(raw, decimals, ratio=ratio) if percent else french.number(raw, decimals)
             ax.annotate(text, (val, pos), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8.5)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
@@ -297,11 +213,11 @@ def reference_chart(
     fig, ax = new_figure(size=size or (STYLE["figure.figsize"][0], max(1.8, 0.6 + 0.4 * len(levels))))
     positions = list(range(len(levels)))[::-1]
     for i, (pos, raw) in enumerate(zip(positions, values)):
-        if is_missing(raw):
-            ax.annotate(MISSING, (0, pos), va="center", fontsize=8.5)
+        if french.is_missing(raw):
+            ax.annotate(french.MISSING, (0, pos), va="center", fontsize=8.5)
             continue
         ax.plot([float(raw)], [pos], "o", markersize=9, color=refs[min(i, len(refs) - 1)])
-        text = format_percent(raw, decimals, ratio=ratio) if percent else format_number(raw, decimals)
+        text = french.percent(raw, decimals, ratio=ratio) if percent else french.number(raw, decimals)
         ax.annotate(text, (float(raw), pos), xytext=(8, 0), textcoords="offset points", va="center", fontsize=8.5)
     ax.set_yticks(positions, [str(lev) for lev in levels])
     ax.set_ylim(-0.6, len(levels) - 0.4)
@@ -335,8 +251,16 @@ def scatter_chart(
     """
     fig, ax = new_figure(size=size)
     if background is not None:
-        ax.scatter(background[0], background[1], s=3, color=COLORS["neutral"], alpha=0.35,
-                   linewidths=0, rasterized=True, label="Ensemble")
+        ax.scatter(
+            background[0],
+            background[1],
+            s=3,
+            color=COLORS["neutral"],
+            alpha=0.35,
+            linewidths=0,
+            rasterized=True,
+            label="Ensemble",
+        )
     ax.scatter(x, y, s=30, color=COLORS["site"], zorder=3)
     if labels is not None:
         for xi, yi, lab in zip(x, y, labels):

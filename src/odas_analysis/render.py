@@ -38,6 +38,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from . import files
+
 AUDIENCES: tuple[str, ...] = ("reviewers", "researchers")
 SIMULATED_KEY = "odas"
 
@@ -147,9 +149,11 @@ def warm_up() -> None:
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Préchauffage"),
-        nbformat.v4.new_code_cell("1", execution_count=1,
-                                  outputs=[nbformat.v4.new_output("execute_result", data={"text/plain": "1"},
-                                                                  execution_count=1)]),
+        nbformat.v4.new_code_cell(
+            "1",
+            execution_count=1,
+            outputs=[nbformat.v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=1)],
+        ),
     ]
     for audience in AUDIENCES:
         render_page(nb, name="warm-up", title="Préchauffage", audience=audience)
@@ -263,7 +267,6 @@ def index_html(entries: dict[str, dict[str, Any]]) -> str:
 
 def write_index(layout: Any, entries: dict[str, dict[str, Any]]) -> Path:
     """Write ``index.html`` for the runs whose reviewers' page exists; return its path."""
-    from .export import write_bytes_atomic
 
     present = {
         name: entry
@@ -271,5 +274,5 @@ def write_index(layout: Any, entries: dict[str, dict[str, Any]]) -> Path:
         if (entry.get("outputs") or {}).get("html_reviewers")
         and (layout.root / entry["outputs"]["html_reviewers"]).is_file()
     }
-    write_bytes_atomic(layout.index, index_html(present).encode("utf-8"))
+    files.write_bytes(layout.index, index_html(present).encode("utf-8"))
     return layout.index

@@ -38,7 +38,6 @@ import io
 import json
 import os
 import re
-import shutil
 import time
 import tomllib
 from collections.abc import Sequence
@@ -47,11 +46,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from . import config
+from . import config, files, french
 from .errors import OdasError
-from .report_batch import Batch, Export, ExportProblem, png_300dpi, read_csv, sha256_bytes, sha256_file, xlsx_bytes
+from .report_batch import Batch, Export, ExportProblem, png_300dpi, read_csv, xlsx_bytes
 from .report_markup import Directive, fence_directives, headings, make_parser, render, roles, split_title
-from .report_typography import cell, fr, is_code_column, looks_like_code, number
+from .report_typography import cell, fr, is_code_column, looks_like_code
 
 REPORT_DIR = config.PROJECT_ROOT / "report"
 SOMMAIRE = "sommaire.toml"
@@ -63,8 +62,19 @@ FOREACH = ("site", "hypothese")
 SPECIAL_DIRECTIVES = ("note", "sources", "versions", "data-hashes", "manifest", "exports-list")
 REPORT_TOOLS = ("markdown-it-py", "mdit-py-plugins", "jinja2", "openpyxl", "cairosvg", "weasyprint", "pydyf")
 EXPORTS_COLUMNS = (
-    "numero", "type", "reference", "legende", "source", "chapitre", "page", "notebook", "execution",
-    "donnees_simulees", "fichiers", "sha256", "sha256_impression",
+    "numero",
+    "type",
+    "reference",
+    "legende",
+    "source",
+    "chapitre",
+    "page",
+    "notebook",
+    "execution",
+    "donnees_simulees",
+    "fichiers",
+    "sha256",
+    "sha256_impression",
 )
 
 
@@ -86,7 +96,7 @@ class Ref:
 
     kind: str  # "figure" or "table"
     directive: Directive
-    page: "Page"
+    page: Page
     number: str
     anchor: str
     export: Export | None = None
@@ -202,7 +212,9 @@ def load_book(sources: Path) -> Book:
                 problems.append(f"{path}: a [[{key}]] entry has no 'file'")
                 continue
             if item.get("foreach") not in (None, *FOREACH):
-                problems.append(f"{path}: foreach = {item['foreach']!r} in [[{key}]] {item['file']}: expected one of {', '.join(FOREACH)}")
+                problems.append(
+                    f"{path}: foreach = {item['foreach']!r} in [[{key}]] {item['file']}: expected one of {', '.join(FOREACH)}"
+                )
             if not (sources / item["file"]).is_file():
                 problems.append(f"{path}: [[{key}]] file {item['file']} does not exist")
             entries.append({"kind": kind, **item})
@@ -223,7 +235,12 @@ def _records(frame) -> list[dict[str, Any]]:
 
     out = []
     for row in frame.to_dict(orient="records"):
-        out.append({k: (None if (v is None or (not isinstance(v, (list, dict, str)) and pd.isna(v))) else v) for k, v in row.items()})
+        out.append(
+            {
+                k: (None if (v is None or (not isinstance(v, (list, dict, str)) and pd.isna(v))) else v)
+                for k, v in row.items()
+            }
+        )
     return out
 
 
@@ -245,19 +262,19 @@ def study_context() -> dict[str, Any]:
 def _jinja_env(sources: Path):
     import jinja2
 
-    from .plots import format_number
-
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(sources)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
     )
-    env.filters["nombre"] = lambda v, d=0: format_number(v, d)
+    env.filters["nombre"] = lambda v, d=0: french.number(v, d)
     return env
 
 
-def _expand(book: Book, sources: Path, context: dict[str, Any], sites: Sequence[str] | None) -> list[tuple[dict[str, Any], str, str, str]]:
+def _expand(
+    book: Book, sources: Path, context: dict[str, Any], sites: Sequence[str] | None
+) -> list[tuple[dict[str, Any], str, str, str]]:
     """``(entry, slug, source label, markdown)`` of every page, templates filled in."""
     import jinja2
 
@@ -275,11 +292,17 @@ def _expand(book: Book, sources: Path, context: dict[str, Any], sites: Sequence[
         stem = Path(entry["file"]).stem
         variants: list[tuple[str, str, dict[str, Any]]]
         if entry.get("foreach") == "site":
-            variants = [(f"{stem}-{s['site_id']}", f"site {s['site_id']}", {"site": s, "run": f"site-{s['site_id']}"}) for s in site_rows]
+            variants = [
+                (f"{stem}-{s['site_id']}", f"site {s['site_id']}", {"site": s, "run": f"site-{s['site_id']}"})
+                for s in site_rows
+            ]
         elif entry.get("foreach") == "hypothese":
             variants = [
-                (f"{stem}-{h['hypothesis_id'].lower()}", f"hypothèse {h['hypothesis_id']}",
-                 {"hypothesis": h, "run": f"hypothese-{h['hypothesis_id']}"})
+                (
+                    f"{stem}-{h['hypothesis_id'].lower()}",
+                    f"hypothèse {h['hypothesis_id']}",
+                    {"hypothesis": h, "run": f"hypothese-{h['hypothesis_id']}"},
+                )
                 for h in context["hypotheses"]
             ]
         else:
@@ -320,7 +343,9 @@ def _anchor_for(kind: str, target: str, taken: set[str]) -> str:
     return anchor
 
 
-def plan_pages(book: Book, sources: Path, *, sites: Sequence[str] | None = None, context: dict[str, Any] | None = None) -> list[Page]:
+def plan_pages(
+    book: Book, sources: Path, *, sites: Sequence[str] | None = None, context: dict[str, Any] | None = None
+) -> list[Page]:
     """Parse and number every page and every figure and table; check the directives.
 
     Raises
@@ -343,8 +368,17 @@ def plan_pages(book: Book, sources: Path, *, sites: Sequence[str] | None = None,
         if not title:
             problems.append(f"{label}: no title (a first-level heading '# ...')")
             title = slug
-        pages.append(Page(slug=slug, kind=kind, number=number, source=label, title=title, tokens=body,
-                          templated=bool(entry.get("foreach"))))
+        pages.append(
+            Page(
+                slug=slug,
+                kind=kind,
+                number=number,
+                source=label,
+                title=title,
+                tokens=body,
+                templated=bool(entry.get("foreach")),
+            )
+        )
 
     labels: dict[str, Ref] = {}
     for page in pages:
@@ -359,9 +393,16 @@ def plan_pages(book: Book, sources: Path, *, sites: Sequence[str] | None = None,
                     problems.append(f"{where}: {{{directive.name}}} without an export name")
                     continue
                 if missing:
-                    problems.append(f"{where}: {directive.name} {directive.argument} has no :{': and :'.join(missing)}:")
-                ref = Ref(directive.name, directive, page, f"{page.number}.{counts[directive.name]}",
-                          _anchor_for(directive.name, directive.argument, taken))
+                    problems.append(
+                        f"{where}: {directive.name} {directive.argument} has no :{': and :'.join(missing)}:"
+                    )
+                ref = Ref(
+                    directive.name,
+                    directive,
+                    page,
+                    f"{page.number}.{counts[directive.name]}",
+                    _anchor_for(directive.name, directive.argument, taken),
+                )
                 page.refs.append(ref)
                 lab = directive.options.get("label")
                 if lab:
@@ -421,7 +462,9 @@ class Renderer:
         self.data_dir = data_dir
         self.cache_dir = cache_dir
         self.md = make_parser()
-        self.labels = {r.directive.options["label"]: r for p in pages for r in p.refs if r.directive.options.get("label")}
+        self.labels = {
+            r.directive.options["label"]: r for p in pages for r in p.refs if r.directive.options.get("label")
+        }
         self.assets = Assets()
         self.notes: set[str] = set()
 
@@ -430,7 +473,7 @@ class Renderer:
     def _png300(self, export: Export) -> bytes:
         svg = export.files["svg"].read_bytes()
         png = export.files["png"].read_bytes() if "png" in export.files else None
-        key = sha256_bytes(svg + b"\0" + (png or b""))
+        key = files.sha256_bytes(svg + b"\0" + (png or b""))
         cached = self.cache_dir / f"{key}.png" if self.cache_dir else None
         if cached is not None and cached.is_file():
             return cached.read_bytes()
@@ -438,7 +481,9 @@ class Renderer:
             data = png_300dpi(svg, png)
         except (ImportError, OSError) as exc:  # cairosvg or Debian's libcairo2 missing
             if png is None:
-                raise ReportError(f"{export.target}: no PNG exported and none can be made from the SVG ({exc})") from exc
+                raise ReportError(
+                    f"{export.target}: no PNG exported and none can be made from the SVG ({exc})"
+                ) from exc
             self.notes.add(f"PNG copiés tels qu'exportés, pas de rastérisation à 300 dpi ({type(exc).__name__}: {exc})")
             return png
         if cached is not None:
@@ -456,7 +501,7 @@ class Renderer:
             self.assets.files[f"{base}.svg"] = export.files["svg"].read_bytes()
             png = self._png300(export)
             self.assets.files[f"{base}.png"] = png
-            self.assets.print_hash[export.target] = sha256_bytes(png)
+            self.assets.print_hash[export.target] = files.sha256_bytes(png)
         return {"svg": f"{base}.svg", "png": f"{base}.png"}
 
     def table_files(self, ref: Ref, header: list[str], rows: list[list[str]], code_cols: set[int]) -> dict[str, str]:
@@ -466,13 +511,17 @@ class Renderer:
         if f"{base}.csv" not in self.assets.files:
             self.assets.files[f"{base}.csv"] = export.files["csv"].read_bytes()
             meta = [
-                ("tableau", ref.title), ("légende", ref.caption), ("source", ref.directive.options.get("source", "")),
-                ("export", export.target), ("notebook", export.notebook), ("exécution", export.run),
-                ("sha256 du CSV", sha256_file(export.files["csv"])),
+                ("tableau", ref.title),
+                ("légende", ref.caption),
+                ("source", ref.directive.options.get("source", "")),
+                ("export", export.target),
+                ("notebook", export.notebook),
+                ("exécution", export.run),
+                ("sha256 du CSV", files.sha256_file(export.files["csv"])),
             ]
             data = xlsx_bytes(header, rows, code_columns=code_cols, meta=meta)
             self.assets.files[f"{base}.xlsx"] = data
-            self.assets.print_hash[export.target] = sha256_bytes(data)
+            self.assets.print_hash[export.target] = files.sha256_bytes(data)
         return {"csv": f"{base}.csv", "xlsx": f"{base}.xlsx"}
 
     # ------------------------------------------------------------- directives
@@ -507,25 +556,39 @@ class Renderer:
         forced = {c.strip() for c in ref.directive.options.get("code", "").split(",") if c.strip()}
         unknown = forced - set(header)
         if unknown:
-            raise ReportError(f"{ref.page.where}: table {export.target} has no column {', '.join(sorted(unknown))} (:code:)")
+            raise ReportError(
+                f"{ref.page.where}: table {export.target} has no column {', '.join(sorted(unknown))} (:code:)"
+            )
         code_cols = {i for i, h in enumerate(header) if h in forced or is_code_column(h)}
         # a column mixing text and numbers (a key/value card: "Code commune | 49007") keeps
         # its numbers as written: only wholly numeric columns are set in French
         mixed = {
-            i for i in range(len(header))
-            if any(number(v) is None or looks_like_code(v) for v in (row[i] for row in rows if i < len(row)) if v.strip())
+            i
+            for i in range(len(header))
+            if any(
+                french.from_csv_text(v) is None or looks_like_code(v)
+                for v in (row[i] for row in rows if i < len(row))
+                if v.strip()
+            )
         }
         files = self.table_files(ref, header, rows, code_cols | mixed)
         cells = [
-            [cell(v, code=i in code_cols or (i in mixed and number(v) is not None)) for i, v in enumerate(row)]
+            [
+                cell(v, code=i in code_cols or (i in mixed and french.from_csv_text(v) is not None))
+                for i, v in enumerate(row)
+            ]
             for row in rows
         ]
         numeric = []
         for i in range(len(header)):
             column = [row[i] for row in cells if i < len(row)]
-            numeric.append(any(is_num for _, is_num in column) and all(is_num or text == "n.d." for text, is_num in column))
+            numeric.append(
+                any(is_num for _, is_num in column) and all(is_num or text == "n.d." for text, is_num in column)
+            )
         num_class = ' class="nombre"'
-        head = "".join(f'<th scope="col"{num_class if numeric[i] else ""}>{escape(fr(h))}</th>' for i, h in enumerate(header))
+        head = "".join(
+            f'<th scope="col"{num_class if numeric[i] else ""}>{escape(fr(h))}</th>' for i, h in enumerate(header)
+        )
         body = []
         for row in cells:
             tds = []
@@ -557,8 +620,13 @@ class Renderer:
         with open(path, newline="", encoding="utf-8") as fh:
             records = list(csv.DictReader(fh))
         rows = [
-            [f"<code>{escape(r['source_id'])}</code>", escape(fr(r.get("title", ""))), escape(fr(r.get("publisher", ""))),
-             escape(r.get("published", "") or "n.d."), escape(fr(r.get("licence", "")))]
+            [
+                f"<code>{escape(r['source_id'])}</code>",
+                escape(fr(r.get("title", ""))),
+                escape(fr(r.get("publisher", ""))),
+                escape(r.get("published", "") or "n.d."),
+                escape(fr(r.get("licence", ""))),
+            ]
             for r in records
         ]
         return self._simple_table(["Code", "Source", "Producteur", "Date", "Licence et usage"], rows)
@@ -566,7 +634,10 @@ class Renderer:
     def _versions_table(self) -> str:
         from importlib.metadata import PackageNotFoundError, version
 
-        rows = [[escape(k), f"<code>{escape(v)}</code>", "exécution des notebooks (manifeste du lot)"] for k, v in self.batch.tools().items()]
+        rows = [
+            [escape(k), f"<code>{escape(v)}</code>", "exécution des notebooks (manifeste du lot)"]
+            for k, v in self.batch.tools().items()
+        ]
         for name in REPORT_TOOLS:
             try:
                 v = version(name)
@@ -576,14 +647,19 @@ class Renderer:
         return self._simple_table(["Outil", "Version", "Rôle"], rows)
 
     def _data_hashes_table(self) -> str:
-        files = sorted(
-            p for p in self.data_dir.rglob("*")
-            if p.is_file() and not any(part.startswith(".") or part == "__pycache__" for part in p.relative_to(self.data_dir).parts)
+        paths = sorted(
+            p
+            for p in self.data_dir.rglob("*")
+            if p.is_file()
+            and not any(part.startswith(".") or part == "__pycache__" for part in p.relative_to(self.data_dir).parts)
         )
         rows = [
-            [f"<code>data/{escape(p.relative_to(self.data_dir).as_posix())}</code>", f"{p.stat().st_size}",
-             f'<span class="empreinte">{sha256_file(p)}</span>']
-            for p in files
+            [
+                f"<code>data/{escape(p.relative_to(self.data_dir).as_posix())}</code>",
+                f"{p.stat().st_size}",
+                f'<span class="empreinte">{files.sha256_file(p)}</span>',
+            ]
+            for p in paths
         ]
         return self._simple_table(["Fichier", "Octets", "SHA-256"], rows)
 
@@ -594,37 +670,69 @@ class Renderer:
             outputs = entry.get("outputs") or {}
             params = json.dumps(entry.get("parameters") or {}, ensure_ascii=False, sort_keys=True)
             key = str((entry.get("inputs") or {}).get("key") or "")
-            rows.append([
-                f"<code>{escape(name)}</code>", escape(str(entry.get("template", ""))), f"<code>{escape(params)}</code>",
-                escape(str(entry.get("status", ""))), "oui" if entry.get("simulated") else "non",
-                str(len(outputs.get("figures") or [])), str(len(outputs.get("tables") or [])),
-                f'<span class="empreinte">{escape(key[:16])}</span>',
-            ])
-        return (
-            '<p><a href="manifest.json">Manifeste complet du lot (JSON)</a></p>\n'
-            + self._simple_table(["Exécution", "Notebook", "Paramètres", "État", "Données simulées", "Figures", "Tableaux", "Clé des entrées"], rows)
+            rows.append(
+                [
+                    f"<code>{escape(name)}</code>",
+                    escape(str(entry.get("template", ""))),
+                    f"<code>{escape(params)}</code>",
+                    escape(str(entry.get("status", ""))),
+                    "oui" if entry.get("simulated") else "non",
+                    str(len(outputs.get("figures") or [])),
+                    str(len(outputs.get("tables") or [])),
+                    f'<span class="empreinte">{escape(key[:16])}</span>',
+                ]
+            )
+        return '<p><a href="manifest.json">Manifeste complet du lot (JSON)</a></p>\n' + self._simple_table(
+            [
+                "Exécution",
+                "Notebook",
+                "Paramètres",
+                "État",
+                "Données simulées",
+                "Figures",
+                "Tableaux",
+                "Clé des entrées",
+            ],
+            rows,
         )
 
     def _exports_list(self) -> str:
         rows = []
         for page in self.pages:
             for ref in page.refs:
-                rows.append([f'<a href="{ref.href}">{ref.title}</a>', escape(fr(ref.caption)),
-                             f"<code>{escape(ref.directive.argument)}</code>"])
-        return '<p><a href="exports.csv">Liste au format CSV</a></p>\n' + self._simple_table(["Numéro", "Légende", "Export"], rows)
+                rows.append(
+                    [
+                        f'<a href="{ref.href}">{ref.title}</a>',
+                        escape(fr(ref.caption)),
+                        f"<code>{escape(ref.directive.argument)}</code>",
+                    ]
+                )
+        return '<p><a href="exports.csv">Liste au format CSV</a></p>\n' + self._simple_table(
+            ["Numéro", "Légende", "Export"], rows
+        )
 
     def directive(self, page: Page, directive: Directive) -> str:
         if directive.name in ("figure", "table"):
-            ref = next(r for r in page.refs
-                       if r.directive.line == directive.line and r.directive.argument == directive.argument)
+            ref = next(
+                r
+                for r in page.refs
+                if r.directive.line == directive.line and r.directive.argument == directive.argument
+            )
             return self._figure(ref) if ref.kind == "figure" else self._table(ref)
         if directive.name == "note":
-            inner = render(self.md, self.md.parse(directive.body), directive=lambda d: self.directive(page, d),
-                           role=lambda n, c: self.role(n, c))
+            inner = render(
+                self.md,
+                self.md.parse(directive.body),
+                directive=lambda d: self.directive(page, d),
+                role=lambda n, c: self.role(n, c),
+            )
             return f'<aside class="note">\n{inner}</aside>\n'
         handlers = {
-            "sources": self._sources_table, "versions": self._versions_table, "data-hashes": self._data_hashes_table,
-            "manifest": self._manifest_table, "exports-list": self._exports_list,
+            "sources": self._sources_table,
+            "versions": self._versions_table,
+            "data-hashes": self._data_hashes_table,
+            "manifest": self._manifest_table,
+            "exports-list": self._exports_list,
         }
         return handlers[directive.name]()
 
@@ -652,9 +760,13 @@ class Renderer:
             badge = ' <span class="badge-simule">données simulées</span>' if page.simulated else ""
             sub = ""
             if with_sections and not page.templated and page.sections():
-                sub = "<ol>" + "".join(
-                    f'<li><a href="{page.href}#{sid}">{escape(fr(text))}</a></li>' for sid, text in page.sections()
-                ) + "</ol>"
+                sub = (
+                    "<ol>"
+                    + "".join(
+                        f'<li><a href="{page.href}#{sid}">{escape(fr(text))}</a></li>' for sid, text in page.sections()
+                    )
+                    + "</ol>"
+                )
             items.append(
                 f'<li><span class="numero">{page.label}</span> <a href="{page.href}">{escape(fr(page.title))}</a>{badge}{sub}</li>'
             )
@@ -711,20 +823,6 @@ def _nav(page: Page | None) -> dict[str, str] | None:
     return {"href": page.href, "label": f"{page.label} — {fr(page.title)}", "short": page.label}
 
 
-def _write_tree(files: dict[str, bytes], out: Path) -> None:
-    """Write ``files`` into a fresh directory, then put it at ``out`` (two renames)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    for rel, data in sorted(files.items()):
-        path = tmp / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    from .runner import _replace_dir
-
-    _replace_dir(tmp, out)
-
-
 def _exports_csv(pages: list[Page], assets: Assets) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -734,15 +832,26 @@ def _exports_csv(pages: list[Page], assets: Assets) -> bytes:
             export = ref.export
             assert export is not None
             if ref.kind == "figure":
-                files = [f"figures/{export.run}/{export.name}.svg", f"figures/{export.run}/{export.name}.png"]
+                paths = [f"figures/{export.run}/{export.name}.svg", f"figures/{export.run}/{export.name}.png"]
             else:
-                files = [f"tables/{export.run}/{export.name}.csv", f"tables/{export.run}/{export.name}.xlsx"]
-            writer.writerow([
-                ref.title, "figure" if ref.kind == "figure" else "tableau", export.target, ref.caption,
-                ref.directive.options.get("source", ""), page.label, ref.href, export.notebook, export.run,
-                "oui" if export.simulated else "non", ";".join(files), sha256_file(export.primary),
-                assets.print_hash.get(export.target, ""),
-            ])
+                paths = [f"tables/{export.run}/{export.name}.csv", f"tables/{export.run}/{export.name}.xlsx"]
+            writer.writerow(
+                [
+                    ref.title,
+                    "figure" if ref.kind == "figure" else "tableau",
+                    export.target,
+                    ref.caption,
+                    ref.directive.options.get("source", ""),
+                    page.label,
+                    ref.href,
+                    export.notebook,
+                    export.run,
+                    "oui" if export.simulated else "non",
+                    ";".join(paths),
+                    files.sha256_file(export.primary),
+                    assets.print_hash.get(export.target, ""),
+                ]
+            )
     return buf.getvalue().encode("utf-8")
 
 
@@ -766,9 +875,9 @@ def _pdf_bytes(html: str, files: dict[str, bytes]) -> bytes:
 
     def lookup(url: str) -> tuple[bytes, str]:
         rel = url.split("#", 1)[0].split("?", 1)[0]
-        if not rel.startswith(PDF_BASE_URL) or rel[len(PDF_BASE_URL):] not in files:
+        if not rel.startswith(PDF_BASE_URL) or rel[len(PDF_BASE_URL) :] not in files:
             raise ValueError(f"the print edition refers to {url}, which is not a file of the report")
-        rel = rel[len(PDF_BASE_URL):]
+        rel = rel[len(PDF_BASE_URL) :]
         return files[rel], _MIME.get(Path(rel).suffix, "application/octet-stream")
 
     if hasattr(urls, "URLFetcherResponse"):  # weasyprint >= 66: fetcher objects
@@ -864,40 +973,46 @@ def build_report(
 
     env = jinja2.Environment(autoescape=True, keep_trailing_newline=True)
     page_tpl = env.from_string(_theme().PAGE_TEMPLATE)
-    files: dict[str, bytes] = {"style.css": _theme().STYLE_CSS.encode("utf-8")}
+    tree: dict[str, bytes] = {"style.css": _theme().STYLE_CSS.encode("utf-8")}
     bodies: dict[str, str] = {}
     for i, page in enumerate(pages):
         body = renderer.body(page)
         bodies[page.slug] = body
         html = page_tpl.render(
-            book=book, title=page.heading_text, body_html=body,
-            prev=_nav(pages[i - 1] if i > 0 else None), next=_nav(pages[i + 1] if i + 1 < len(pages) else None),
+            book=book,
+            title=page.heading_text,
+            body_html=body,
+            prev=_nav(pages[i - 1] if i > 0 else None),
+            next=_nav(pages[i + 1] if i + 1 < len(pages) else None),
         )
-        files[page.href] = html.encode("utf-8")
+        tree[page.href] = html.encode("utf-8")
 
     index_body = renderer.cover(sources) + '<h2 id="sommaire">Sommaire</h2>\n' + renderer.toc(with_sections=True)
-    files["index.html"] = page_tpl.render(
+    tree["index.html"] = page_tpl.render(
         book=book, title="Sommaire", body_html=index_body, prev=None, next=_nav(pages[0] if pages else None)
     ).encode("utf-8")
 
     slugs = {p.slug for p in pages}
     print_parts = [
-        '<section class="couverture-impression" id="sommaire">' + renderer.cover(sources)
-        + "<h2>Sommaire</h2>\n" + _print_links(renderer.toc(with_sections=False), "sommaire", slugs) + "</section>"
+        '<section class="couverture-impression" id="sommaire">'
+        + renderer.cover(sources)
+        + "<h2>Sommaire</h2>\n"
+        + _print_links(renderer.toc(with_sections=False), "sommaire", slugs)
+        + "</section>"
     ]
     for page in pages:
         body = _PRINT_FIGURE.sub(r'<img src="\1.png"', _print_links(bodies[page.slug], page.slug, slugs))
         print_parts.append(f'<section class="chapitre" id="{page.slug}">\n{body}</section>')
     print_tpl = env.from_string(_theme().PRINT_TEMPLATE)
     print_html = print_tpl.render(book=book, body_html="\n".join(print_parts))
-    files["rapport-complet.html"] = print_html.encode("utf-8")
+    tree["rapport-complet.html"] = print_html.encode("utf-8")
 
-    files.update(renderer.assets.files)
-    files["exports.csv"] = _exports_csv(pages, renderer.assets)
+    tree.update(renderer.assets.files)
+    tree["exports.csv"] = _exports_csv(pages, renderer.assets)
     if batch.manifest_path.is_file():
-        files["manifest.json"] = batch.manifest_path.read_bytes()
+        tree["manifest.json"] = batch.manifest_path.read_bytes()
     else:
-        files["manifest.json"] = b"{}\n"
+        tree["manifest.json"] = b"{}\n"
 
     pdf_path = None
     pdf_note = ""
@@ -906,18 +1021,26 @@ def build_report(
         if not ok and pdf:
             raise ReportError(f"the PDF edition was asked for but cannot be made: {why}")
         if ok:
-            files["rapport.pdf"] = _pdf_bytes(print_html, files)
+            tree["rapport.pdf"] = _pdf_bytes(print_html, tree)
             pdf_path = out / "rapport.pdf"
         else:
             pdf_note = why
     else:
         pdf_note = "désactivé (--no-pdf)"
 
-    _write_tree(files, out)
+    files.write_tree(tree, out)
     n_fig = sum(1 for p in pages for r in p.refs if r.kind == "figure")
     n_tab = sum(1 for p in pages for r in p.refs if r.kind == "table")
-    return ReportResult(out=out, pages=pages, figures=n_fig, tables=n_tab, pdf=pdf_path,
-                        seconds=time.perf_counter() - started, pdf_note=pdf_note, notes=sorted(renderer.notes))
+    return ReportResult(
+        out=out,
+        pages=pages,
+        figures=n_fig,
+        tables=n_tab,
+        pdf=pdf_path,
+        seconds=time.perf_counter() - started,
+        pdf_note=pdf_note,
+        notes=sorted(renderer.notes),
+    )
 
 
 def _theme():

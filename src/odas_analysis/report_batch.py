@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import re
@@ -38,19 +37,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import config
+from . import config, files
 
 PRINT_DPI = 300
 _REF = re.compile(r"^(figures|tables)/([A-Za-z0-9][A-Za-z0-9_.-]*)/([a-z0-9][a-z0-9_-]*)$")
 OK_STATUSES = frozenset({"done", "skipped"})
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    return sha256_bytes(Path(path).read_bytes())
 
 
 def parse_target(target: str) -> tuple[str, str, str] | None:
@@ -133,7 +124,7 @@ class Batch:
             path = Path(template)
             candidates = [path] if path.is_absolute() else [self.root / path, config.PROJECT_ROOT / path]
             found = next((c for c in candidates if c.is_file()), None)
-            self._template_hashes[template] = sha256_file(found) if found else None
+            self._template_hashes[template] = files.sha256_file(found) if found else None
         return self._template_hashes[template]
 
     def _data_digest(self, entry: dict[str, Any]) -> str | None:
@@ -163,8 +154,10 @@ class Batch:
         listed = set(outputs.get("figures") or []) | set(outputs.get("tables") or [])
         leftovers = [f for f in rel_files if f not in listed]
         if leftovers:
-            return (f"{leftovers[0]} is not among the outputs of the last run of '{run}' "
-                    f"(left over from an earlier run, or written outside the batch): {rerun}")
+            return (
+                f"{leftovers[0]} is not among the outputs of the last run of '{run}' "
+                f"(left over from an earlier run, or written outside the batch): {rerun}"
+            )
         inputs = entry.get("inputs") or {}
         template = str(entry.get("template") or "")
         if template and inputs.get("notebook"):
@@ -296,13 +289,18 @@ def _normalised_zip(data: bytes) -> bytes:
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 # openpyxl stamps the save time into dcterms:modified whatever is set
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>" + _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", data)
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>",
+                    data,
+                )
             dst.writestr(fixed, data)
     return buf.getvalue()
 
 
-def xlsx_bytes(header: list[str], rows: list[list[str]], *, code_columns: set[int], meta: list[tuple[str, str]]) -> bytes:
+def xlsx_bytes(
+    header: list[str], rows: list[list[str]], *, code_columns: set[int], meta: list[tuple[str, str]]
+) -> bytes:
     """An XLSX workbook of a table: sheet ``tableau`` (numbers as numbers, codes as text,
     the decimals of the CSV as number format) and sheet ``source`` (``meta`` pairs)."""
     from openpyxl import Workbook
@@ -348,7 +346,5 @@ __all__ = [
     "png_300dpi",
     "png_dpi",
     "read_csv",
-    "sha256_bytes",
-    "sha256_file",
     "xlsx_bytes",
 ]

@@ -89,7 +89,9 @@ def parse_directive(token: Token) -> Directive | None:
 
 def _render_text(self, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
     token = tokens[idx]
-    inside_autolink = idx > 0 and tokens[idx - 1].type == "link_open" and tokens[idx - 1].markup in {"autolink", "linkify"}
+    inside_autolink = (
+        idx > 0 and tokens[idx - 1].type == "link_open" and tokens[idx - 1].markup in {"autolink", "linkify"}
+    )
     return escape(token.content if inside_autolink else fr(token.content), quote=False)
 
 
@@ -178,7 +180,9 @@ def roles(tokens: list[Token]) -> list[tuple[str, str, int]]:
     return out
 
 
-def render(md: MarkdownIt, tokens: list[Token], *, directive: Callable[[Directive], str], role: Callable[[str, str], str]) -> str:
+def render(
+    md: MarkdownIt, tokens: list[Token], *, directive: Callable[[Directive], str], role: Callable[[str, str], str]
+) -> str:
     """HTML of ``tokens``, with the page's directive and role handlers."""
     env = {"directive": directive, "role": role}
     return md.renderer.render(tokens, md.options, env)

@@ -114,7 +114,9 @@ _HEAD = """\
 </head>
 """
 
-PAGE_TEMPLATE = _HEAD % "{{ title }} — {{ book.title }}" + """\
+PAGE_TEMPLATE = (
+    _HEAD % "{{ title }} — {{ book.title }}"
+    + """\
 <body>
 <a class="evitement" href="#contenu">Aller au contenu</a>
 <header class="bandeau">
@@ -136,8 +138,11 @@ PAGE_TEMPLATE = _HEAD % "{{ title }} — {{ book.title }}" + """\
 </body>
 </html>
 """
+)
 
-PRINT_TEMPLATE = _HEAD % "{{ book.title }} — édition imprimable" + """\
+PRINT_TEMPLATE = (
+    _HEAD % "{{ book.title }} — édition imprimable"
+    + """\
 <body>
 <main>
 {{ body_html|safe }}
@@ -145,5 +150,6 @@ PRINT_TEMPLATE = _HEAD % "{{ book.title }} — édition imprimable" + """\
 </body>
 </html>
 """
+)
 
 __all__ = ["PAGE_TEMPLATE", "PRINT_TEMPLATE", "STYLE_CSS"]

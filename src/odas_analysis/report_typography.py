@@ -22,17 +22,17 @@ Spaces used
 -----------
 ``NBSP`` (U+00A0) before ``:``; ``NNBSP`` (U+202F, *espace fine insécable*) before
 ``; ! ?``, inside ``« »``, before ``%`` and between thousands, as the project's figures
-do (:data:`odas_analysis.plots.NNBSP`).
+do (:data:`odas_analysis.french.NNBSP`).
 """
 
 from __future__ import annotations
 
 import re
 
-from .plots import MISSING, NNBSP
+from . import french
 
-NBSP = "\u00a0"
-MINUS = "\u2212"
+NBSP = french.NBSP
+MINUS = french.MINUS
 
 _SPACES = "[ \t\u00a0\u202f]"
 _APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
@@ -57,11 +57,11 @@ def _high_punct(match: re.Match[str]) -> str:
     if before in "?!;" and before != "" and not had_space:
         return mark
     if had_space:
-        return NNBSP + mark
+        return french.NNBSP + mark
     # no space in the source: add one only after a word and before a space or the end,
     # so that URLs (?x=1), ratios and code-like strings are left alone
     if before and (before.isalnum() or before in "»)") and (after == "" or after.isspace() or after in "»)"):
-        return NNBSP + mark
+        return french.NNBSP + mark
     return mark
 
 
@@ -90,12 +90,12 @@ def fr(text: str) -> str:
         return text
     out = _APOSTROPHE.sub("\u2019", text)
     out = _ELLIPSIS.sub("\u2026", out)
-    out = _OPEN_QUOTE.sub("«" + NNBSP, out)
-    out = _CLOSE_QUOTE.sub(NNBSP + "»", out)
+    out = _OPEN_QUOTE.sub("«" + french.NNBSP, out)
+    out = _CLOSE_QUOTE.sub(french.NNBSP + "»", out)
     out = _BEFORE_HIGH.sub(_high_punct, out)
     out = _BEFORE_COLON.sub(_colon, out)
-    out = _PERCENT.sub(NNBSP + "%", out)
-    out = _DIGIT_GROUPS.sub(NNBSP, out)
+    out = _PERCENT.sub(french.NNBSP + "%", out)
+    out = _DIGIT_GROUPS.sub(french.NNBSP, out)
     return out
 
 
@@ -106,7 +106,6 @@ _CODE_COLUMN = re.compile(
     r"millésime|vintage|dep|dept|reg|epci|n°)($|[_\s-])",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
 _BOOLEANS = {"true": "oui", "false": "non"}
 
 
@@ -129,38 +128,6 @@ def looks_like_code(value: str) -> bool:
     return any(c.isalpha() for c in text) and any(c.isdigit() for c in text)
 
 
-def group_thousands(digits: str) -> str:
-    """``"1234567"`` -> ``"1 234 567"`` with narrow no-break spaces."""
-    head = len(digits) % 3 or 3
-    parts = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
-    return NNBSP.join(parts)
-
-
-def number(text: str) -> str | None:
-    """French form of a number written the CSV way (``-1234.50``), else ``None``.
-
-    The number of decimals is kept as written: the export decided the precision.
-
-    >>> number("-1234.50") == "\\u22121\\u202f234,50"
-    True
-    >>> number("abc") is None
-    True
-    """
-    match = _NUMBER.match(text.strip())
-    if not match:
-        return None
-    sign, whole, frac = match.groups()
-    if len(whole) > 1 and whole.startswith("0"):
-        return None  # a code with a leading zero, not a number
-    body = group_thousands(whole) + ("," + frac if frac is not None else "")
-    is_zero = set(whole + (frac or "")) <= {"0"}
-    if sign == "-" and not is_zero:
-        return MINUS + body
-    if sign == "+" and not is_zero:
-        return "+" + body
-    return body
-
-
 def cell(value: str, *, code: bool = False) -> tuple[str, bool]:
     """Format one CSV cell for display; return ``(text, is_number)``.
 
@@ -171,14 +138,14 @@ def cell(value: str, *, code: bool = False) -> tuple[str, bool]:
     code
         The column holds codes or years (:func:`is_code_column`): never reformatted.
 
-    An empty cell is shown as :data:`odas_analysis.plots.MISSING` (``n.d.``); ``True`` and
+    An empty cell is shown as :data:`odas_analysis.french.MISSING` (``n.d.``); ``True`` and
     ``False`` as ``oui`` and ``non``; prose cells go through :func:`fr`.
     """
     if value is None or value.strip() == "":
-        return MISSING, False
+        return french.MISSING, False
     if code or looks_like_code(value):
         return value, False
-    as_number = number(value)
+    as_number = french.from_csv_text(value)
     if as_number is not None:
         return as_number, True
     lowered = value.strip().lower()
@@ -187,4 +154,4 @@ def cell(value: str, *, code: bool = False) -> tuple[str, bool]:
     return fr(value), False
 
 
-__all__ = ["MINUS", "NBSP", "NNBSP", "cell", "fr", "group_thousands", "is_code_column", "looks_like_code", "number"]
+__all__ = ["MINUS", "NBSP", "cell", "fr", "is_code_column", "looks_like_code"]

@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import config
+from . import config, files
 from .errors import ParameterError
 
 KINDS: tuple[str, ...] = ("site", "hypothese", "methodologie", "synthese")
@@ -192,11 +192,26 @@ def plan(
     for site_id, name in site_rows:
         if wanted_sites and site_id not in wanted_sites:
             continue
-        runs.append(Run(f"site-{site_id}", "site", notebooks_dir / "site.ipynb", {"site_id": site_id},
-                        KIND_TITLES["site"].format(label=name), site_id))
+        runs.append(
+            Run(
+                f"site-{site_id}",
+                "site",
+                notebooks_dir / "site.ipynb",
+                {"site_id": site_id},
+                KIND_TITLES["site"].format(label=name),
+                site_id,
+            )
+        )
     for hyp_id, label in hyp_rows:
-        runs.append(Run(f"hypothese-{hyp_id}", "hypothese", notebooks_dir / "hypothese.ipynb",
-                        {"hypothesis_id": hyp_id}, KIND_TITLES["hypothese"].format(id=hyp_id, label=label)))
+        runs.append(
+            Run(
+                f"hypothese-{hyp_id}",
+                "hypothese",
+                notebooks_dir / "hypothese.ipynb",
+                {"hypothesis_id": hyp_id},
+                KIND_TITLES["hypothese"].format(id=hyp_id, label=label),
+            )
+        )
     for kind in ("methodologie", "synthese"):
         runs.append(Run(kind, kind, notebooks_dir / f"{kind}.ipynb", {}, KIND_TITLES[kind]))
 
@@ -269,10 +284,6 @@ class Layout:
 # --------------------------------------------------------------------------- hashing
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 class DataHasher:
     """Digests of the data files, whole or restricted to one site's rows.
 
@@ -293,7 +304,7 @@ class DataHasher:
         self._per_site: dict[str, tuple[str, dict[str, str]]] = {}
         for label, path in self.files:
             data = path.read_bytes()
-            self._whole[label] = _sha(data)
+            self._whole[label] = files.sha256_bytes(data)
             if path.suffix == ".csv":
                 split = self._split_by_site(data)
                 if split is not None:
@@ -340,28 +351,30 @@ def source_digest(package_dir: Path | None = None, lock: Path | None = None) -> 
         if "__pycache__" in path.parts:
             continue
         h.update(path.relative_to(package_dir).as_posix().encode() + b"\0")
-        h.update(_sha(path.read_bytes()).encode() + b"\n")
+        h.update(files.sha256_bytes(path.read_bytes()).encode() + b"\n")
     if lock.is_file():
-        h.update(b"requirements.lock\0" + _sha(lock.read_bytes()).encode())
+        h.update(b"requirements.lock\0" + files.sha256_bytes(lock.read_bytes()).encode())
     return h.hexdigest()
 
 
 def environment_digest() -> str:
     """Digest of the Python version and of the settings read from the environment."""
     settings = {name: os.environ.get(name, "") for name in ENV_SETTINGS}
-    return _sha(json.dumps({"python": platform.python_version(), "settings": settings}, sort_keys=True).encode())
+    return files.sha256_bytes(
+        json.dumps({"python": platform.python_version(), "settings": settings}, sort_keys=True).encode()
+    )
 
 
 def input_hashes(run: Run, data: DataHasher, source: str, env: str) -> dict[str, str]:
     """The hashes of a run's inputs; ``key`` combines them and decides the skip."""
     parts = {
-        "notebook": _sha(run.template.read_bytes()),
-        "parameters": _sha(json.dumps(run.parameters, sort_keys=True).encode()),
+        "notebook": files.sha256_bytes(run.template.read_bytes()),
+        "parameters": files.sha256_bytes(json.dumps(run.parameters, sort_keys=True).encode()),
         "data": data.digest(run.site_id if run.kind == "site" else None),
         "source": source,
         "environment": env,
     }
-    parts["key"] = _sha(json.dumps({"salt": CACHE_SALT, **parts}, sort_keys=True).encode())
+    parts["key"] = files.sha256_bytes(json.dumps({"salt": CACHE_SALT, **parts}, sort_keys=True).encode())
     return parts
 
 
@@ -401,10 +414,9 @@ def read_manifest(layout: Layout) -> dict[str, Any]:
 
 
 def write_manifest(layout: Layout, manifest: dict[str, Any]) -> None:
-    from .export import write_bytes_atomic
 
     text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    write_bytes_atomic(layout.manifest, text.encode("utf-8"))
+    files.write_bytes(layout.manifest, text.encode("utf-8"))
 
 
 def _outputs_exist(layout: Layout, entry: dict[str, Any]) -> bool:
@@ -547,8 +559,9 @@ def run_batch(
             and _outputs_exist(layout, entry)
         )
         if fresh:
-            res = RunResult(run.name, "skipped", 0.0, outputs=entry.get("outputs", {}),
-                            simulated=bool(entry.get("simulated")))
+            res = RunResult(
+                run.name, "skipped", 0.0, outputs=entry.get("outputs", {}), simulated=bool(entry.get("simulated"))
+            )
             results[run.name] = res
             done_count += 1
             say(_progress_line(done_count, len(runs), res))
@@ -571,7 +584,7 @@ def run_batch(
                 {
                     "kind": run.kind,
                     "title": run.title,
-                    "template": _display_path(run.template),
+                    "template": files.display_path(run.template),
                     "parameters": run.parameters,
                     "status": res.status,
                     "seconds": round(res.seconds, 2),
@@ -579,8 +592,15 @@ def run_batch(
                 }
             )
             if res.status == "done":
-                entry.update({"inputs": hashes[run.name], "outputs": res.outputs, "simulated": res.simulated,
-                              "executed_seconds": round(res.seconds, 2), "error": ""})
+                entry.update(
+                    {
+                        "inputs": hashes[run.name],
+                        "outputs": res.outputs,
+                        "simulated": res.simulated,
+                        "executed_seconds": round(res.seconds, 2),
+                        "error": "",
+                    }
+                )
             else:
                 # keep the previous outputs (still valid pages) but never their cache key
                 entry["inputs"] = {**hashes[run.name], "key": None}
@@ -596,8 +616,10 @@ def run_batch(
         for run in todo:
             if run.name in entries and entries[run.name].get("inputs"):
                 entries[run.name]["inputs"]["key"] = None
-        say("attention : le code du paquet a changé pendant l'exécution ; "
-            "ces exécutions seront refaites à la prochaine commande")
+        say(
+            "attention : le code du paquet a changé pendant l'exécution ; "
+            "ces exécutions seront refaites à la prochaine commande"
+        )
     batch = BatchResult([results[r.name] for r in runs], time.perf_counter() - started)
     manifest.update({"version": MANIFEST_VERSION, "tools": manifest.get("tools", tools), "runs": entries})
     manifest["last_batch"] = {
@@ -641,14 +663,13 @@ def _check_names(layout: Layout, entries: dict[str, Any]) -> str:
                 if name in (path.stem, path.parent.name):  # a page or notebook, or an export folder
                     if entry.get("inputs"):
                         entry["inputs"]["key"] = None
-        return (
-            "ÉCHEC du contrôle des noms : les fichiers concernés ont été supprimés des sorties.\n"
-            f"{exc}"
-        )
+        return f"ÉCHEC du contrôle des noms : les fichiers concernés ont été supprimés des sorties.\n{exc}"
     return ""
 
 
-def render_only(runs: Sequence[Run], *, out: Path | None = None, progress: Callable[[str], None] | None = print) -> bool:
+def render_only(
+    runs: Sequence[Run], *, out: Path | None = None, progress: Callable[[str], None] | None = print
+) -> bool:
     """Re-render the pages of ``runs`` from their executed notebooks, then the index.
 
     Executes nothing (``make html``: after a change of the page template or style).
@@ -657,7 +678,6 @@ def render_only(runs: Sequence[Run], *, out: Path | None = None, progress: Calla
     import nbformat
 
     from . import render
-    from .export import write_bytes_atomic
 
     say = progress or (lambda _line: None)
     layout = Layout(Path(out) if out is not None else config.PROJECT_ROOT)
@@ -675,19 +695,12 @@ def render_only(runs: Sequence[Run], *, out: Path | None = None, progress: Calla
         simulated = render.is_simulated(nb)
         for audience in render.AUDIENCES:
             html = render.render_page(nb, name=run.name, title=run.title, audience=audience, simulated=simulated)
-            write_bytes_atomic(layout.page(run.name, audience), html.encode("utf-8"))
+            files.write_bytes(layout.page(run.name, audience), html.encode("utf-8"))
         entry.update({"title": run.title, "simulated": simulated})
         say(f"rendu     {run.name}")
     write_manifest(layout, manifest)
     say(f"sommaire : {render.write_index(layout, entries)}")
     return ok
-
-
-def _display_path(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(config.PROJECT_ROOT).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 # --------------------------------------------------------------------------- pool
@@ -709,8 +722,16 @@ def _template_imports(templates: Iterable[Path]) -> list[str]:
     return sorted(found)
 
 
-PRELOAD = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "odas_analysis", "odas_analysis.plots",
-           "odas_analysis.export", "odas_analysis.render")
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "odas_analysis",
+    "odas_analysis.plots",
+    "odas_analysis.export",
+    "odas_analysis.render",
+)
 
 
 def _preload_code(modules: Iterable[str]) -> str:
@@ -728,8 +749,7 @@ def _preload_code(modules: Iterable[str]) -> str:
     )
 
 
-def _execute(runs: list[Run], layout: Layout, jobs: int, kernel_name: str, cell_timeout: int | None,
-             fork: bool = True):
+def _execute(runs: list[Run], layout: Layout, jobs: int, kernel_name: str, cell_timeout: int | None, fork: bool = True):
     """Yield a :class:`RunResult` per run as it ends, from ``jobs`` worker processes."""
     import multiprocessing as mp
     import tempfile
@@ -776,8 +796,12 @@ def _execute(runs: list[Run], layout: Layout, jobs: int, kernel_name: str, cell_
                         # replacement takes its place for the runs still queued
                         name, t0 = current.pop(wid)
                         pending.discard(name)
-                        yield RunResult(name, "failed", time.perf_counter() - t0,
-                                        error=f"worker process died (exit code {proc.exitcode})")
+                        yield RunResult(
+                            name,
+                            "failed",
+                            time.perf_counter() - t0,
+                            error=f"worker process died (exit code {proc.exitcode})",
+                        )
                         if len(pending) > len(current):
                             workers[next_id] = start(next_id)
                             next_id += 1
@@ -838,8 +862,9 @@ class _WarmKernel:
     without, it is launched as usual and imports the preload list itself.
     """
 
-    def __init__(self, kernel_name: str, cwd: str, ipc_dir: str, serial: int, preload: str,
-                 zygote: _ZygoteClient | None = None):
+    def __init__(
+        self, kernel_name: str, cwd: str, ipc_dir: str, serial: int, preload: str, zygote: _ZygoteClient | None = None
+    ):
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -853,8 +878,7 @@ class _WarmKernel:
         run_sync(self.km.start_kernel)(cwd=cwd, stdout=subprocess_devnull(), stderr=subprocess_devnull())
         self.kc = self.km.blocking_client()
         self.kc.start_channels()
-        self.preload_id = self.kc.execute("pass" if zygote is not None else preload, silent=True,
-                                          store_history=False)
+        self.preload_id = self.kc.execute("pass" if zygote is not None else preload, silent=True, store_history=False)
 
     def _wait(self, msg_id: str, timeout: float) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -929,8 +953,14 @@ class _Worker:
         self.serial += 1
         if self.zygote is not None:
             try:
-                return _WarmKernel(self.cfg["kernel_name"], self.cfg["cwd"], self.ipc_dir, self.serial,
-                                   self.cfg["preload"], self.zygote)
+                return _WarmKernel(
+                    self.cfg["kernel_name"],
+                    self.cfg["cwd"],
+                    self.ipc_dir,
+                    self.serial,
+                    self.cfg["preload"],
+                    self.zygote,
+                )
             except RuntimeError as exc:
                 # an unusable zygote (a preloaded module started a thread...) costs speed, not runs
                 print(f"odas-analysis: kernels launched afresh ({exc})", file=sys.stderr)
@@ -973,20 +1003,25 @@ class _Worker:
         except Exception as exc:  # noqa: BLE001 - any failure is this run's, not the batch's
             status, error, simulated, outputs = "failed", f"{type(exc).__name__}: {exc}", False, {}
             if tmp_nb.is_file():
-                _move(tmp_nb, layout.failed_notebook(name))
+                files.move(tmp_nb, layout.failed_notebook(name))
         finally:
             if kernel is not None:
                 kernel.discard()
             shutil.rmtree(staging, ignore_errors=True)
-        return {"name": name, "status": status, "seconds": time.perf_counter() - t0, "error": error,
-                "outputs": outputs, "simulated": simulated}
+        return {
+            "name": name,
+            "status": status,
+            "seconds": time.perf_counter() - t0,
+            "error": error,
+            "outputs": outputs,
+            "simulated": simulated,
+        }
 
     def _run_notebook(self, job, kernel: _WarmKernel, tmp_nb: Path, staging: Path):
         import papermill
         from papermill.exceptions import PapermillExecutionError
 
         from . import render
-        from .export import write_bytes_atomic
 
         name = job["name"]
         layout = self.layout
@@ -1002,7 +1037,7 @@ class _Worker:
                 km=kernel.km,
             )
         except PapermillExecutionError as exc:
-            _move(tmp_nb, layout.failed_notebook(name))
+            files.move(tmp_nb, layout.failed_notebook(name))
             detail = f"{exc.ename}: {exc.evalue}" if getattr(exc, "ename", None) else str(exc)
             return "failed", f"cellule {exc.exec_count}: {detail}", False, {}
 
@@ -1014,23 +1049,23 @@ class _Worker:
         for audience in render.AUDIENCES:
             html = render.render_page(nb, name=name, title=job["title"], audience=audience, simulated=simulated)
             path = layout.page(name, audience)
-            write_bytes_atomic(path, html.encode("utf-8"))
+            files.write_bytes(path, html.encode("utf-8"))
             pages[audience] = layout.rel(path)
-        _move(tmp_nb, layout.notebook(name))
+        files.move(tmp_nb, layout.notebook(name))
         layout.failed_notebook(name).unlink(missing_ok=True)
-        files = {}
+        listed = {}
         for kind, final in (("figures", layout.figures(name)), ("tables", layout.tables(name))):
             produced = staging / kind
             if produced.is_dir():
-                _replace_dir(produced, final)
+                files.replace_dir(produced, final)
             elif final.exists():
                 shutil.rmtree(final)
-            files[kind] = sorted(layout.rel(p) for p in final.rglob("*") if p.is_file()) if final.is_dir() else []
+            listed[kind] = sorted(layout.rel(p) for p in final.rglob("*") if p.is_file()) if final.is_dir() else []
         outputs = {
             "notebook": layout.rel(layout.notebook(name)),
             "html_reviewers": pages["reviewers"],
             "html_researchers": pages["researchers"],
-            **files,
+            **listed,
         }
         return "done", "", simulated, outputs
 
@@ -1061,8 +1096,12 @@ def _zygote_supported(kernel_name: str) -> bool:
     except Exception:  # noqa: BLE001 - unknown kernel: launch it the usual way
         return False
     argv = list(spec.argv)
-    python_names = {"python", f"python{sys.version_info[0]}", f"python{sys.version_info[0]}.{sys.version_info[1]}",
-                    sys.executable}
+    python_names = {
+        "python",
+        f"python{sys.version_info[0]}",
+        f"python{sys.version_info[0]}.{sys.version_info[1]}",
+        sys.executable,
+    }
     return bool(argv) and argv[0] in python_names and "ipykernel_launcher" in argv and spec.language == "python"
 
 
@@ -1088,7 +1127,11 @@ class _Zygote:
         request = json.dumps({"preload": cfg.get("preload_modules", []), "socket": socket_path})
         proc = subprocess.Popen(
             [sys.executable, "-c", "from odas_analysis.runner import _zygote_main; _zygote_main()", request],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cfg["cwd"], env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=cfg["cwd"],
+            env=env,
         )
         return cls(proc, socket_path)
 
@@ -1227,8 +1270,14 @@ def _zygote_main() -> None:
     listener.bind(request["socket"])
     listener.listen(16)
 
-    for name in ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", *PRELOAD, *_package_modules(),
-                 *request.get("preload", [])]:
+    for name in [
+        "ipykernel.kernelapp",
+        "ipykernel.ipkernel",
+        "IPython",
+        *PRELOAD,
+        *_package_modules(),
+        *request.get("preload", []),
+    ]:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the notebook will raise it itself, where it belongs
@@ -1324,8 +1373,14 @@ def _warm_caches() -> None:
     frame._repr_html_()
 
 
-NOT_PRELOADED = ("odas_analysis.cli", "odas_analysis.runner", "odas_analysis.download", "odas_analysis.envfile",
-                 "odas_analysis.territory_build", "odas_analysis.report")
+NOT_PRELOADED = (
+    "odas_analysis.cli",
+    "odas_analysis.runner",
+    "odas_analysis.download",
+    "odas_analysis.envfile",
+    "odas_analysis.territory_build",
+    "odas_analysis.report",
+)
 """Modules of the package that notebooks do not use (command line, batch, publication)."""
 
 
@@ -1381,19 +1436,3 @@ def _become_kernel(req: dict[str, Any], devnull: int) -> None:
     # was read from the environment when the zygote imported ipykernel, hence the option)
     app.initialize(["-f", req["connection_file"], f"--IPKernelApp.parent_handle={zygote_pid}"])
     app.start()
-
-
-def _move(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(src, dst)
-
-
-def _replace_dir(src: Path, dst: Path) -> None:
-    """Put directory ``src`` at ``dst``, replacing what was there with two renames."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    old = dst.with_name(f".{dst.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if dst.exists():
-        os.replace(dst, old)
-    os.replace(src, dst)
-    shutil.rmtree(old, ignore_errors=True)

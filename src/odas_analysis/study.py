@@ -114,7 +114,7 @@ def _period_bounds(values: pd.Series, end: bool) -> pd.Series:
         text = str(value)
         if len(text) == 7:
             period = pd.Period(text, freq="M")
-            return (period.end_time.normalize() if end else period.start_time)
+            return period.end_time.normalize() if end else period.start_time
         return pd.Timestamp(text)
 
     return pd.to_datetime(values.map(convert))
@@ -152,9 +152,7 @@ def published_total(quantity: str) -> int:
     frame = fieldwork_totals()
     match = frame.loc[frame["quantity"] == quantity, "value"]
     if match.empty:
-        raise ParameterError(
-            f"unknown quantity {quantity!r}; known: {', '.join(map(str, frame['quantity']))}"
-        )
+        raise ParameterError(f"unknown quantity {quantity!r}; known: {', '.join(map(str, frame['quantity']))}")
     return int(match.iloc[0])
 
 

@@ -37,21 +37,40 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import study
+from . import french, study
 from .errors import ParameterError
-from .plots import MISSING, NNBSP, format_number
 
 # ---------------------------------------------------------------------------
 # French words for dates and sources
 # ---------------------------------------------------------------------------
 
 MONTHS_FR = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 )
 MONTHS_FR_SHORT = (
-    "janv.", "févr.", "mars", "avr.", "mai", "juin",
-    "juil.", "août", "sept.", "oct.", "nov.", "déc.",
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
 )
 
 #: Short French citation of each source id of ``data/sources.csv`` (for notes under
@@ -89,7 +108,7 @@ SOURCE_TAG_FR: dict[str, str] = {
 def source_tag(source_id: object) -> str:
     """Very short French tag of a source id (the id itself when unknown)."""
     if source_id is None or source_id is pd.NA:
-        return MISSING
+        return french.MISSING
     return SOURCE_TAG_FR.get(str(source_id), str(source_id))
 
 
@@ -148,6 +167,15 @@ def source_label(source_id: str) -> str:
     return f"{row['publisher']}, {row['title']}"
 
 
+def hypothesis_heading(hypothesis_id: str) -> str:
+    """Markdown opening a hypothesis page: its label, its statement and its source."""
+    from . import study
+
+    hyp = study.hypothesis(hypothesis_id)
+    source = sources_note([hyp["source_id"]], prefix="Source")
+    return f"## {hypothesis_id} : {hyp['label']}\n\n> {hyp['statement']}\n\n{source} ({hyp['source_detail']})"
+
+
 def sources_note(source_ids: Iterable[str], prefix: str = "Sources") -> str:
     """One line citing the given sources in first-seen order: ``Sources : A ; B.``"""
     seen: list[str] = []
@@ -159,13 +187,13 @@ def sources_note(source_ids: Iterable[str], prefix: str = "Sources") -> str:
     if not seen:
         return ""
     label = prefix if len(seen) > 1 else prefix.rstrip("s")
-    return f"{label}{NNBSP}: " + f"{NNBSP}; ".join(source_label(s) for s in seen) + "."
+    return f"{label}{french.NNBSP}: " + f"{french.NNBSP}; ".join(source_label(s) for s in seen) + "."
 
 
 def yes_no(value: object) -> str:
-    """``oui`` / ``non`` / :data:`~odas_analysis.plots.MISSING`."""
+    """``oui`` / ``non`` / :data:`~odas_analysis.french.MISSING`."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return MISSING
+        return french.MISSING
     return "oui" if bool(value) else "non"
 
 
@@ -253,11 +281,15 @@ def fieldwork_totals_table() -> pd.DataFrame:
     """Published totals, with ``plus de N`` for lower bounds."""
     totals = study.fieldwork_totals()
     values = [
-        (f"plus de {format_number(v)}" if b == "lower_bound" else format_number(v))
+        (f"plus de {french.number(v)}" if b == "lower_bound" else french.number(v))
         for v, b in zip(totals["value"], totals["bound"])
     ]
     return pd.DataFrame(
-        {"Grandeur": totals["label"].astype(str), "Valeur publiée": values, "Source": [source_tag(v) for v in totals["source_id"]]}
+        {
+            "Grandeur": totals["label"].astype(str),
+            "Valeur publiée": values,
+            "Source": [source_tag(v) for v in totals["source_id"]],
+        }
     )
 
 
@@ -346,9 +378,7 @@ def indicator_spec(key: str) -> IndicatorSpec:
     for spec in CROSS_SITE_INDICATORS:
         if spec.key == key:
             return spec
-    raise ParameterError(
-        f"unknown indicator column {key!r}; valid: {', '.join(s.key for s in CROSS_SITE_INDICATORS)}"
-    )
+    raise ParameterError(f"unknown indicator column {key!r}; valid: {', '.join(s.key for s in CROSS_SITE_INDICATORS)}")
 
 
 def _site_indicator_rows() -> pd.DataFrame:
@@ -394,7 +424,7 @@ def indicator_sources(specs: Sequence[IndicatorSpec] = CROSS_SITE_INDICATORS, ro
     note = sources_note(ids)
     if by_geo:
         parts = [f"{geo} ({', '.join(labels)})" for geo, labels in by_geo.items()]
-        note += " Géographie : " + f"{NNBSP}; ".join(parts) + "."
+        note += " Géographie : " + f"{french.NNBSP}; ".join(parts) + "."
     return note
 
 
@@ -683,8 +713,15 @@ def typology(
     k_by_jump = int(selection.sort_values(["jump", "k"], ascending=[False, True], kind="stable").iloc[0]["k"])
     labels = pd.Series(_cut(link, k, leaves), index=z.index, name="groupe")
     return Typology(
-        raw=raw, z=z, linkage=link, leaves=leaves, k=k, labels=labels,
-        selection=selection, k_by_jump=k_by_jump, log_columns=log_columns,
+        raw=raw,
+        z=z,
+        linkage=link,
+        leaves=leaves,
+        k=k,
+        labels=labels,
+        selection=selection,
+        k_by_jump=k_by_jump,
+        log_columns=log_columns,
     )
 
 
@@ -739,9 +776,7 @@ def earlier_vs_new(
     return out
 
 
-def earlier_vs_new_table(
-    table: pd.DataFrame, specs: Sequence[IndicatorSpec] = CROSS_SITE_INDICATORS
-) -> pd.DataFrame:
+def earlier_vs_new_table(table: pd.DataFrame, specs: Sequence[IndicatorSpec] = CROSS_SITE_INDICATORS) -> pd.DataFrame:
     """:func:`earlier_vs_new` for the reader: each row in its indicator's precision.
 
     Means, difference and interval are written as French text with the decimals of the
@@ -749,15 +784,19 @@ def earlier_vs_new_table(
     """
     by_header = {s.header: s for s in specs}
     out = pd.DataFrame({"Indicateur": table["Indicateur"]})
-    texts: dict[str, list[str]] = {"Sites 2010-2012 (moyenne)": [], "Nouveaux sites (moyenne)": [],
-                                   "Différence": [], "IC 95 % (exact)": []}
+    texts: dict[str, list[str]] = {
+        "Sites 2010-2012 (moyenne)": [],
+        "Nouveaux sites (moyenne)": [],
+        "Différence": [],
+        "IC 95 % (exact)": [],
+    }
     for _, row in table.iterrows():
         d = by_header[row["Indicateur"]].decimals
-        texts["Sites 2010-2012 (moyenne)"].append(format_number(row["Moyenne des sites 2010-2012"], d))
-        texts["Nouveaux sites (moyenne)"].append(format_number(row["Moyenne des nouveaux sites"], d))
-        texts["Différence"].append(format_number(row["Différence"], d, sign=True))
+        texts["Sites 2010-2012 (moyenne)"].append(french.number(row["Moyenne des sites 2010-2012"], d))
+        texts["Nouveaux sites (moyenne)"].append(french.number(row["Moyenne des nouveaux sites"], d))
+        texts["Différence"].append(french.number(row["Différence"], d, sign=True))
         texts["IC 95 % (exact)"].append(
-            f"[{format_number(row['IC 95 % bas'], d)}{NNBSP}; {format_number(row['IC 95 % haut'], d)}]"
+            f"[{french.number(row['IC 95 % bas'], d)}{french.NNBSP}; {french.number(row['IC 95 % haut'], d)}]"
         )
     for col, values in texts.items():
         out[col] = values
@@ -769,7 +808,7 @@ def earlier_vs_new_table(
 def typology_summary(typ: Typology) -> str:
     """A short French paragraph (Markdown) on the number of groups and what they are."""
     sel = typ.selection.set_index("k")
-    best = format_number(sel.loc[typ.k, "silhouette"], 3)
+    best = french.number(sel.loc[typ.k, "silhouette"], 3)
     lines = [
         f"La silhouette moyenne est la plus forte pour **{typ.k} groupes** ({best}). "
         + (
@@ -793,21 +832,21 @@ def earlier_vs_new_summary(table: pd.DataFrame, alpha: float = 0.05) -> str:
     """A short French paragraph (Markdown) reading :func:`earlier_vs_new`."""
     adjusted = table["p ajusté (Holm)"]
     significant = table.loc[adjusted <= alpha, "Indicateur"].tolist()
-    smallest = format_number(float(adjusted.min()), 3)
-    pct = format_number(alpha * 100, 0)
+    smallest = french.number(float(adjusted.min()), 3)
+    pct = french.number(alpha * 100, 0)
     if significant:
         head = (
-            f"Après ajustement de Holm, la différence est significative au seuil de {pct}{NNBSP}% pour : "
-            + ", ".join(significant) + "."
+            f"Après ajustement de Holm, la différence est significative au seuil de {pct}{french.NNBSP}% pour : "
+            + ", ".join(significant)
+            + "."
         )
     else:
         head = (
-            f"Après ajustement de Holm, aucune différence n'est significative au seuil de {pct}{NNBSP}% "
+            f"Après ajustement de Holm, aucune différence n'est significative au seuil de {pct}{french.NNBSP}% "
             f"(plus petite p-valeur ajustée : {smallest})."
         )
     return (
-        head
-        + " Avec quatre sites d'un côté et sept de l'autre, seul un écart très net pourrait l'être : "
+        head + " Avec quatre sites d'un côté et sept de l'autre, seul un écart très net pourrait l'être : "
         "l'absence de différence significative ne montre pas que les deux groupes se ressemblent, "
         "et les intervalles de confiance, larges, disent l'incertitude."
     )
@@ -873,13 +912,13 @@ def site_participants_table(site_id: str, phase: int = 2) -> pd.DataFrame:
 
 def _value_text(value: object, source: str) -> str:
     if value is None or pd.isna(value):
-        return MISSING
+        return french.MISSING
     if source == "grid":
         digits = 0 if float(value).is_integer() else 1
-        return f"{format_number(value, digits)} sur 3"
+        return f"{french.number(value, digits)} sur 3"
     if source == "coding":
-        return f"{format_number(float(value) * 100, 0)}{NNBSP}%"
-    return format_number(value, 1)
+        return f"{french.number(float(value) * 100, 0)}{french.NNBSP}%"
+    return french.number(value, 1)
 
 
 def site_hypotheses_table(site_id: str) -> pd.DataFrame:
@@ -961,7 +1000,7 @@ def site_territory_table(site_id: str) -> pd.DataFrame:
 
         def cell(level: str) -> str:
             row = by_level.get(level)
-            return format_number(row.value, digits) if row is not None else MISSING
+            return french.number(row.value, digits) if row is not None else french.MISSING
 
         rank = site_row.pct_rank
         rows.append(
@@ -973,8 +1012,8 @@ def site_territory_table(site_id: str) -> pd.DataFrame:
                 "Département": cell("département"),
                 "Région": cell("région"),
                 "France": cell("France"),
-                "Rang centile": MISSING if pd.isna(rank) else format_number(rank, 1),
-                "Parmi les": MISSING if pd.isna(site_row.rank_population) else str(site_row.rank_population),
+                "Rang centile": french.MISSING if pd.isna(rank) else french.number(rank, 1),
+                "Parmi les": french.MISSING if pd.isna(site_row.rank_population) else str(site_row.rank_population),
                 "Géographie": str(site_row.geography),
                 "Source": source_tag(site_row.source_id),
             }

@@ -141,9 +141,7 @@ def national_distribution(
     """
     _check_indicator(indicator)
     if rank_population not in RANK_POPULATIONS:
-        raise ParameterError(
-            f"unknown rank_population {rank_population!r}; valid: {', '.join(RANK_POPULATIONS)}"
-        )
+        raise ParameterError(f"unknown rank_population {rank_population!r}; valid: {', '.join(RANK_POPULATIONS)}")
     frame = load_table("national_distribution")
     frame = frame[(frame["indicator"] == indicator) & (frame["rank_population"] == rank_population)]
     if data_year is not None:

@@ -42,15 +42,14 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import files
 from .errors import DataValidationError, NationalDataUnavailable
 
 SITE_INDICATORS_FILE = "site_indicators.csv"
@@ -125,70 +124,149 @@ class IndicatorSpec:
 
 INDICATORS: tuple[IndicatorSpec, ...] = (
     IndicatorSpec(
-        "population_municipale", "Population municipale légale", "habitants", 2016,
-        "COG 2019", "S1", 0, 1,
+        "population_municipale",
+        "Population municipale légale",
+        "habitants",
+        2016,
+        "COG 2019",
+        "S1",
+        0,
+        1,
         "population légale millésimée 2016, en vigueur au 1er janvier 2019",
     ),
     IndicatorSpec(
-        "population_municipale", "Population municipale légale", "habitants", 2023,
-        "COG 2026", "S2", 0, 1,
+        "population_municipale",
+        "Population municipale légale",
+        "habitants",
+        2023,
+        "COG 2026",
+        "S2",
+        0,
+        1,
         "population de référence au 1er janvier 2023, en vigueur au 1er janvier 2026",
     ),
     IndicatorSpec(
-        "population_rp", "Population (recensement 2018)", "habitants", 2018,
-        "COG 2021", "S5", 0, 1, "variable P18_POP de la base comparateur de territoires",
+        "population_rp",
+        "Population (recensement 2018)",
+        "habitants",
+        2018,
+        "COG 2021",
+        "S5",
+        0,
+        1,
+        "variable P18_POP de la base comparateur de territoires",
     ),
     IndicatorSpec(
         "median_disposable_income_per_cu",
         "Revenu disponible médian par unité de consommation",
-        "euros par an et par unité de consommation", 2015, "COG 2016", "S3", None, 1,
+        "euros par an et par unité de consommation",
+        2015,
+        "COG 2016",
+        "S3",
+        None,
+        1,
     ),
     IndicatorSpec(
         "median_disposable_income_per_cu",
         "Revenu disponible médian par unité de consommation",
-        "euros par an et par unité de consommation", 2016, "COG 2019", "S4", None, 1,
+        "euros par an et par unité de consommation",
+        2016,
+        "COG 2019",
+        "S4",
+        None,
+        1,
     ),
     IndicatorSpec(
         "median_disposable_income_per_cu",
         "Revenu disponible médian par unité de consommation",
-        "euros par an et par unité de consommation", 2019, "COG 2021", "S5", None, 1,
+        "euros par an et par unité de consommation",
+        2019,
+        "COG 2021",
+        "S5",
+        None,
+        1,
     ),
     IndicatorSpec(
-        "poverty_rate_60", "Taux de pauvreté au seuil de 60 % du niveau de vie médian",
-        "% des personnes", 2015, "COG 2016", "S3", None, 2,
+        "poverty_rate_60",
+        "Taux de pauvreté au seuil de 60 % du niveau de vie médian",
+        "% des personnes",
+        2015,
+        "COG 2016",
+        "S3",
+        None,
+        2,
     ),
     IndicatorSpec(
-        "poverty_rate_60", "Taux de pauvreté au seuil de 60 % du niveau de vie médian",
-        "% des personnes", 2016, "COG 2019", "S4", None, 2,
+        "poverty_rate_60",
+        "Taux de pauvreté au seuil de 60 % du niveau de vie médian",
+        "% des personnes",
+        2016,
+        "COG 2019",
+        "S4",
+        None,
+        2,
     ),
     IndicatorSpec(
-        "poverty_rate_60", "Taux de pauvreté au seuil de 60 % du niveau de vie médian",
-        "% des personnes", 2019, "COG 2021", "S5", None, 2,
+        "poverty_rate_60",
+        "Taux de pauvreté au seuil de 60 % du niveau de vie médian",
+        "% des personnes",
+        2019,
+        "COG 2021",
+        "S5",
+        None,
+        2,
     ),
     IndicatorSpec(
-        "interdecile_ratio_d9_d1", "Rapport interdécile D9/D1 du niveau de vie", "rapport",
-        2015, "COG 2016", "S3", None, 4,
+        "interdecile_ratio_d9_d1",
+        "Rapport interdécile D9/D1 du niveau de vie",
+        "rapport",
+        2015,
+        "COG 2016",
+        "S3",
+        None,
+        4,
     ),
     IndicatorSpec(
-        "interdecile_ratio_d9_d1", "Rapport interdécile D9/D1 du niveau de vie", "rapport",
-        2016, "COG 2019", "S4", None, 4,
+        "interdecile_ratio_d9_d1",
+        "Rapport interdécile D9/D1 du niveau de vie",
+        "rapport",
+        2016,
+        "COG 2019",
+        "S4",
+        None,
+        4,
     ),
     IndicatorSpec(
-        "unemployment_rate_15_64_census", "Taux de chômage des 15-64 ans (recensement)",
-        "% des actifs de 15 à 64 ans", 2018, "COG 2021", "S5", 2, 2,
-        "chômeurs de 15-64 ans / actifs de 15-64 ans x 100 (P18_CHOM1564 / P18_ACT1564), "
-        "définition du recensement",
+        "unemployment_rate_15_64_census",
+        "Taux de chômage des 15-64 ans (recensement)",
+        "% des actifs de 15 à 64 ans",
+        2018,
+        "COG 2021",
+        "S5",
+        2,
+        2,
+        "chômeurs de 15-64 ans / actifs de 15-64 ans x 100 (P18_CHOM1564 / P18_ACT1564), définition du recensement",
     ),
     IndicatorSpec(
         "turnout_presidential_2017_round1",
         "Participation à l'élection présidentielle 2017, 1er tour (23 avril)",
-        "% des inscrits", 2017, "communes du printemps 2017", "S6", 2, 2,
+        "% des inscrits",
+        2017,
+        "communes du printemps 2017",
+        "S6",
+        2,
+        2,
         "votants / inscrits x 100",
     ),
     IndicatorSpec(
         "turnout_presidential_2017_round2",
         "Participation à l'élection présidentielle 2017, 2d tour (7 mai)",
-        "% des inscrits", 2017, "communes du printemps 2017", "S6", 2, 2,
+        "% des inscrits",
+        2017,
+        "communes du printemps 2017",
+        "S6",
+        2,
+        2,
         "votants / inscrits x 100",
     ),
 )
@@ -224,28 +302,38 @@ def _filosofi(year: int, level: str, optional: bool = False) -> NationalFile:
 
 NATIONAL_FILES: dict[str, NationalFile] = {
     "communes_2019": NationalFile(
-        "geo/communes_2019.csv", "code_commune",
+        "geo/communes_2019.csv",
+        "code_commune",
         ("code_commune", "code_departement", "code_region", "nom_region", "population_municipale"),
         ("population_municipale",),
     ),
     "epci_2019": NationalFile(
-        "geo/epci_2019.csv", "siren_epci", ("siren_epci", "nom_epci", "population_municipale"),
+        "geo/epci_2019.csv",
+        "siren_epci",
+        ("siren_epci", "nom_epci", "population_municipale"),
         ("population_municipale",),
     ),
     "epci_members_2019": NationalFile(
-        "geo/epci_members_2019.csv", "code_commune", ("siren_epci", "code_commune"),
+        "geo/epci_members_2019.csv",
+        "code_commune",
+        ("siren_epci", "code_commune"),
     ),
     "communes_2026": NationalFile(
-        "geo/communes_2026.csv", "code_commune",
+        "geo/communes_2026.csv",
+        "code_commune",
         ("code_commune", "code_departement", "code_region", "zone", "population_municipale"),
         ("population_municipale",),
     ),
     "epci_2026": NationalFile(
-        "geo/epci_2026.csv", "siren_epci", ("siren_epci", "nom_epci", "population_municipale"),
+        "geo/epci_2026.csv",
+        "siren_epci",
+        ("siren_epci", "nom_epci", "population_municipale"),
         ("population_municipale",),
     ),
     "epci_members_2026": NationalFile(
-        "geo/epci_members_2026.csv", "code_commune", ("siren_epci", "code_commune"),
+        "geo/epci_members_2026.csv",
+        "code_commune",
+        ("siren_epci", "code_commune"),
     ),
     "filosofi_com_2015": _filosofi(2015, "com"),
     "filosofi_epci_2015": _filosofi(2015, "epci"),
@@ -258,12 +346,14 @@ NATIONAL_FILES: dict[str, NationalFile] = {
     "filosofi_reg_2016": _filosofi(2016, "reg", optional=True),
     "filosofi_metro_2016": _filosofi(2016, "metro", optional=True),
     "comparateur": NationalFile(
-        "indicators/comparateur_rp2018_filo2019_com.csv", "CODGEO",
+        "indicators/comparateur_rp2018_filo2019_com.csv",
+        "CODGEO",
         ("CODGEO", "P18_POP", "P18_ACT1564", "P18_CHOM1564", "MED19", "TP6019"),
         ("P18_POP", "P18_ACT1564", "P18_CHOM1564", "MED19", "TP6019"),
     ),
     "turnout_2017": NationalFile(
-        "civic/turnout_presidentielle_2017_communes.csv", "code_commune",
+        "civic/turnout_presidentielle_2017_communes.csv",
+        "code_commune",
         ("code_commune", "tour", "inscrits", "votants"),
         ("tour", "inscrits", "votants"),
     ),
@@ -392,8 +482,7 @@ def _epci_sums(
     num = grouped["num"].sum(min_count=1)
     value = _ratio_value(num, grouped["den"].sum(min_count=1) if den else None, scale)
     notes = [
-        f"somme sur les {int(found[s])}/{int(total[s])} communes membres (périmètre {perimeter}) "
-        f"trouvées dans {what}"
+        f"somme sur les {int(found[s])}/{int(total[s])} communes membres (périmètre {perimeter}) trouvées dans {what}"
         for s in total.index
     ]
     return pd.DataFrame(
@@ -462,21 +551,23 @@ def _filosofi_measure(
     epci_table = _epci_published(epci, "CODGEO", col)
     epci_table["note"] = ""
     measure = Measure(
-        spec, table, epci_table, additive=False,
+        spec,
+        table,
+        epci_table,
+        additive=False,
         epci_dist_note="rang calculé parmi les EPCI du même fichier",
     )
     measure.commune_note = (
         "valeur non publiée par l'INSEE pour les petites communes (secret statistique) : "
         "le rang compare la commune aux seules communes dont la valeur est publiée"
-        if spec.indicator != "median_disposable_income_per_cu" else ""
+        if spec.indicator != "median_disposable_income_per_cu"
+        else ""
     )
     measure.refs_scope = epci_vintage
     if all(refs.get(k) is not None for k in ("dep", "reg", "metro")):
         measure.refs = {
             level: {
-                str(k): float(v)
-                for k, v in zip(refs[level]["CODGEO"], refs[level][col], strict=True)
-                if not pd.isna(v)
+                str(k): float(v) for k, v in zip(refs[level]["CODGEO"], refs[level][col], strict=True) if not pd.isna(v)
             }
             for level in ("dep", "reg", "metro")
         }
@@ -519,14 +610,16 @@ def build_measures(national_dir: Path) -> tuple[list[Measure], dict[str, pd.Data
             ("interdecile_ratio_d9_d1", f"RD{yy}"),
         ):
             by_spec[(indicator, year)] = _filosofi_measure(
-                specs[(indicator, year)], files[f"filosofi_com_{year}"], files[f"filosofi_epci_{year}"],
-                col, refs, geo_epci,
+                specs[(indicator, year)],
+                files[f"filosofi_com_{year}"],
+                files[f"filosofi_epci_{year}"],
+                col,
+                refs,
+                geo_epci,
             )
 
     # Comparateur (S5): census 2018 and Filosofi 2019.
-    comp = _drop_or_merge_arrondissements(
-        files["comparateur"], "CODGEO", ("P18_POP", "P18_ACT1564", "P18_CHOM1564")
-    )
+    comp = _drop_or_merge_arrondissements(files["comparateur"], "CODGEO", ("P18_POP", "P18_ACT1564", "P18_CHOM1564"))
     comp_codes = comp["CODGEO"].to_numpy()
     comp_deps = [_dep_of_code(c) for c in comp_codes]
     what = "la base comparateur"
@@ -534,8 +627,10 @@ def build_measures(national_dir: Path) -> tuple[list[Measure], dict[str, pd.Data
     pop_rp["value"] = pop_rp["num"]
     comp_scope = "métropole + DROM" + _scope_missing(pop_rp, dep_names)
     by_spec[("population_rp", 2018)] = Measure(
-        specs[("population_rp", 2018)], pop_rp,
-        _epci_sums(members19, pop_rp, False, 1.0, "2019", what), additive=True,
+        specs[("population_rp", 2018)],
+        pop_rp,
+        _epci_sums(members19, pop_rp, False, 1.0, "2019", what),
+        additive=True,
         france_scope=comp_scope,
         epci_dist_note="rang calculé parmi les EPCI 2019 dont toutes les communes membres sont dans le fichier",
     )
@@ -545,8 +640,11 @@ def build_measures(national_dir: Path) -> tuple[list[Measure], dict[str, pd.Data
     )
     unemp["value"] = _ratio_value(unemp["num"], unemp["den"], 100.0)
     by_spec[("unemployment_rate_15_64_census", 2018)] = Measure(
-        specs[("unemployment_rate_15_64_census", 2018)], unemp,
-        _epci_sums(members19, unemp, True, 100.0, "2019", what), additive=True, scale=100.0,
+        specs[("unemployment_rate_15_64_census", 2018)],
+        unemp,
+        _epci_sums(members19, unemp, True, 100.0, "2019", what),
+        additive=True,
+        scale=100.0,
         france_scope=comp_scope,
         epci_dist_note="rang calculé parmi les EPCI 2019 dont toutes les communes membres sont dans le fichier",
     )
@@ -557,8 +655,7 @@ def build_measures(national_dir: Path) -> tuple[list[Measure], dict[str, pd.Data
     for indicator, col in (("median_disposable_income_per_cu", "MED19"), ("poverty_rate_60", "TP6019")):
         table = pd.DataFrame({"value": comp[col].to_numpy(), "dep": comp_deps}, index=comp_codes)
         epci_empty = pd.DataFrame(
-            {"value": pd.Series(dtype="float64"), "note": pd.Series(dtype="object"),
-             "in_dist": pd.Series(dtype="bool")}
+            {"value": pd.Series(dtype="float64"), "note": pd.Series(dtype="object"), "in_dist": pd.Series(dtype="bool")}
         )
         m = Measure(specs[(indicator, 2019)], table, epci_empty, additive=False)
         m.epci_dist_note = no_epci_note
@@ -587,12 +684,13 @@ def build_measures(national_dir: Path) -> tuple[list[Measure], dict[str, pd.Data
         table["value"] = _ratio_value(table["num"], table["den"], 100.0)
         spec = specs[(f"turnout_presidential_2017_round{rnd}", 2017)]
         by_spec[(spec.indicator, spec.data_year)] = Measure(
-            spec, table,
+            spec,
+            table,
             _epci_sums(members19, table, True, 100.0, "2019", "le fichier des résultats 2017"),
-            additive=True, scale=100.0,
+            additive=True,
+            scale=100.0,
             france_scope=(
-                "métropole + DROM" + _scope_missing(table, dep_names)
-                + " ; COM et Français de l'étranger exclus"
+                "métropole + DROM" + _scope_missing(table, dep_names) + " ; COM et Français de l'étranger exclus"
             ),
             epci_dist_note=(
                 "rang calculé parmi les EPCI 2019 dont toutes les communes membres sont dans le fichier ; "
@@ -690,7 +788,9 @@ def _read_sites(sites_csv: Path) -> list[Site]:
     return sorted(out, key=lambda s: s.site_id)
 
 
-def _check_sites_in_geography(sites: list[Site], geo: dict[str, pd.DataFrame], national_dir: Path, sites_csv: Path) -> None:
+def _check_sites_in_geography(
+    sites: list[Site], geo: dict[str, pd.DataFrame], national_dir: Path, sites_csv: Path
+) -> None:
     for vintage in ("2019", "2026"):
         communes = geo[f"communes_{vintage}"].set_index("code_commune")
         epci = set(geo[f"epci_{vintage}"]["siren_epci"])
@@ -853,19 +953,6 @@ def _csv_text(rows: list[dict[str, str]], columns: Sequence[str]) -> str:
     return buf.getvalue()
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8, as is) to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _order_key(indicator_order: dict[tuple[str, int], int]) -> Callable[[dict[str, str]], tuple]:
     def key(row: dict[str, str]) -> tuple:
         return (row["site_id"], indicator_order[(row["indicator"], int(row["data_year"]))])
@@ -924,6 +1011,6 @@ def build_territory(national_dir: Path, out_dir: Path) -> list[Path]:
     written = []
     for name in (SITE_INDICATORS_FILE, NATIONAL_DISTRIBUTION_FILE):
         path = out_dir / name
-        write_atomic(path, tables[name])
+        files.write_text(path, tables[name])
         written.append(path)
     return written

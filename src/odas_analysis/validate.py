@@ -37,7 +37,8 @@ from typing import Any
 
 import pandas as pd
 
-from .config import DATAPACKAGE, PROJECT_ROOT, VALIDATION_CACHE_DIR
+from . import files
+from .config import DATAPACKAGE, VALIDATION_CACHE_DIR
 from .errors import DataValidationError
 
 # Table Schema type -> pandas dtype used by load_table.
@@ -95,13 +96,6 @@ class ValidationReport:
             raise DataValidationError(f"{what} is invalid", [p.text() for p in self.problems])
 
 
-def _display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
-
-
 def _frictionless():
     # Imported lazily: frictionless takes about a second to import.
     import frictionless
@@ -113,12 +107,12 @@ def _read_descriptor(descriptor: Path) -> dict[str, Any]:
     try:
         text = descriptor.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise DataValidationError(f"{_display_path(descriptor)}: descriptor not found") from None
+        raise DataValidationError(f"{files.display_path(descriptor)}: descriptor not found") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataValidationError(
-            f"{_display_path(descriptor)}, line {exc.lineno}: not valid JSON ({exc.msg})"
+            f"{files.display_path(descriptor)}, line {exc.lineno}: not valid JSON ({exc.msg})"
         ) from None
 
 
@@ -131,7 +125,7 @@ def _resolved_descriptor(descriptor: Path, overrides: dict[str, Path] | None) ->
     unknown = sorted(set(overrides) - known)
     if unknown:
         raise DataValidationError(
-            f"unknown table(s) {unknown}: the tables of {_display_path(descriptor)} are {sorted(known)}"
+            f"unknown table(s) {unknown}: the tables of {files.display_path(descriptor)} are {sorted(known)}"
         )
     for res in data.get("resources", []):
         name = res.get("name")
@@ -143,7 +137,7 @@ def _resolved_descriptor(descriptor: Path, overrides: dict[str, Path] | None) ->
                 res["schema"] = json.loads(schema_path.read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError) as exc:
                 raise DataValidationError(
-                    f"{_display_path(schema_path)}: schema of table '{name}' cannot be read ({exc})"
+                    f"{files.display_path(schema_path)}: schema of table '{name}' cannot be read ({exc})"
                 ) from None
     return data
 
@@ -206,7 +200,7 @@ def _problems_from_error(file: str, err: Any, schema: dict[str, Any]) -> Problem
 
 def _prevalidate(file: Path) -> Problem | None:
     """Problems frictionless reports vaguely: missing, empty or non-UTF-8 files."""
-    shown = _display_path(file)
+    shown = files.display_path(file)
     if not file.exists():
         return Problem(shown, "missing-file", "file not found")
     raw = file.read_bytes()
@@ -219,16 +213,13 @@ def _prevalidate(file: Path) -> Problem | None:
         return Problem(
             shown,
             "encoding-error",
-            f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid UTF-8: "
-            "save the file as UTF-8",
+            f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid UTF-8: save the file as UTF-8",
             line=line,
         )
     return None
 
 
-def _validate(
-    descriptor: Path, overrides: dict[str, Path] | None, only: set[str] | None
-) -> ValidationReport:
+def _validate(descriptor: Path, overrides: dict[str, Path] | None, only: set[str] | None) -> ValidationReport:
     fl = _frictionless()
     data = _resolved_descriptor(descriptor, overrides)
     report = ValidationReport()
@@ -247,17 +238,18 @@ def _validate(
         for res in package.resources:
             if (only is not None and res.name not in only) or res.name in broken:
                 continue
-            targets = {
-                fk["reference"].get("resource") for fk in res.schema.to_descriptor().get("foreignKeys", [])
-            }
+            targets = {fk["reference"].get("resource") for fk in res.schema.to_descriptor().get("foreignKeys", [])}
             if targets & broken:
-                shown = _display_path(Path(res.path))
+                shown = files.display_path(Path(res.path))
                 report.problems.append(
-                    Problem(shown, "not-checked", f"not checked: it refers to {sorted(targets & broken)}, "
-                            "which must be fixed first")
+                    Problem(
+                        shown,
+                        "not-checked",
+                        f"not checked: it refers to {sorted(targets & broken)}, which must be fixed first",
+                    )
                 )
                 continue
-            shown = _display_path(Path(res.path))
+            shown = files.display_path(Path(res.path))
             result = res.validate(limit_errors=_MAX_PROBLEMS_PER_RESOURCE)
             schema = res.schema.to_descriptor()
             for task in result.tasks:
@@ -337,7 +329,7 @@ def _schema_of(descriptor: Path, name: str) -> dict[str, Any]:
         if res["name"] == name:
             return res["schema"]
     names = sorted(r["name"] for r in data["resources"])
-    raise DataValidationError(f"no table named {name!r} in {_display_path(descriptor)}; tables: {names}")
+    raise DataValidationError(f"no table named {name!r} in {files.display_path(descriptor)}; tables: {names}")
 
 
 _CACHE: dict[tuple[str, str, str], pd.DataFrame] = {}
@@ -423,7 +415,7 @@ def load_table(
     else:
         file = Path(path).resolve()
     if not file.exists():
-        raise DataValidationError(f"{_display_path(file)}: file not found (table '{name}')")
+        raise DataValidationError(f"{files.display_path(file)}: file not found (table '{name}')")
     overrides = {name: file} if path is not None else None
     stamp = _validation_key(desc, [name], overrides)
     key = (str(desc.resolve()), name, f"{file}:{stamp}:{validate}")
@@ -431,7 +423,7 @@ def load_table(
         return _CACHE[key].copy()
     if validate:
         _validate_stamped(desc, [name], overrides or {}, stamp).raise_for_problems(
-            f"table '{name}' ({_display_path(file)})"
+            f"table '{name}' ({files.display_path(file)})"
         )
     frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
     missing = set(schema.get("missingValues", [""]))
@@ -440,9 +432,7 @@ def load_table(
         series = frame[col].where(~frame[col].isin(missing), None)
         kind = fld.get("type", "string")
         if kind == "boolean":
-            mapped = series.map(
-                lambda v: None if v is None else v.strip().lower() in {"true", "1", "yes"}
-            )
+            mapped = series.map(lambda v: None if v is None else v.strip().lower() in {"true", "1", "yes"})
             frame[col] = mapped.astype("boolean")
         elif kind == "date":
             frame[col] = pd.to_datetime(series, format="%Y-%m-%d")

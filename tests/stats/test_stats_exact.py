@@ -108,14 +108,15 @@ def test_null_distribution_is_a_distribution():
         values, probs = res.null_distribution
         assert probs.sum() == pytest.approx(1.0, abs=1e-12)
         assert np.all(np.diff(values) > 0)
-        assert res.pvalue == pytest.approx(min(1, 2 * min(probs[values >= res.statistic - 1e-12].sum(),
-                                                           probs[values <= res.statistic + 1e-12].sum())))
+        assert res.pvalue == pytest.approx(
+            min(1, 2 * min(probs[values >= res.statistic - 1e-12].sum(), probs[values <= res.statistic + 1e-12].sum()))
+        )
 
 
 def test_spearman_n11_fast_path_is_exact_against_known_case():
     """Perfect monotone association at n = 11: p(greater) is exactly 1 / 11!."""
     x = np.arange(11.0)
-    res = exact.spearman(x, x ** 2, alternative="greater")
+    res = exact.spearman(x, x**2, alternative="greater")
     assert res.pvalue == 1 / math.factorial(11)
     assert exact.kendall(x, -x, alternative="less").pvalue == 1 / math.factorial(11)
 
@@ -203,7 +204,7 @@ def test_summaries_are_french_with_decimal_comma():
     res = exact.spearman([1, 2, 3, 4, 5, 6, 7], [2, 1, 4, 3, 6, 5, 7])  # rho = 1 - 6 * 6 / (7 * 48)
     text = res.summary()
     assert text.startswith("Corrélation de Spearman, test exact par permutation (bilatéral) : rho = 0,893 ;")
-    assert f"p = {res.pvalue:.3f}".replace(".", ",") in text and "n = 7" in text and "IC 95 % [" in text
+    assert f"p = {res.pvalue:.3f}".replace(".", ",") in text and "n = 7" in text and "IC 95\u202f% [" in text
     assert re.search(r"\d\.\d", text) is None  # decimal comma everywhere
     assert exact.kendall([1, 2, 3, 4, 5], [1, 2, 3, 5, 4], alternative="greater").summary().count(",") >= 2
     assert "rejetée" in exact.holm([0.001, 0.5]).summary()

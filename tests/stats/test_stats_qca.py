@@ -72,8 +72,10 @@ def test_expression_errors(fuzzy, expression, message):
 def test_fit_summary_is_french(fuzzy):
     res = qca.fit(fuzzy, "A", "Y")
     assert res.method == "Suffisance" and res.statistic == res.consistency
-    assert re.fullmatch(r"Suffisance de A pour Y : consistance = \d,\d{3} ; couverture = \d,\d{3} ; PRI = \d,\d{3} \(n = 6\)\.",
-                        res.summary())
+    assert re.fullmatch(
+        r"Suffisance de A pour Y : consistance = \d,\d{3} ; couverture = \d,\d{3} ; PRI = \d,\d{3} \(n = 6\)\.",
+        res.summary(),
+    )
     assert "RoN" in qca.fit(fuzzy, "A + B", "Y", relation="necessity").summary()
 
 
@@ -140,7 +142,10 @@ def test_all_tied_minimal_solutions_in_a_stable_order():
         np.testing.assert_array_equal(qca.membership(data, solution), data["Y"].to_numpy())
     assert "solution conservatrice M1" in sol.summary() and "solution conservatrice M2" in sol.summary()
     assert [(f, t) for f, t, _, _ in sol.families()] == [
-        ("conservatrice", "M1"), ("conservatrice", "M2"), ("parcimonieuse", "M1"), ("parcimonieuse", "M2")
+        ("conservatrice", "M1"),
+        ("conservatrice", "M2"),
+        ("parcimonieuse", "M1"),
+        ("parcimonieuse", "M2"),
     ]
 
 
@@ -163,10 +168,22 @@ def test_no_intermediate_without_expectations(fuzzy):
 @pytest.mark.parametrize(
     "change, kwargs, message",
     [
-        (lambda d: d.assign(A=[0.9, 0.8, 0.2, 0.1, 0.7, 1.5]), {}, "column 'A', case Tours: membership 1.5 is outside [0, 1]"),
+        (
+            lambda d: d.assign(A=[0.9, 0.8, 0.2, 0.1, 0.7, 1.5]),
+            {},
+            "column 'A', case Tours: membership 1.5 is outside [0, 1]",
+        ),
         (lambda d: d.assign(B=[0.6, -0.1, 0.9, 0.2, 0.8, 0.4]), {}, "column 'B', case Metz: value -0.1 is negative"),
-        (lambda d: d, {"set_type": "crisp"}, "column 'A', case Lille: value 0.9 in data declared crisp; expected 0 or 1"),
-        (lambda d: d.assign(A=[1, 0, 2, 0, 1, 1]), {"set_type": "crisp"}, "case Nantes: value 2.0 in data declared crisp"),
+        (
+            lambda d: d,
+            {"set_type": "crisp"},
+            "column 'A', case Lille: value 0.9 in data declared crisp; expected 0 or 1",
+        ),
+        (
+            lambda d: d.assign(A=[1, 0, 2, 0, 1, 1]),
+            {"set_type": "crisp"},
+            "case Nantes: value 2.0 in data declared crisp",
+        ),
         (lambda d: d.assign(A=[1, 0, 2, 0, 1, 1]), {"set_type": "fuzzy"}, "membership 2.0 is outside [0, 1]"),
         (lambda d: d.assign(Y=[1, 0, 2, 0, 1, 1]), {}, "column 'Y', case Nantes: membership 2.0 is outside [0, 1]"),
         (lambda d: d.assign(A=[0.9, None, 0.2, 0.1, 0.7, 0.3]), {}, "column 'A': missing membership for case(s) Metz"),

@@ -47,8 +47,8 @@ def test_every_oracle_section_is_tested(oracle):
 
 
 def test_snapping_constants_match_r(oracle):
-    assert qca.SNAP_LOW == oracle["r_snapping"]["low"]
-    assert qca.SNAP_HIGH == oracle["r_snapping"]["high"]
+    assert oracle["r_snapping"]["low"] == qca.SNAP_LOW
+    assert oracle["r_snapping"]["high"] == qca.SNAP_HIGH
 
 
 def test_calibration(calibration_case):

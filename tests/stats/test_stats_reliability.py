@@ -57,9 +57,7 @@ def pairwise_alpha(data, delta):
     units = [u for u in values if len(u) >= 2]
     pooled = [v for u in units for v in u]
     n = len(pooled)
-    observed = sum(
-        sum(delta(a, b) for a, b in itertools.permutations(u, 2)) / (len(u) - 1) for u in units
-    ) / n
+    observed = sum(sum(delta(a, b) for a, b in itertools.permutations(u, 2)) / (len(u) - 1) for u in units) / n
     expected = sum(delta(a, b) for a, b in itertools.permutations(pooled, 2)) / (n * (n - 1))
     return 1 - observed / expected
 
@@ -99,8 +97,14 @@ def test_cohen_kappa_leaves_out_missing_units():
 
 def test_summaries_are_french():
     text = reliability.krippendorff_alpha(EXAMPLE_C, "interval").summary()
-    assert text == "Alpha de Krippendorff (d'intervalle) : alpha = 0,849 ; 11 unités, 4 codeurs, 40 valeurs appariables."
-    assert reliability.cohen_kappa([1, 2, 1, 2], [1, 2, 2, 2]).summary().startswith("Kappa de Cohen (non pondéré) : kappa = 0,")
+    assert (
+        text == "Alpha de Krippendorff (d'intervalle) : alpha = 0,849 ; 11 unités, 4 codeurs, 40 valeurs appariables."
+    )
+    assert (
+        reliability.cohen_kappa([1, 2, 1, 2], [1, 2, 2, 2])
+        .summary()
+        .startswith("Kappa de Cohen (non pondéré) : kappa = 0,")
+    )
 
 
 @pytest.mark.parametrize(

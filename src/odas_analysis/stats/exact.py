@@ -51,6 +51,7 @@ import numpy as np
 from scipy import stats
 from scipy.special import ndtri
 
+from .. import french
 from ..errors import ParameterError
 from ._common import (
     ALTERNATIVES_FR,
@@ -58,9 +59,6 @@ from ._common import (
     check_alternative,
     check_level,
     check_n_cases,
-    fr_interval,
-    fr_number,
-    fr_pvalue,
 )
 
 __all__ = [
@@ -141,12 +139,12 @@ class ExactResult:
         """
         head = (
             f"{self.method} ({ALTERNATIVES_FR[self.alternative]}) : "
-            f"{self.statistic_name} = {fr_number(self.statistic)} ; {fr_pvalue(self.pvalue)} ; "
+            f"{self.statistic_name} = {french.number(self.statistic, 3)} ; {french.p_value(self.pvalue)} ; "
             f"n = {self.n}."
         )
         effect = (
-            f" Taille d'effet : {self.effect_name} = {fr_number(self.estimate)}, "
-            f"{fr_interval(self.ci[0], self.ci[1], self.confidence_level)} ({self.ci_method})."
+            f" Taille d'effet : {self.effect_name} = {french.number(self.estimate, 3)}, "
+            f"{french.interval(self.ci[0], self.ci[1], 3, level=self.confidence_level)} ({self.ci_method})."
         )
         return head + effect
 
@@ -183,9 +181,7 @@ def _bounded_compositions(total: int, bounds: Sequence[int]) -> list[tuple[int, 
     return out
 
 
-def _rank_statistic_distribution(
-    x_scores: np.ndarray, y_scores: np.ndarray, kind: str
-) -> tuple[int, np.ndarray]:
+def _rank_statistic_distribution(x_scores: np.ndarray, y_scores: np.ndarray, kind: str) -> tuple[int, np.ndarray]:
     """Count the permutations of ``y`` by value of an integer rank statistic.
 
     Parameters
@@ -658,10 +654,10 @@ class HolmResult:
 
     def summary(self) -> str:
         """French summary: one line per hypothesis, raw and adjusted p-values."""
-        lines = [f"{self.method}, {self.n} hypothèses, alpha = {fr_number(self.alpha, 2)} :"]
+        lines = [f"{self.method}, {self.n} hypothèses, alpha = {french.number(self.alpha, 2)} :"]
         for label, raw, adj, rej in zip(self.labels, self.pvalues, self.adjusted, self.reject):
             verdict = "rejetée" if rej else "non rejetée"
-            lines.append(f"- {label} : {fr_pvalue(raw)} ; p ajusté = {fr_number(adj)} ({verdict})")
+            lines.append(f"- {label} : {french.p_value(raw)} ; p ajusté = {french.number(adj, 3)} ({verdict})")
         return "\n".join(lines)
 
 

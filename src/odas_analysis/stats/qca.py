@@ -38,8 +38,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .. import french
 from ..errors import ParameterError
-from ._common import as_vector, check_n_cases, fr_number
+from ._common import as_vector, check_n_cases
 
 __all__ = [
     "calibrate",
@@ -207,7 +208,9 @@ def _calibrate_six(arr, th, below, above, name) -> np.ndarray:
     _check_exponents(below, above, name)
     ex1, cr1, in1, in2, cr2, ex2 = th
     if not min(ex1, in1) <= cr1 <= max(ex1, in1) or not min(ex2, in2) <= cr2 <= max(ex2, in2):
-        raise ParameterError(f"calibrate {name}: each crossover must lie between its exclusion and inclusion thresholds")
+        raise ParameterError(
+            f"calibrate {name}: each crossover must lie between its exclusion and inclusion thresholds"
+        )
     increasing = not (in1 < cr1 < ex1 <= ex2 < cr2 < in2)
     if len({ex1, cr1, in1}) < 3 or len({in2, cr2, ex2}) < 3 or cr1 == cr2 or (ex1 == ex2 if increasing else in1 == in2):
         raise ParameterError(f"calibrate {name}: thresholds {th} contain equal values that must differ")
@@ -219,12 +222,24 @@ def _calibrate_six(arr, th, below, above, name) -> np.ndarray:
         top2 = lambda: 1 - ((in2 - v) / (in2 - cr2)) ** above / 2  # noqa: E731
         fall2 = lambda: ((ex2 - v) / (ex2 - cr2)) ** below / 2  # noqa: E731
         if increasing:
-            steps = [(le(ex1), 0.0), (le(cr1), None, rise1), (v < in1, None, top1), (le(in2), 1.0),
-                     (le(cr2), None, top2), (le(ex2), None, fall2)]
+            steps = [
+                (le(ex1), 0.0),
+                (le(cr1), None, rise1),
+                (v < in1, None, top1),
+                (le(in2), 1.0),
+                (le(cr2), None, top2),
+                (le(ex2), None, fall2),
+            ]
             default = 0.0
         else:
-            steps = [(le(in1), 1.0), (le(cr1), None, top1), (v < ex1, None, rise1), (le(ex2), 0.0),
-                     (le(cr2), None, fall2), (le(in2), None, top2)]
+            steps = [
+                (le(in1), 1.0),
+                (le(cr1), None, top1),
+                (v < ex1, None, rise1),
+                (le(ex2), 0.0),
+                (le(cr2), None, fall2),
+                (le(in2), None, top2),
+            ]
             default = 1.0
         fs[k] = default
         for step in steps:
@@ -553,10 +568,14 @@ class FitResult:
 
     def summary(self) -> str:
         """One line in French, e.g. ``"Suffisance de DEV*URB pour SURV : consistance = 0,813 ; ..."``."""
-        third = f"PRI = {fr_number(self.pri)}" if self.relation == "sufficiency" else f"RoN = {fr_number(self.ron)}"
+        third = (
+            f"PRI = {french.number(self.pri, 3)}"
+            if self.relation == "sufficiency"
+            else f"RoN = {french.number(self.ron, 3)}"
+        )
         return (
-            f"{self.method} de {self.expression} pour {self.outcome} : consistance = {fr_number(self.consistency)} ; "
-            f"couverture = {fr_number(self.coverage)} ; {third} (n = {self.n})."
+            f"{self.method} de {self.expression} pour {self.outcome} : consistance = {french.number(self.consistency, 3)} ; "
+            f"couverture = {french.number(self.coverage, 3)} ; {third} (n = {self.n})."
         )
 
 
@@ -675,13 +694,13 @@ class TruthTable:
         observed = self.table[self.table["n"] > 0]
         lines = [
             f"Table de vérité pour {self.outcome} ({len(self.conditions)} conditions, "
-            f"seuil de consistance {fr_number(self.incl_cut[1], 2)}, n minimal {self.n_cut}) :"
+            f"seuil de consistance {french.number(self.incl_cut[1], 2)}, n minimal {self.n_cut}) :"
         ]
         for row, rec in observed.iterrows():
             config = "".join(str(int(rec[c])) for c in self.conditions)
             lines.append(
                 f"- ligne {row} ({config}) : OUT = {rec['OUT']}, n = {int(rec['n'])}, "
-                f"consistance = {fr_number(rec['incl'])}, PRI = {fr_number(rec['PRI'])} ; cas : {rec['cases']}"
+                f"consistance = {french.number(rec['incl'], 3)}, PRI = {french.number(rec['PRI'], 3)} ; cas : {rec['cases']}"
             )
         return "\n".join(lines)
 
@@ -768,7 +787,10 @@ def truth_table(
     ncases = len(frame)
     # each case's crisp configuration (fuzzy: membership above 0.5)
     configs = np.column_stack(
-        [(values[c] > 0.5).astype(np.int64) if lv == 0 else values[c].astype(np.int64) for c, lv in zip(conditions, levels)]
+        [
+            (values[c] > 0.5).astype(np.int64) if lv == 0 else values[c].astype(np.int64)
+            for c, lv in zip(conditions, levels)
+        ]
     )
     at_half = np.zeros(ncases, dtype=bool)
     for c, lv in zip(conditions, levels):
@@ -1144,12 +1166,14 @@ class Solution:
 
     def summary(self) -> str:
         """The solutions and their fit, in French."""
-        lines = [f"Minimisation booléenne pour {self.tt.outcome} (seuil de consistance {fr_number(self.tt.incl_cut[1], 2)}) :"]
+        lines = [
+            f"Minimisation booléenne pour {self.tt.outcome} (seuil de consistance {french.number(self.tt.incl_cut[1], 2)}) :"
+        ]
         for label, tag, sol, fits in self.families():
             lines.append(
                 f"- solution {label}{' ' + tag if tag else ''} : {sol} → consistance = "
-                f"{fr_number(fits['consistency'])}, PRI = {fr_number(fits['pri'])}, "
-                f"couverture = {fr_number(fits['raw_coverage'])}"
+                f"{french.number(fits['consistency'], 3)}, PRI = {french.number(fits['pri'], 3)}, "
+                f"couverture = {french.number(fits['raw_coverage'], 3)}"
             )
         return "\n".join(lines)
 
@@ -1215,9 +1239,7 @@ def minimize(
     positive_rows = observed_out.index[observed_out == "1"].to_numpy()
     negative_rows = observed_out.index[observed_out.isin(["0", "C"])].to_numpy()
     if positive_rows.size == 0:
-        raise ParameterError(
-            f"no truth table row reaches incl_cut={incl_cut!r} for {outcome!r}: nothing to explain"
-        )
+        raise ParameterError(f"no truth table row reaches incl_cut={incl_cut!r} for {outcome!r}: nothing to explain")
     pos = _row_codes(levels, positive_rows)
     neg = _row_codes(levels, negative_rows)
     conservative = _solve(pos, pos, levels, None)

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import french
 from ..errors import ParameterError
-from ._common import fr_number
 
 __all__ = ["ReliabilityResult", "krippendorff_alpha", "cohen_kappa", "LEVELS"]
 
@@ -72,7 +72,7 @@ class ReliabilityResult:
         """One line in French, e.g. ``"Alpha de Krippendorff (nominal) : alpha = 0,743 ; ..."``."""
         symbol = "alpha" if self.method.startswith("Alpha") else "kappa"
         return (
-            f"{self.method} ({self.level}) : {symbol} = {fr_number(self.statistic)} ; "
+            f"{self.method} ({self.level}) : {symbol} = {french.number(self.statistic, 3)} ; "
             f"{self.n} unités, {self.n_coders} codeurs, {self.n_values} valeurs appariables."
         )
 
@@ -180,9 +180,7 @@ def krippendorff_alpha(data, level: str = "nominal") -> ReliabilityResult:
     marginals = coincidence.sum(axis=1)
     n = marginals.sum()
     if np.count_nonzero(marginals) < 2:
-        raise ParameterError(
-            "data: every pairable code has the same value; alpha is undefined without variation"
-        )
+        raise ParameterError("data: every pairable code has the same value; alpha is undefined without variation")
     delta = _delta2(level, distinct, marginals)
     observed = (coincidence * delta).sum() / n
     expected = (np.outer(marginals, marginals) * delta).sum() / (n * (n - 1))
@@ -244,9 +242,11 @@ def cohen_kappa(coder1: Sequence, coder2: Sequence, weights: str | None = None) 
     table /= table.sum()
     expected = np.outer(table.sum(axis=1), table.sum(axis=0))
     i, j = np.indices((k, k))
-    w = {None: (i != j).astype(float), "linear": np.abs(i - j).astype(float), "quadratic": ((i - j) ** 2).astype(float)}[
-        weights
-    ]
+    w = {
+        None: (i != j).astype(float),
+        "linear": np.abs(i - j).astype(float),
+        "quadratic": ((i - j) ** 2).astype(float),
+    }[weights]
     observed_dis = (w * table).sum()
     expected_dis = (w * expected).sum()
     kappa = 1.0 - observed_dis / expected_dis if expected_dis else math.nan

@@ -1,0 +1,126 @@
+"""Files, in one place: atomic writes, directory swaps, hashing, display paths, safe joins.
+
+Every module that writes a file a user or a cache will read goes through
+:func:`write_bytes` / :func:`write_text` (a temporary file beside the target, then a
+rename, so that no reader ever sees a half-written file) and every directory that is
+replaced whole goes through :func:`replace_dir` (two renames). A path derived from an
+identifier or a parameter is built with :func:`under`, which refuses to leave its root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from . import config
+from .errors import ParameterError
+
+CHUNK = 1 << 20
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read by chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def display_path(path: Path | str) -> str:
+    """A path as a reader should see it: relative to the project when inside it, POSIX form."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(config.PROJECT_ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def under(root: Path, *parts: str) -> Path:
+    """``root / parts`` resolved, refusing any result outside ``root`` (``..``, absolute parts, links).
+
+    Raises
+    ------
+    ParameterError
+        When the joined path would leave ``root``.
+    """
+    base = Path(root).resolve()
+    target = base.joinpath(*parts).resolve()
+    if target != base and base not in target.parents:
+        joined = "/".join(parts)
+        raise ParameterError(f"chemin refusé : « {joined} » sortirait de {display_path(base)}")
+    return target
+
+
+def write_bytes(path: Path, data: bytes, *, skip_unchanged: bool = True) -> bool:
+    """Write ``data`` to ``path`` through a temporary file and a rename; return True if written.
+
+    A reader never sees a half-written file; on any error (a full disk included) the
+    temporary file is removed and the previous content of ``path`` is left as it was.
+    With ``skip_unchanged``, a file that already holds ``data`` is not rewritten (its
+    modification time stays, which keeps ``make`` and caches quiet).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if skip_unchanged:
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                return False
+        except FileNotFoundError:
+            pass
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def write_text(path: Path, text: str, *, skip_unchanged: bool = True) -> bool:
+    """:func:`write_bytes` of ``text`` in UTF-8, newlines as given."""
+    return write_bytes(path, text.encode("utf-8"), skip_unchanged=skip_unchanged)
+
+
+def move(src: Path, dst: Path) -> None:
+    """Rename ``src`` to ``dst``, creating ``dst``'s parent."""
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
+    os.replace(src, dst)
+
+
+def replace_dir(src: Path, dst: Path) -> None:
+    """Put directory ``src`` at ``dst``, replacing what was there with two renames."""
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    old = dst.with_name(f".{dst.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if dst.exists():
+        os.replace(dst, old)
+    os.replace(src, dst)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def write_tree(files: dict[str, bytes], out: Path) -> None:
+    """Write ``files`` (relative path -> bytes) into a fresh directory, then swap it in at ``out``."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for rel, data in sorted(files.items()):
+            path = under(tmp, rel)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        replace_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
