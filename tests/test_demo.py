@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from odas_analysis import demo, study
+from odas_analysis import study
 from odas_analysis.cli import main
-from odas_analysis.fieldwork import RECORD_TABLES, actor_categories, load_records
+from odas_analysis.fieldwork import RECORD_TABLES, actor_categories, demo, load_records
 
 
 @pytest.fixture(scope="module")

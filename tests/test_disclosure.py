@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from odas_analysis import demo, disclosure, fieldwork
+from odas_analysis import disclosure, fieldwork
 from odas_analysis.cli import main
 from odas_analysis.disclosure import DisclosureError
 from odas_analysis.errors import ParameterError
+from odas_analysis.fieldwork import demo
 
 # --- small counts -------------------------------------------------------------------------
 

@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
-from odas_analysis import demo, disclosure
+from odas_analysis import disclosure
 from odas_analysis.cli import build_parser
+from odas_analysis.fieldwork import demo
 
 
 @pytest.mark.slow

@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from odas_analysis import demo, fieldwork
+from odas_analysis import fieldwork
 from odas_analysis.cli import main
 from odas_analysis.config import PROJECT_ROOT
 from odas_analysis.errors import DataValidationError, ParameterError
+from odas_analysis.fieldwork import demo
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from odas_analysis import demo, fieldwork, hypotheses, study
+from odas_analysis import fieldwork, hypotheses, study
 from odas_analysis.errors import ParameterError
+from odas_analysis.fieldwork import demo
 
 RESULT_COLUMNS = [
     "test",

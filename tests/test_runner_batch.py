@@ -205,7 +205,7 @@ def test_unforkable_zygote_falls_back_to_launched_kernels(tmp_path):
 
 def test_a_participant_name_in_the_outputs_fails_the_batch_and_is_removed(tmp_path):
     """With a private overlay, a name that reaches a page fails the batch; the page is deleted."""
-    from odas_analysis.demo import write_fake_overlay
+    from odas_analysis.fieldwork.demo import write_fake_overlay
 
     overlay = tmp_path / "private"
     write_fake_overlay(overlay, 5)

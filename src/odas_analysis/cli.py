@@ -69,7 +69,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_fieldwork_demo(args: argparse.Namespace) -> int:
-    from .demo import SEED, write_demo
+    from .fieldwork.demo import SEED, write_demo
 
     for path in write_demo(Path(args.out) if args.out else None, seed=args.seed if args.seed is not None else SEED):
         print(f"écrit : {path}")

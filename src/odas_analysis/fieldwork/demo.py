@@ -32,17 +32,19 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from .config import FIELDWORK_DIR
+from .. import files, study
+from ..validate import load_table
+from .tables import DEMO_DIR
 
 __all__ = ["SEED", "DEMO_DIR", "PHASE4_WORKSHOPS_PER_SITE", "generate", "write_demo", "write_fake_overlay"]
 
 #: Seed of the generator: the demonstration set is a pure function of it.
 SEED = 20190501
-#: Where the committed demonstration set lives.
-DEMO_DIR = FIELDWORK_DIR / "demo"
 #: Workshops per site in phase 4: simulated (the report gives no number).
 PHASE4_WORKSHOPS_PER_SITE = 2
 
@@ -195,71 +197,52 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + float(np.exp(-x)))
 
 
-def generate(seed: int = SEED) -> dict[str, list[dict[str, object]]]:
-    """Generate the demonstration set.
+def _site_interviews(rng: np.random.Generator, site_id: str, count: int, week: int) -> list[dict[str, object]]:
+    """One site's phase-2 interviews (``count``, from a simulated week) and phase-4 workshops."""
+    start = _CREIL_START if site_id == "creil" else _STUDY_START + dt.timedelta(weeks=int(week))
+    first_day = start + dt.timedelta(days=int(rng.integers(4)))  # Monday to Thursday
+    rows: list[dict[str, object]] = []
+    for k in range(count):
+        fmt = "individual" if rng.random() < 0.55 else "collective"
+        n = 1 if fmt == "individual" else int(2 + min(rng.poisson(3.2), 10))
+        rows.append(
+            {
+                "interview_id": f"{site_id}-p2-{k + 1:02d}",
+                "site_id": site_id,
+                "phase": 2,
+                "date": (first_day + dt.timedelta(days=int(k >= count // 2))).isoformat(),
+                "format": fmt,
+                "n_participants": n,
+                "interviewers": "",
+            }
+        )
+    for k in range(PHASE4_WORKSHOPS_PER_SITE):
+        day = _PHASE4_START + dt.timedelta(days=int(rng.integers(0, 250)))
+        while day.weekday() > 4:
+            day += dt.timedelta(days=1)
+        rows.append(
+            {
+                "interview_id": f"{site_id}-p4-{k + 1:02d}",
+                "site_id": site_id,
+                "phase": 4,
+                "date": day.isoformat(),
+                "format": "workshop",
+                "n_participants": int(6 + min(rng.poisson(5.0), 14)),
+                "interviewers": "",
+            }
+        )
+    return rows
 
-    Parameters
-    ----------
-    seed
-        Seed of :func:`numpy.random.default_rng`.
 
-    Returns
-    -------
-    dict
-        ``{table name: rows}``, each row a dict of column -> value, plus ``"manifest"``
-        (a one-element list with the set's description). Rows are in a fixed order.
-    """
-    from . import study
-    from .validate import load_table
-
-    rng = np.random.default_rng(seed)
-    sites = study.sites()
-    site_ids = [str(s) for s in sites["site_id"]]
-    axis_of = dict(zip(sites["site_id"].astype(str), sites["axis_id"].astype(str)))
-    n_interviews = study.published_total("interviews")
-    min_actors = study.published_total("actors")
-    categories = load_table("actor_categories")
-    group_of = dict(zip(categories["category_id"].astype(str), categories["group_id"].astype(str)))
-    operationalisation = load_table("operationalisation")
-    grid_items = operationalisation.loc[operationalisation["data_source"] == "grid"]
-    hyp_ids = study.hypothesis_ids()
-
-    # --- interview register ------------------------------------------------------------
+def _interview_register(
+    rng: np.random.Generator, site_ids: list[str], n_interviews: int, min_actors: int
+) -> list[dict[str, object]]:
+    """The interview register: ``n_interviews`` in phase 2 with more than ``min_actors`` participants."""
     per_site = _split_total(rng, n_interviews, len(site_ids), low=10, high=17)
     weeks = rng.permutation(24)[: len(site_ids)]
     interviews: list[dict[str, object]] = []
     for site_id, count, week in zip(site_ids, per_site, weeks):
-        start = _CREIL_START if site_id == "creil" else _STUDY_START + dt.timedelta(weeks=int(week))
-        first_day = start + dt.timedelta(days=int(rng.integers(4)))  # Monday to Thursday
-        for k in range(count):
-            fmt = "individual" if rng.random() < 0.55 else "collective"
-            n = 1 if fmt == "individual" else int(2 + min(rng.poisson(3.2), 10))
-            interviews.append(
-                {
-                    "interview_id": f"{site_id}-p2-{k + 1:02d}",
-                    "site_id": site_id,
-                    "phase": 2,
-                    "date": (first_day + dt.timedelta(days=int(k >= count // 2))).isoformat(),
-                    "format": fmt,
-                    "n_participants": n,
-                    "interviewers": "",
-                }
-            )
-        for k in range(PHASE4_WORKSHOPS_PER_SITE):
-            day = _PHASE4_START + dt.timedelta(days=int(rng.integers(0, 250)))
-            while day.weekday() > 4:
-                day += dt.timedelta(days=1)
-            interviews.append(
-                {
-                    "interview_id": f"{site_id}-p4-{k + 1:02d}",
-                    "site_id": site_id,
-                    "phase": 4,
-                    "date": day.isoformat(),
-                    "format": "workshop",
-                    "n_participants": int(6 + min(rng.poisson(5.0), 14)),
-                    "interviewers": "",
-                }
-            )
+        interviews += _site_interviews(rng, site_id, count, int(week))
     # "Plus de 400": top up the collective interviews, in order, until the total exceeds it.
     phase2 = [r for r in interviews if r["phase"] == 2]
     collective = [r for r in phase2 if r["format"] == "collective"]
@@ -275,8 +258,13 @@ def generate(seed: int = SEED) -> dict[str, list[dict[str, object]]]:
                 team.append("pair-" + str(1 + int(rng.integers(6))))
         row["interviewers"] = ";".join(sorted(set(team)))
         row["synthetic"] = True
+    return interviews
 
-    # --- participants -------------------------------------------------------------------
+
+def _participants(
+    rng: np.random.Generator, interviews: list[dict[str, object]]
+) -> tuple[list[dict[str, object]], dict[str, list[dict[str, object]]]]:
+    """Participants of every interview, and the same grouped by interview."""
     participants: list[dict[str, object]] = []
     by_interview: dict[str, list[dict[str, object]]] = {}
     for row in interviews:
@@ -297,8 +285,28 @@ def generate(seed: int = SEED) -> dict[str, list[dict[str, object]]]:
             }
             participants.append(person)
             by_interview.setdefault(str(row["interview_id"]), []).append(person)
+    return participants, by_interview
 
-    # --- assessment grid: levels are random draws around a latent site propensity --------
+
+def _assessment_row(site_id: str, condition_id: str, level: int, coder: str, role: str) -> dict[str, object]:
+    return {
+        "site_id": site_id,
+        "condition_id": condition_id,
+        "level": level,
+        "evidence": "Justification simulée (données simulées, aucun document réel)",
+        "coder": coder,
+        "coding_role": role,
+        "synthetic": True,
+    }
+
+
+def _assessments(
+    rng: np.random.Generator, site_ids: list[str], hyp_ids: list[str], grid_items: pd.DataFrame
+) -> tuple[list[dict[str, object]], dict[tuple[str, str], int], set[str]]:
+    """The assessment grid: levels drawn around a latent site propensity, five sites double-coded.
+
+    Returns the rows, the outcome level of each (site, hypothesis) and the double-coded sites.
+    """
     latent = {s: float(rng.normal()) for s in site_ids}
     assessments: list[dict[str, object]] = []
     outcome_level: dict[tuple[str, str], int] = {}
@@ -313,36 +321,25 @@ def generate(seed: int = SEED) -> dict[str, list[dict[str, object]]]:
             levels[outcome] = _level(1.5 + 0.9 * (mean - 1.5) + rng.normal(0, 0.6))
             outcome_level[(site_id, hyp)] = levels[outcome]
             for condition_id, level in levels.items():
-                assessments.append(
-                    {
-                        "site_id": site_id,
-                        "condition_id": condition_id,
-                        "level": level,
-                        "evidence": "Justification simulée (données simulées, aucun document réel)",
-                        "coder": "codeur-1",
-                        "coding_role": "primary",
-                        "synthetic": True,
-                    }
-                )
+                assessments.append(_assessment_row(site_id, condition_id, level, "codeur-1", "primary"))
                 if site_id in double_sites:
                     second = level if rng.random() < 0.8 else _level(level + (1 if rng.random() < 0.5 else -1))
-                    assessments.append(
-                        {
-                            "site_id": site_id,
-                            "condition_id": condition_id,
-                            "level": second,
-                            "evidence": "Justification simulée (données simulées, aucun document réel)",
-                            "coder": "codeur-2",
-                            "coding_role": "reliability",
-                            "synthetic": True,
-                        }
-                    )
+                    assessments.append(_assessment_row(site_id, condition_id, second, "codeur-2", "reliability"))
     assessments.sort(key=lambda r: (str(r["site_id"]), str(r["condition_id"]), str(r["coder"])))
+    return assessments, outcome_level, double_sites
 
-    # --- coded segments -------------------------------------------------------------------
-    themes = {
-        hyp: [str(v) for v in grid_items.loc[grid_items["hypothesis_id"] == hyp, "variable_id"]] for hyp in hyp_ids
-    }
+
+def _segments(
+    rng: np.random.Generator,
+    interviews: list[dict[str, object]],
+    by_interview: dict[str, list[dict[str, object]]],
+    context: dict[str, Any],
+) -> list[dict[str, object]]:
+    """Coded segments of every interview; a fifth of the interviews coded twice.
+
+    ``context`` holds ``axis_of`` (site -> axis), ``group_of`` (category -> group),
+    ``outcome_level`` ((site, hypothesis) -> level) and ``themes`` (hypothesis -> variables).
+    """
     double_interviews = set(
         rng.choice(
             [str(r["interview_id"]) for r in interviews], size=round(0.2 * len(interviews)), replace=False
@@ -355,43 +352,66 @@ def generate(seed: int = SEED) -> dict[str, list[dict[str, object]]]:
         base = {"individual": 4, "collective": 6, "workshop": 6}[str(row["format"])]
         interview_effect = float(rng.normal(0, 0.3))
         for k in range(base + int(rng.poisson(4))):
-            hyp = _weighted(rng, _AXIS_HYPOTHESIS_WEIGHTS[axis_of[str(row["site_id"])]])
-            speaker = people[int(rng.integers(len(people)))]
-            attributed = row["format"] == "individual" or rng.random() > 0.1
-            eta = (
-                -0.2
-                + 0.5 * (outcome_level[(str(row["site_id"]), hyp)] - 1.5)
-                + _GROUP_EFFECT[group_of[str(speaker["actor_category"])]]
-                + interview_effect
-            )
-            if rng.random() < _sigmoid(eta):
-                code = "supports"
-            else:
-                code = "qualifies" if rng.random() < 0.65 else "contradicts"
-            segment_id = f"{interview_id}-s{k + 1:02d}"
-            seg = {
-                "segment_id": segment_id,
-                "interview_id": interview_id,
-                "participant_id": speaker["participant_id"] if attributed else "",
-                "hypothesis_id": hyp,
-                "code": code,
-                "theme": themes[hyp][int(rng.integers(len(themes[hyp])))],
-                "coder": "codeur-1",
-                "coding_role": "primary",
-                "excerpt": f"Passage simulé {segment_id} (données simulées, aucun propos réel)",
-                "synthetic": True,
-            }
+            seg = _segment(rng, row, people, k, interview_effect, context)
             segments.append(seg)
             if interview_id in double_interviews:
                 if rng.random() < 0.82:
-                    other = code
+                    other = seg["code"]
                 else:
-                    others = [c for c in _CODES if c != code]
+                    others = [c for c in _CODES if c != seg["code"]]
                     other = others[int(rng.integers(2))]
                 segments.append({**seg, "code": other, "coder": "codeur-2", "coding_role": "reliability"})
+    return segments
 
+
+def _segment(
+    rng: np.random.Generator,
+    row: dict[str, object],
+    people: list[dict[str, object]],
+    k: int,
+    interview_effect: float,
+    context: dict[str, Any],
+) -> dict[str, object]:
+    """The ``k``-th segment of one interview, primary coding."""
+    themes = context["themes"]
+    hyp = _weighted(rng, _AXIS_HYPOTHESIS_WEIGHTS[context["axis_of"][str(row["site_id"])]])
+    speaker = people[int(rng.integers(len(people)))]
+    attributed = row["format"] == "individual" or rng.random() > 0.1
+    eta = (
+        -0.2
+        + 0.5 * (context["outcome_level"][(str(row["site_id"]), hyp)] - 1.5)
+        + _GROUP_EFFECT[context["group_of"][str(speaker["actor_category"])]]
+        + interview_effect
+    )
+    if rng.random() < _sigmoid(eta):
+        code = "supports"
+    else:
+        code = "qualifies" if rng.random() < 0.65 else "contradicts"
+    segment_id = f"{row['interview_id']}-s{k + 1:02d}"
+    return {
+        "segment_id": segment_id,
+        "interview_id": str(row["interview_id"]),
+        "participant_id": speaker["participant_id"] if attributed else "",
+        "hypothesis_id": hyp,
+        "code": code,
+        "theme": themes[hyp][int(rng.integers(len(themes[hyp])))],
+        "coder": "codeur-1",
+        "coding_role": "primary",
+        "excerpt": f"Passage simulé {segment_id} (données simulées, aucun propos réel)",
+        "synthetic": True,
+    }
+
+
+def _manifest(
+    seed: int,
+    n_sites: int,
+    interviews: list[dict[str, object]],
+    segments: list[dict[str, object]],
+    n_double_sites: int,
+) -> dict[str, object]:
+    """What ``manifest.json`` says about the set: simulated, and which totals it matches."""
     n_phase2 = sum(1 for r in interviews if r["phase"] == 2)
-    manifest = {
+    return {
         "synthetic": True,
         "label_fr": "données simulées",
         "description_fr": (
@@ -401,7 +421,7 @@ def generate(seed: int = SEED) -> dict[str, list[dict[str, object]]]:
         "generator": "odas_analysis.demo.generate",
         "seed": seed,
         "matches_published_totals": {
-            "sites": len(site_ids),
+            "sites": n_sites,
             "phase2_interviews": n_phase2,
             "phase2_participants": sum(int(r["n_participants"]) for r in interviews if r["phase"] == 2),
         },
@@ -410,15 +430,53 @@ def generate(seed: int = SEED) -> dict[str, list[dict[str, object]]]:
             "phase4_participants": sum(int(r["n_participants"]) for r in interviews if r["phase"] == 4),
             "coded_segments_primary": sum(1 for s in segments if s["coding_role"] == "primary"),
             "coded_segments_double_coded": sum(1 for s in segments if s["coding_role"] == "reliability"),
-            "sites_with_double_assessment": len(double_sites),
+            "sites_with_double_assessment": n_double_sites,
         },
     }
+
+
+def generate(seed: int = SEED) -> dict[str, list[dict[str, object]]]:
+    """Generate the demonstration set.
+
+    Parameters
+    ----------
+    seed
+        Seed of :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    dict
+        ``{table name: rows}``, each row a dict of column -> value, plus ``"manifest"``
+        (a one-element list with the set's description). Rows are in a fixed order.
+    """
+    rng = np.random.default_rng(seed)
+    sites = study.sites()
+    site_ids = [str(s) for s in sites["site_id"]]
+    categories = load_table("actor_categories")
+    operationalisation = load_table("operationalisation")
+    grid_items = operationalisation.loc[operationalisation["data_source"] == "grid"]
+    hyp_ids = study.hypothesis_ids()
+
+    interviews = _interview_register(
+        rng, site_ids, study.published_total("interviews"), study.published_total("actors")
+    )
+    participants, by_interview = _participants(rng, interviews)
+    assessments, outcome_level, double_sites = _assessments(rng, site_ids, hyp_ids, grid_items)
+    context = {
+        "axis_of": dict(zip(sites["site_id"].astype(str), sites["axis_id"].astype(str))),
+        "group_of": dict(zip(categories["category_id"].astype(str), categories["group_id"].astype(str))),
+        "outcome_level": outcome_level,
+        "themes": {
+            hyp: [str(v) for v in grid_items.loc[grid_items["hypothesis_id"] == hyp, "variable_id"]] for hyp in hyp_ids
+        },
+    }
+    segments = _segments(rng, interviews, by_interview, context)
     return {
         "interviews": interviews,
         "participants": participants,
         "coded_segments": segments,
         "assessments": assessments,
-        "manifest": [manifest],
+        "manifest": [_manifest(seed, len(site_ids), interviews, segments, len(double_sites))],
     }
 
 
@@ -458,10 +516,10 @@ def write_demo(out_dir: os.PathLike[str] | str | None = None, seed: int = SEED) 
     written = []
     for name, columns in _TABLE_COLUMNS.items():
         path = target / f"{name}.csv"
-        path.write_text(_csv_text(columns, tables[name]), encoding="utf-8")
+        files.write_text(path, _csv_text(columns, tables[name]))
         written.append(path)
     manifest = target / "manifest.json"
-    manifest.write_text(json.dumps(tables["manifest"][0], ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    files.write_text(manifest, json.dumps(tables["manifest"][0], ensure_ascii=False, indent=2) + "\n")
     written.append(manifest)
     return written
 
@@ -504,5 +562,5 @@ def write_fake_overlay(out_dir: os.PathLike[str] | str, n_names: int = 40, seed:
         given = _FAKE_GIVEN[int(rng.integers(len(_FAKE_GIVEN)))]
         family = _FAKE_FAMILY[k % len(_FAKE_FAMILY)]
         rows.append({"participant_id": f"p{k + 1:04d}", "name": f"{given} {family}"})
-    (target / "participant_names.csv").write_text(_csv_text(["participant_id", "name"], rows), encoding="utf-8")
+    files.write_text(target / "participant_names.csv", _csv_text(["participant_id", "name"], rows))
     return target

@@ -1,0 +1,272 @@
+"""Import of filled-in templates (a workbook or a directory of CSV files).
+
+The rows are staged as CSV files, validated with the project's schemas and the
+cross-table rules, and written to the private records directory only when everything
+is valid. Every error names the sheet, row and cell (or the file, line and column).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import config
+from ..errors import DataValidationError, ParameterError
+from ..validate import Problem, load_table
+from .records import clear_cache, validate_dir
+from .rules import check_records
+from .tables import NAMES_COLUMNS, NAMES_FILE, RECORD_TABLES, schema
+from .templates import table_fields, template_tables
+
+
+@dataclass
+class _Origin:
+    """Where the rows of one staged CSV came from (for error messages)."""
+
+    kind: str  # "sheet" or "file"
+    name: str
+    header: list[str]
+    rows: list[int]  # sheet row (or file line) of each data row
+    expected: list[str] = field(default_factory=list)  # the schema's columns, in order
+
+    def where(self, line: int | None, column: str | None) -> str:
+        if self.kind == "file":
+            parts = [f"file '{self.name}'"]
+            if line is not None:
+                parts.append(f"line {line}")
+            if column:
+                parts.append(f"column '{column}'")
+            return ", ".join(parts)
+        parts = [f"sheet '{self.name}'"]
+        row = None
+        if line is not None:
+            row = 1 if line == 1 else (self.rows[line - 2] if 0 <= line - 2 < len(self.rows) else line)
+            parts.append(f"row {row}")
+        first = column.split("+")[0].split(",")[0].strip() if column else None
+        position = None
+        if first and first in self.header:
+            position = self.header.index(first)
+        elif first and row == 1 and first in self.expected:  # a header cell typed wrong
+            position = self.expected.index(first)
+        if position is not None and row is not None:
+            from openpyxl.utils import get_column_letter
+
+            ref = f"{get_column_letter(position + 1)}{row}"
+            parts.append(f"cell {ref} (column '{column}')")
+        elif column:
+            parts.append(f"column '{column}'")
+        return ", ".join(parts)
+
+
+def _plain(problem: Problem, fields: Mapping[str, dict[str, Any]]) -> str:
+    """A problem's message restated for the person who typed the value."""
+    fld = fields.get(problem.column or "", {})
+    cons = fld.get("constraints", {})
+    if problem.rule == "type-error":
+        return {
+            "integer": "expected a whole number",
+            "number": "expected a number",
+            "date": "expected a date written YYYY-MM-DD",
+            "boolean": "expected true or false",
+        }.get(fld.get("type", ""), problem.message)
+    if problem.rule == "constraint-error":
+        match = re.match(r"breaks constraint (\w+)", problem.message)
+        name = match.group(1) if match else ""
+        if name == "enum":
+            return "expected one of " + ", ".join(str(v) for v in cons.get("enum", []))
+        if name == "required":
+            return "a value is required"
+        if name == "minimum":
+            return f"expected at least {cons.get('minimum')}"
+        if name == "maximum":
+            return f"expected at most {cons.get('maximum')}"
+        if name == "pattern":
+            return (
+                f"does not have the expected form (pattern {cons.get('pattern')}): {fld.get('description', '')}".rstrip(
+                    ": "
+                )
+            )
+    return problem.message
+
+
+def _excel_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _write_staged(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def _check_names(staging: Path, origin: _Origin | None) -> list[str]:
+    """Rules of the private names table: known pseudonymous ids, a name on every row."""
+    path = staging / NAMES_FILE
+    if not path.exists():
+        return []
+    names = pd.read_csv(path, dtype=str, keep_default_na=False)
+    where = origin or _Origin("file", NAMES_FILE, list(names.columns), list(range(2, len(names) + 2)))
+    out = []
+    if list(names.columns) != list(NAMES_COLUMNS):
+        return [f"{where.where(1, None)}: expected the columns {', '.join(NAMES_COLUMNS)}"]
+    known = set(pd.read_csv(staging / "participants.csv", dtype=str, keep_default_na=False)["participant_id"])
+    seen: set[str] = set()
+    for i, row in names.iterrows():
+        line = int(i) + 2
+        if row["participant_id"] not in known:
+            out.append(
+                f"{where.where(line, 'participant_id')}, value {row['participant_id']!r}: not found in participants"
+            )
+        if row["participant_id"] in seen:
+            out.append(f"{where.where(line, 'participant_id')}, value {row['participant_id']!r}: duplicate")
+        seen.add(row["participant_id"])
+        if not row["name"].strip():
+            out.append(f"{where.where(line, 'name')}: a value is required")
+    return out
+
+
+def _finish_import(staging: Path, origins: Mapping[str, _Origin], out_dir: Path, what: str) -> dict[str, Path]:
+    messages: list[str] = []
+    problems = validate_dir(staging)
+    field_maps = {t: {f["name"]: f for f in schema(t)["fields"]} for t in RECORD_TABLES}
+    for p in problems:
+        table = Path(p.file).stem
+        origin = origins.get(table)
+        where = origin.where(p.line, p.column) if origin else p.file
+        value = f", value {p.value!r}" if p.value is not None else ""
+        messages.append(f"{where}{value}: {_plain(p, field_maps.get(table, {}))}")
+    if not problems:
+        tables = {n: load_table(n, path=staging / f"{n}.csv", validate=False) for n in RECORD_TABLES}
+        for p in check_records(tables):
+            table = Path(p.file).stem
+            origin = origins[table]
+            value = f", value {p.value!r}" if p.value is not None else ""
+            messages.append(f"{origin.where(p.line, p.column)}{value}: {p.message}")
+    messages += _check_names(staging, origins.get("participant_names"))
+    if messages:
+        raise DataValidationError(f"{what} is invalid ({len(messages)} problem(s))", messages)
+    has_names = (staging / NAMES_FILE).exists()
+    if has_names:
+        inside = out_dir.resolve()
+        if inside == config.PROJECT_ROOT or config.PROJECT_ROOT in inside.parents:
+            raise ParameterError(
+                f"{out_dir}: participant names must stay outside the repository; import into the private "
+                f"directory named by {config.PRIVATE_DATA_ENV}"
+            )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name in [*RECORD_TABLES, "participant_names"] if has_names else RECORD_TABLES:
+        target = out_dir / f"{name}.csv"
+        shutil.copyfile(staging / f"{name}.csv", target)
+        written[name] = target
+    clear_cache()
+    return written
+
+
+def import_workbook(path: os.PathLike[str] | str, out_dir: os.PathLike[str] | str) -> dict[str, Path]:
+    """Import a filled-in ``odas-fieldwork.xlsx`` into a directory of CSV files.
+
+    Every sheet is validated with the project's schemas and cross-table rules; nothing is
+    written unless everything is valid.
+
+    Parameters
+    ----------
+    path
+        The workbook (one sheet per table, header on row 1, as the template).
+    out_dir
+        Where to write ``<table>.csv`` (the private records directory). A filled
+        ``participant_names`` sheet is written only outside the repository.
+
+    Returns
+    -------
+    dict
+        ``{table: written path}``.
+
+    Raises
+    ------
+    DataValidationError
+        One line per problem, e.g. ``sheet 'interviews', row 7, cell E7 (column
+        'format'), value 'entretien': expected one of individual, collective, workshop``.
+    """
+    from openpyxl import load_workbook
+
+    source = Path(path)
+    if not source.is_file():
+        raise DataValidationError(f"{source}: workbook not found")
+    try:
+        wb = load_workbook(source, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several kinds for a damaged file
+        raise DataValidationError(f"{source}: not a readable .xlsx workbook ({exc})") from None
+    missing = [t for t in RECORD_TABLES if t not in wb.sheetnames]
+    if missing:
+        raise DataValidationError(
+            f"workbook {source.name} is invalid",
+            [f"sheet '{t}' is missing (expected sheets: {', '.join(template_tables())})" for t in missing],
+        )
+    origins: dict[str, _Origin] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        staging = Path(tmp)
+        for table in template_tables():
+            if table not in wb.sheetnames:
+                continue
+            values = list(wb[table].iter_rows(values_only=True))
+            header = [_excel_text(v) for v in (values[0] if values else [])]
+            while header and not header[-1]:
+                header.pop()
+            rows, numbers = [], []
+            for k, row in enumerate(values[1:], start=2):
+                cells = [_excel_text(v) for v in row][: len(header)]
+                cells += [""] * (len(header) - len(cells))
+                if any(cells):
+                    rows.append(cells)
+                    numbers.append(k)
+            if table == "participant_names" and not rows:
+                continue
+            origins[table] = _Origin("sheet", table, header, numbers, [f["name"] for f in table_fields(table)])
+            _write_staged(staging / f"{table}.csv", header, rows)
+        wb.close()
+        return _finish_import(staging, origins, Path(out_dir), f"workbook {source.name}")
+
+
+def import_csv_dir(src_dir: os.PathLike[str] | str, out_dir: os.PathLike[str] | str) -> dict[str, Path]:
+    """Import filled-in CSV templates (``<table>.csv``) from ``src_dir`` into ``out_dir``.
+
+    Same checks as :func:`import_workbook`; errors name the file, line and column.
+    """
+    src = Path(src_dir)
+    origins: dict[str, _Origin] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        staging = Path(tmp)
+        for table in template_tables():
+            path = src / f"{table}.csv"
+            if not path.exists():
+                continue
+            shutil.copyfile(path, staging / f"{table}.csv")
+            with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+                header = next(csv.reader(fh), [])
+            n_lines = sum(1 for _ in path.open(encoding="utf-8", errors="replace"))
+            origins[table] = _Origin("file", f"{table}.csv", header, list(range(2, n_lines + 2)))
+        return _finish_import(staging, origins, Path(out_dir), f"directory {src}")
