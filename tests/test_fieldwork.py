@@ -380,3 +380,78 @@ def test_cli_templates_and_import(tmp_path, capsys):
     assert main(["fieldwork", "import", str(book), "--out", str(tmp_path / "private")]) == 0
     assert "écrit" in capsys.readouterr().out
     shutil.rmtree(tmp_path / "private")
+
+
+# --- formula cells and unreadable files (issue 13) --------------------------------------------
+
+
+def _with_cached_value(book: Path, formula: str, value: str) -> None:
+    """Give a formula cell the cached value a spreadsheet program would have saved."""
+    import zipfile
+
+    with zipfile.ZipFile(book) as src:
+        entries = [(info, src.read(info.filename)) for info in src.infolist()]
+    hits = 0
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in entries:
+            if info.filename.startswith("xl/worksheets/"):
+                new = data.replace(f"<f>{formula}</f><v />".encode(), f"<f>{formula}</f><v>{value}</v>".encode())
+                hits += new != data
+                data = new
+            dst.writestr(info, data)
+    assert hits == 1
+
+
+def test_import_warns_on_a_formula_cell_with_its_cached_value(tmp_path):
+    from openpyxl import load_workbook as load
+
+    book = _fill_workbook(tmp_path / "formule.xlsx", _small_fieldwork())
+    wb = load(book)
+    wb["interviews"]["F3"] = "=1+2"  # n_participants of angers-02, computed
+    wb.save(book)
+    _with_cached_value(book, "1+2", "3")
+    with pytest.warns(fieldwork.FormulaCellWarning) as caught:
+        written = fieldwork.import_workbook(book, tmp_path / "out")
+    [warning] = [str(w.message) for w in caught]
+    assert warning.startswith("feuille « interviews », cellule F3 : formule « =1+2 »")
+    assert "sa dernière valeur calculée « 3 » est importée" in warning
+    itv = pd.read_csv(written["interviews"], dtype=str)
+    assert itv.loc[1, "n_participants"] == "3"
+
+
+def test_import_warns_on_a_formula_cell_without_cached_value(tmp_path, capsys):
+    from openpyxl import load_workbook as load
+
+    book = _fill_workbook(tmp_path / "formule.xlsx", _small_fieldwork())
+    wb = load(book)
+    wb["participants"]["E3"] = '=UPPER("chargée de mission")'  # written by a program: no value computed
+    wb.save(book)
+    with pytest.warns(fieldwork.FormulaCellWarning, match="sans valeur calculée enregistrée") as caught:
+        fieldwork.import_workbook(book, tmp_path / "out")
+    [warning] = [str(w.message) for w in caught]
+    assert warning.startswith("feuille « participants », cellule E3 : formule « =UPPER(")
+    assert "la cellule est importée vide" in warning
+    # the command line prints the warning in French on stderr
+    assert main(["fieldwork", "import", str(book), "--out", str(tmp_path / "out2")]) == 0
+    err = capsys.readouterr().err
+    assert "odas-analysis : avertissement : feuille « participants », cellule E3" in err
+
+
+def test_csv_import_refuses_a_bom_and_a_latin1_names_file(tmp_path):
+    src = _copy_demo(tmp_path / "filled", synthetic="false")
+    itv = src / "interviews.csv"
+    itv.write_bytes(b"\xef\xbb\xbf" + itv.read_bytes())
+    with pytest.raises(DataValidationError, match=r"interviews\.csv.*ligne 1.*BOM"):
+        fieldwork.import_csv_dir(src, tmp_path / "out")
+    _copy_demo(src, synthetic="false")
+    (src / "participant_names.csv").write_bytes("participant_id,name\np0001,Zéphirine Quillardec\n".encode("latin-1"))
+    with pytest.raises(DataValidationError, match=r"participant_names\.csv.*ligne 2.*UTF-8"):
+        fieldwork.import_csv_dir(src, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_records_with_a_path_in_an_id_are_refused(tmp_path):
+    src = _copy_demo(tmp_path / "private")
+    _edit(src / "interviews.csv", 0, "site_id", "../../victim")
+    with pytest.raises(DataValidationError, match=r"interviews\.csv, ligne 2, colonne « site_id ».*\[unsafe-id\]"):
+        fieldwork.load_records(src)

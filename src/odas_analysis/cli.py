@@ -85,10 +85,22 @@ def _cmd_fieldwork_templates(args: argparse.Namespace) -> int:
 
 
 def _cmd_fieldwork_import(args: argparse.Namespace) -> int:
-    from .fieldwork import import_csv_dir, import_workbook
+    import warnings
+
+    from .fieldwork import FormulaCellWarning, import_csv_dir, import_workbook
 
     source = Path(args.source)
-    written = import_csv_dir(source, Path(args.out)) if source.is_dir() else import_workbook(source, Path(args.out))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FormulaCellWarning)
+        try:
+            if source.is_dir():
+                written = import_csv_dir(source, Path(args.out))
+            else:
+                written = import_workbook(source, Path(args.out))
+        finally:
+            for warning in caught:
+                if issubclass(warning.category, FormulaCellWarning):
+                    print(f"odas-analysis : avertissement : {warning.message}", file=sys.stderr)
     for path in written.values():
         print(f"écrit : {path}")
     return 0

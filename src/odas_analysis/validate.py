@@ -27,7 +27,9 @@ Entry points
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -49,6 +51,15 @@ _PANDAS_DTYPES = {
     "boolean": "boolean",
 }
 _MAX_PROBLEMS_PER_RESOURCE = 50
+#: Table Schema types as a French reader names them.
+_TYPE_FR = {
+    "integer": "nombre entier",
+    "number": "nombre",
+    "boolean": "booléen (true ou false)",
+    "date": "date (AAAA-MM-JJ)",
+    "string": "texte",
+    "year": "année",
+}
 
 
 @dataclass(frozen=True)
@@ -65,12 +76,12 @@ class Problem:
     def text(self) -> str:
         where = [self.file]
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(f"ligne {self.line}")
         if self.column is not None:
-            where.append(f"column '{self.column}'")
+            where.append(f"colonne « {self.column} »")
         if self.value is not None:
-            where.append(f"value {self.value!r}")
-        return f"{', '.join(where)}: [{self.rule}] {self.message}"
+            where.append(f"valeur « {self.value} »")
+        return f"{', '.join(where)} : [{self.rule}] {self.message}"
 
 
 @dataclass
@@ -86,14 +97,14 @@ class ValidationReport:
 
     def text(self) -> str:
         if self.ok:
-            return f"OK: {len(self.resources)} tables valid ({', '.join(self.resources)})"
-        lines = [f"INVALID: {len(self.problems)} problem(s) in {len(self.resources)} tables"]
+            return f"OK : {len(self.resources)} tables valides ({', '.join(self.resources)})"
+        lines = [f"INVALIDE : {len(self.problems)} problème(s) dans {len(self.resources)} tables"]
         lines += [f"  - {p.text()}" for p in self.problems]
         return "\n".join(lines)
 
     def raise_for_problems(self, what: str) -> None:
         if not self.ok:
-            raise DataValidationError(f"{what} is invalid", [p.text() for p in self.problems])
+            raise DataValidationError(f"{what} : données invalides", [p.text() for p in self.problems])
 
 
 def _frictionless():
@@ -107,12 +118,12 @@ def _read_descriptor(descriptor: Path) -> dict[str, Any]:
     try:
         text = descriptor.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise DataValidationError(f"{files.display_path(descriptor)}: descriptor not found") from None
+        raise DataValidationError(f"{files.display_path(descriptor)} : descripteur introuvable") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataValidationError(
-            f"{files.display_path(descriptor)}, line {exc.lineno}: not valid JSON ({exc.msg})"
+            f"{files.display_path(descriptor)}, ligne {exc.lineno} : JSON invalide ({exc.msg})"
         ) from None
 
 
@@ -125,7 +136,8 @@ def _resolved_descriptor(descriptor: Path, overrides: dict[str, Path] | None) ->
     unknown = sorted(set(overrides) - known)
     if unknown:
         raise DataValidationError(
-            f"unknown table(s) {unknown}: the tables of {files.display_path(descriptor)} are {sorted(known)}"
+            f"table(s) inconnue(s) {', '.join(unknown)} : les tables de {files.display_path(descriptor)} sont "
+            f"{', '.join(sorted(known))}"
         )
     for res in data.get("resources", []):
         name = res.get("name")
@@ -137,7 +149,7 @@ def _resolved_descriptor(descriptor: Path, overrides: dict[str, Path] | None) ->
                 res["schema"] = json.loads(schema_path.read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError) as exc:
                 raise DataValidationError(
-                    f"{files.display_path(schema_path)}: schema of table '{name}' cannot be read ({exc})"
+                    f"{files.display_path(schema_path)} : schéma de la table « {name} » illisible ({exc})"
                 ) from None
     return data
 
@@ -155,21 +167,23 @@ def _problems_from_error(file: str, err: Any, schema: dict[str, Any]) -> Problem
         expected = ", ".join(schema_fields)
         label = d.get("label") or None
         if rule == "missing-label":
-            message = f"column '{column}' is missing from the header (expected columns: {expected})"
+            message = f"la colonne « {column} » manque dans l'en-tête (colonnes attendues : {expected})"
         elif rule == "extra-label":
-            message = f"unexpected column {label!r} in the header (expected columns: {expected})"
+            message = f"colonne inattendue « {label} » dans l'en-tête (colonnes attendues : {expected})"
         elif rule == "incorrect-label":
-            message = f"header has {label!r} where the schema expects '{column}' (expected columns: {expected})"
+            message = (
+                f"l'en-tête porte « {label} » là où le schéma attend « {column} » (colonnes attendues : {expected})"
+            )
         else:
             message = d.get("message", rule)
         return Problem(file, rule, message, line=line, column=column)
     if rule == "type-error":
         expected = note.replace("type is ", "").replace('"', "").split("/")[0]
-        message = f"expected a value of type {expected}"
+        message = f"valeur attendue de type {_TYPE_FR.get(expected, expected)}"
         return Problem(file, rule, message, line=line, column=column, value=value)
     if rule == "constraint-error":
         match = re.match(r'constraint "(\w+)" is "(.*)"$', note)
-        message = f"breaks constraint {match.group(1)}: expected {match.group(2)}" if match else note
+        message = f"ne respecte pas la contrainte {match.group(1)} : attendu {match.group(2)}" if match else note
         return Problem(file, rule, message, line=line, column=column, value=value)
     cells = [str(c) for c in d.get("cells") or []]
     if rule in {"primary-key", "unique-error"}:
@@ -179,44 +193,147 @@ def _problems_from_error(file: str, err: Any, schema: dict[str, Any]) -> Problem
             key = [column]
         shown = ", ".join(cells[schema_fields.index(k)] for k in key if schema_fields.index(k) < len(cells))
         other = re.search(r"position (\d+)", note)
-        message = f"duplicate key {'+'.join(key)}: the same as line {other.group(1)}" if other else "duplicate key"
+        message = (
+            f"clé {'+'.join(key)} en double : la même qu'à la ligne {other.group(1)}" if other else "clé en double"
+        )
         return Problem(file, rule, message, line=line, column="+".join(key) or None, value=shown or None)
     if rule == "foreign-key":
         match = re.match(r'for "([^"]+)": values "([^"]*)" not found in the lookup table "([^"]+)" as "([^"]+)"', note)
         if match:
-            message = f"not found in table '{match.group(3)}' (column '{match.group(4)}')"
+            message = f"absent de la table « {match.group(3)} » (colonne « {match.group(4)} »)"
             return Problem(file, rule, message, line=line, column=match.group(1), value=match.group(2))
         return Problem(file, rule, note or d.get("message", ""), line=line)
     if rule == "missing-cell":
-        return Problem(file, rule, "the row has fewer values than the header", line=line, column=column)
+        return Problem(file, rule, "la ligne a moins de valeurs que l'en-tête", line=line, column=column)
     if rule == "extra-cell":
-        return Problem(file, rule, "the row has more values than the header", line=line, value=value)
+        return Problem(file, rule, "la ligne a plus de valeurs que l'en-tête", line=line, value=value)
     if rule == "encoding-error":
-        return Problem(file, rule, f"the file is not valid UTF-8 ({note})")
+        return Problem(file, rule, f"le fichier n'est pas de l'UTF-8 valide ({note})")
     if rule in {"source-error", "scheme-error", "format-error"} and "empty" in note:
-        return Problem(file, rule, "the file is empty: expected a header line and rows")
+        return Problem(file, rule, "le fichier est vide : il faut une ligne d'en-tête puis des lignes")
     return Problem(file, rule, d.get("message", rule), line=line, column=column, value=value)
 
 
-def _prevalidate(file: Path) -> Problem | None:
-    """Problems frictionless reports vaguely: missing, empty or non-UTF-8 files."""
-    shown = files.display_path(file)
-    if not file.exists():
-        return Problem(shown, "missing-file", "file not found")
-    raw = file.read_bytes()
-    if not raw.strip():
-        return Problem(shown, "empty-file", "the file is empty: expected a header line and rows")
+#: Largest field the standard library's CSV reader accepts by default (128 KiB).
+MAX_FIELD_CHARS = 128 * 1024
+#: What every identifier (a primary or foreign key, a ``*_id`` column) must look like: a
+#: slug, so that no id can name a path (``../``, ``/``), hold a space or an HTML tag.
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_MAX_ID_PROBLEMS = 20
+
+
+def id_columns(schema: dict[str, Any]) -> list[str]:
+    """The identifier columns of a schema: keys, foreign keys and ``*_id`` text columns."""
+    key = schema.get("primaryKey") or []
+    names = {key} if isinstance(key, str) else set(key)
+    for fk in schema.get("foreignKeys", []):
+        fields = fk.get("fields") or []
+        names.update([fields] if isinstance(fields, str) else fields)
+    return [
+        f["name"]
+        for f in schema.get("fields", [])
+        if f.get("type", "string") == "string" and (f["name"] in names or f["name"].endswith("_id"))
+    ]
+
+
+def _decode(shown: str, raw: bytes) -> tuple[str | None, Problem | None]:
+    """The text of a CSV file, or the problem that stops it being read (BOM, not UTF-8)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return None, Problem(
+            shown,
+            "bom",
+            "le fichier commence par une marque d'ordre des octets (BOM, U+FEFF) : l'enregistrer en « UTF-8 » sans BOM",
+            line=1,
+        )
     try:
-        raw.decode("utf-8")
+        return raw.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return Problem(
+        return None, Problem(
             shown,
             "encoding-error",
-            f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not valid UTF-8: save the file as UTF-8",
+            f"l'octet 0x{raw[exc.start]:02x} (position {exc.start}) n'est pas de l'UTF-8 valide "
+            "(fichier enregistré en latin-1 ou Windows-1252 ?) : l'enregistrer en UTF-8",
             line=line,
         )
-    return None
+
+
+def _rows(shown: str, text: str) -> tuple[list[list[str]], Problem | None]:
+    """The rows of a CSV text (header first), or the problem that stops the reader."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            if any(len(cell) > MAX_FIELD_CHARS for cell in row):
+                raise csv.Error("field larger than field limit")
+            rows.append(row)
+    except csv.Error as exc:
+        line = reader.line_num or 1
+        if "field larger" in str(exc):
+            message = (
+                f"un champ dépasse {MAX_FIELD_CHARS // 1024} Kio ({MAX_FIELD_CHARS} caractères), la limite "
+                "du lecteur CSV : un guillemet non fermé, ou un texte à raccourcir"
+            )
+            return rows, Problem(shown, "field-too-large", message, line=line)
+        return rows, Problem(shown, "csv-error", f"CSV illisible ({exc})", line=line)
+    return rows, None
+
+
+def _unsafe_ids(shown: str, rows: list[list[str]], schema: dict[str, Any]) -> list[Problem]:
+    """One problem per identifier cell that is not a slug (:data:`ID_PATTERN`)."""
+    header = rows[0]
+    out: list[Problem] = []
+    for column in id_columns(schema):
+        if column not in header:
+            continue  # frictionless reports the missing column
+        k = header.index(column)
+        for line, row in enumerate(rows[1:], start=2):
+            value = row[k] if k < len(row) else ""
+            if value and not ID_PATTERN.match(value) and len(out) < _MAX_ID_PROBLEMS:
+                out.append(
+                    Problem(
+                        shown,
+                        "unsafe-id",
+                        "un identifiant ne contient que des lettres sans accent, des chiffres, « - » et « _ », "
+                        "et commence par une lettre ou un chiffre (pas d'espace, de « / » ni de « .. »)",
+                        line=line,
+                        column=column,
+                        value=value,
+                    )
+                )
+    return out
+
+
+def check_csv_file(file: Path, schema: dict[str, Any] | None = None, table: str | None = None) -> list[Problem]:
+    """Problems that stop a CSV file from being read safely, found before any other check.
+
+    A missing or empty file, a byte order mark, bytes that are not UTF-8, a field over
+    :data:`MAX_FIELD_CHARS`, a file with a header and no row, and (given the table's
+    ``schema``) an identifier that is not a slug. Each names the file and line.
+    """
+    shown = files.display_path(file)
+    if not file.exists():
+        return [Problem(shown, "missing-file", "fichier introuvable")]
+    raw = file.read_bytes()
+    if not raw.strip():
+        return [Problem(shown, "empty-file", "le fichier est vide : il faut une ligne d'en-tête puis des lignes")]
+    text, problem = _decode(shown, raw)
+    if problem is not None or text is None:
+        return [problem] if problem else []
+    rows, problem = _rows(shown, text)
+    if problem is not None:
+        return [problem]
+    if not any(any(cell.strip() for cell in row) for row in rows[1:]):
+        what = f"la table « {table} »" if table else "la table"
+        return [
+            Problem(
+                shown,
+                "no-rows",
+                f"le fichier n'a que sa ligne d'en-tête : {what} doit avoir au moins une ligne",
+                line=1,
+            )
+        ]
+    return _unsafe_ids(shown, rows, schema) if schema else []
 
 
 def _validate(descriptor: Path, overrides: dict[str, Path] | None, only: set[str] | None) -> ValidationReport:
@@ -229,9 +346,9 @@ def _validate(descriptor: Path, overrides: dict[str, Path] | None, only: set[str
         if only is not None and res["name"] not in only:
             continue
         report.resources.append(res["name"])
-        pre = _prevalidate(Path(res["path"]))
-        if pre is not None:
-            report.problems.append(pre)
+        pre = check_csv_file(Path(res["path"]), res.get("schema") or {}, res["name"])
+        if pre:
+            report.problems += pre
             broken.add(res["name"])
     with fl.system.use_context(trusted=True):
         package = fl.Package(data)
@@ -245,7 +362,7 @@ def _validate(descriptor: Path, overrides: dict[str, Path] | None, only: set[str
                     Problem(
                         shown,
                         "not-checked",
-                        f"not checked: it refers to {sorted(targets & broken)}, which must be fixed first",
+                        f"non vérifiée : elle renvoie à {', '.join(sorted(targets & broken))}, à corriger d'abord",
                     )
                 )
                 continue
@@ -329,7 +446,9 @@ def _schema_of(descriptor: Path, name: str) -> dict[str, Any]:
         if res["name"] == name:
             return res["schema"]
     names = sorted(r["name"] for r in data["resources"])
-    raise DataValidationError(f"no table named {name!r} in {files.display_path(descriptor)}; tables: {names}")
+    raise DataValidationError(
+        f"aucune table « {name} » dans {files.display_path(descriptor)} ; tables : {', '.join(names)}"
+    )
 
 
 _CACHE: dict[tuple[str, str, str], pd.DataFrame] = {}
@@ -415,7 +534,7 @@ def load_table(
     else:
         file = Path(path).resolve()
     if not file.exists():
-        raise DataValidationError(f"{files.display_path(file)}: file not found (table '{name}')")
+        raise DataValidationError(f"{files.display_path(file)} : fichier introuvable (table « {name} »)")
     overrides = {name: file} if path is not None else None
     stamp = _validation_key(desc, [name], overrides)
     key = (str(desc.resolve()), name, f"{file}:{stamp}:{validate}")
@@ -423,7 +542,7 @@ def load_table(
         return _CACHE[key].copy()
     if validate:
         _validate_stamped(desc, [name], overrides or {}, stamp).raise_for_problems(
-            f"table '{name}' ({files.display_path(file)})"
+            f"table « {name} » ({files.display_path(file)})"
         )
     frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
     missing = set(schema.get("missingValues", [""]))

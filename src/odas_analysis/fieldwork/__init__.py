@@ -40,7 +40,7 @@ Typical use::
 from __future__ import annotations
 
 from . import demo
-from .intake import import_csv_dir, import_workbook
+from .intake import FormulaCellWarning, import_csv_dir, import_workbook
 from .records import (
     FieldworkRecords,
     FieldworkSource,
@@ -106,6 +106,7 @@ __all__ = [
     "write_templates",
     "import_workbook",
     "import_csv_dir",
+    "FormulaCellWarning",
     "clear_cache",
     "demo",
 ]

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ import pandas as pd
 
 from .. import config
 from ..errors import DataValidationError, ParameterError
-from ..validate import Problem, load_table
+from ..validate import Problem, check_csv_file, load_table
 from .records import clear_cache, validate_dir
 from .rules import check_records
 from .tables import NAMES_COLUMNS, NAMES_FILE, RECORD_TABLES, schema
@@ -127,11 +128,17 @@ def _check_names(staging: Path, origin: _Origin | None) -> list[str]:
     path = staging / NAMES_FILE
     if not path.exists():
         return []
+    unreadable = check_csv_file(path)
+    if unreadable:
+        here = origin or _Origin("file", NAMES_FILE, [], [])
+        return [f"{here.where(p.line, p.column)}: {p.message}" for p in unreadable]
     names = pd.read_csv(path, dtype=str, keep_default_na=False)
     where = origin or _Origin("file", NAMES_FILE, list(names.columns), list(range(2, len(names) + 2)))
     out = []
     if list(names.columns) != list(NAMES_COLUMNS):
         return [f"{where.where(1, None)}: expected the columns {', '.join(NAMES_COLUMNS)}"]
+    if check_csv_file(staging / "participants.csv"):
+        return []  # reported with the record tables
     known = set(pd.read_csv(staging / "participants.csv", dtype=str, keep_default_na=False)["participant_id"])
     seen: set[str] = set()
     for i, row in names.iterrows():
@@ -186,6 +193,54 @@ def _finish_import(staging: Path, origins: Mapping[str, _Origin], out_dir: Path,
     return written
 
 
+class FormulaCellWarning(UserWarning):
+    """A cell of an imported workbook holds a formula: its last computed value is imported, if any."""
+
+
+_MAX_FORMULA_WARNINGS = 50
+
+
+def formula_cells(source: Path, sheets: list[str]) -> list[str]:
+    """One French line per formula cell of ``sheets``, naming sheet, cell and what is imported.
+
+    The import reads the value the spreadsheet last computed (``data_only``); a workbook
+    written by a program that does not compute (a script, openpyxl) has none, and the
+    cell would silently be imported empty.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    formulas = load_workbook(source, read_only=True, data_only=False)
+    cached = load_workbook(source, read_only=True, data_only=True)
+    out: list[str] = []
+    try:
+        for sheet in sheets:
+            if sheet not in formulas.sheetnames:
+                continue
+            rows = zip(formulas[sheet].iter_rows(), cached[sheet].iter_rows())
+            for r, (frow, crow) in enumerate(rows, start=1):
+                for c, (fcell, ccell) in enumerate(zip(frow, crow), start=1):
+                    if getattr(fcell, "data_type", None) != "f":
+                        continue
+                    where = f"feuille « {sheet} », cellule {get_column_letter(c)}{r} : formule « {fcell.value} »"
+                    value = _excel_text(ccell.value)
+                    if value:
+                        out.append(f"{where} ; sa dernière valeur calculée « {value} » est importée, pas la formule")
+                    else:
+                        out.append(
+                            f"{where} sans valeur calculée enregistrée (classeur écrit par un programme qui ne "
+                            "calcule pas) : la cellule est importée vide ; ouvrir puis enregistrer le classeur dans "
+                            "un tableur, ou saisir la valeur"
+                        )
+    finally:
+        formulas.close()
+        cached.close()
+    if len(out) > _MAX_FORMULA_WARNINGS:
+        extra = len(out) - _MAX_FORMULA_WARNINGS
+        out = [*out[:_MAX_FORMULA_WARNINGS], f"… et {extra} autre(s) cellule(s) à formule"]
+    return out
+
+
 def import_workbook(path: os.PathLike[str] | str, out_dir: os.PathLike[str] | str) -> dict[str, Path]:
     """Import a filled-in ``odas-fieldwork.xlsx`` into a directory of CSV files.
 
@@ -226,6 +281,8 @@ def import_workbook(path: os.PathLike[str] | str, out_dir: os.PathLike[str] | st
             f"workbook {source.name} is invalid",
             [f"sheet '{t}' is missing (expected sheets: {', '.join(template_tables())})" for t in missing],
         )
+    for line in formula_cells(source, template_tables()):
+        warnings.warn(FormulaCellWarning(line), stacklevel=2)
     origins: dict[str, _Origin] = {}
     with tempfile.TemporaryDirectory() as tmp:
         staging = Path(tmp)
