@@ -175,13 +175,13 @@ def test_hyphenated_family_name_is_matched_whole(tmp_path):
     root = _site(tmp_path, {"a.html": "<p>Test exact de Fisher ; Vermandois (département)</p>"})
     disclosure.check_no_names(root, names)
     (root / "b.html").write_text("<p>Mme VERMANDOIS TEST</p>", encoding="utf-8")
-    with pytest.raises(DisclosureError, match="p0009, family name H"):
+    with pytest.raises(DisclosureError, match="p0009, nom de famille H"):
         disclosure.check_no_names(root, names)
 
 
 def test_family_names_can_be_allowed_or_not_searched(tmp_path):
     root = _site(tmp_path, {"a.html": "<p>Rue Oubliette</p>"})
-    with pytest.raises(DisclosureError, match="family name"):
+    with pytest.raises(DisclosureError, match="nom de famille"):
         disclosure.check_no_names(root, NAMES)
     disclosure.check_no_names(root, NAMES, allow=["oubliette"])
     disclosure.check_no_names(root, NAMES, surnames=False)
@@ -193,7 +193,7 @@ def test_check_build_uses_the_private_overlay_names(tmp_path, monkeypatch):
     build = _site(tmp_path / "build", {"html/index.html": "<h1>Synthèse</h1>", "tables/t.csv": "a,b\n1,2\n"})
     monkeypatch.delenv("ODAS_PRIVATE_DATA", raising=False)
     report = disclosure.check_build(build)
-    assert report.names_checked == 0 and "no private overlay" in report.text()
+    assert report.names_checked == 0 and "pas de répertoire privé" in report.text()
     monkeypatch.setenv("ODAS_PRIVATE_DATA", str(overlay))
     assert disclosure.check_build(build).names_checked == 3
     assert main(["fieldwork", "check-build", str(build)]) == 0
@@ -225,3 +225,11 @@ def test_doctests():
     import doctest
 
     assert doctest.testmod(disclosure).failed == 0
+
+
+def test_names_file_that_cannot_be_read_is_a_clear_french_error(tmp_path):
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "participant_names.csv").write_bytes("participant_id,name\np0001,Zéphirine Q\n".encode("latin-1"))
+    with pytest.raises(DisclosureError, match=r"participant_names\.csv, ligne 2 : \[encoding-error\]"):
+        disclosure.load_participant_names(private)

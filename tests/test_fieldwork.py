@@ -90,10 +90,10 @@ def test_missing_private_table_never_falls_back_to_the_demo(tmp_path, monkeypatc
     private = _copy_demo(tmp_path / "records")
     (private / "assessments.csv").unlink()
     monkeypatch.setenv("ODAS_PRIVATE_DATA", str(private))
-    with pytest.raises(DataValidationError, match=r"assessments\.csv.*file not found.*no table falls back"):
+    with pytest.raises(DataValidationError, match=r"assessments\.csv.*fichier introuvable.*aucune table n'est reprise"):
         fieldwork.interviews()
     monkeypatch.setenv("ODAS_PRIVATE_DATA", str(tmp_path / "nowhere"))
-    with pytest.raises(DataValidationError, match="does not exist"):
+    with pytest.raises(DataValidationError, match="n'existe pas"):
         fieldwork.data_source()
 
 
@@ -102,7 +102,7 @@ def test_schema_errors_of_private_records_name_file_line_and_column(tmp_path):
     _edit(private / "interviews.csv", 4, "format", "entretien")
     with pytest.raises(DataValidationError) as err:
         fieldwork.load_records(private)
-    assert "interviews.csv, line 6, column 'format', value 'entretien'" in str(err.value)
+    assert "interviews.csv, ligne 6, colonne « format », valeur « entretien »" in str(err.value)
 
 
 def test_cross_table_rules(tmp_path):
@@ -116,16 +116,16 @@ def test_cross_table_rules(tmp_path):
     with pytest.raises(DataValidationError) as err:
         fieldwork.load_records(private)
     text = str(err.value)
-    assert "interviews.csv, line 2, column 'n_participants', value '3': [participants-count]" in text
-    assert "line 3, column 'date', value '2019-01-07': [date-range]" in text
-    assert "coded_segments.csv, line 2, column 'participant_id'" in text and "[speaker-interview]" in text
-    assert "assessments.csv, line 2, column 'coding_role'" in text and "0 primary row(s)" in text
+    assert "interviews.csv, ligne 2, colonne « n_participants », valeur « 3 » : [participants-count]" in text
+    assert "ligne 3, colonne « date », valeur « 2019-01-07 » : [date-range]" in text
+    assert "coded_segments.csv, ligne 2, colonne « participant_id »" in text and "[speaker-interview]" in text
+    assert "assessments.csv, ligne 2, colonne « coding_role »" in text and "0 ligne(s) primary" in text
 
 
 def test_simulated_and_real_rows_are_never_mixed(tmp_path):
     private = _copy_demo(tmp_path / "records", synthetic="false")
     _edit(private / "participants.csv", 3, "synthetic", "true")
-    with pytest.raises(DataValidationError, match=r"participants\.csv, line 5, column 'synthetic'.*mixed"):
+    with pytest.raises(DataValidationError, match=r"participants\.csv, ligne 5, colonne « synthetic ».*mélangées"):
         fieldwork.load_records(private)
 
 
@@ -270,11 +270,12 @@ def test_import_reports_sheet_row_and_cell(tmp_path):
         fieldwork.import_workbook(book, tmp_path / "out")
     text = str(err.value)
     assert (
-        "sheet 'interviews', row 4, cell E4 (column 'format'), value 'entretien': "
-        "expected one of individual, collective, workshop"
+        "feuille « interviews », ligne 4, cellule E4 (colonne « format »), valeur « entretien » : "
+        "valeur attendue parmi individual, collective, workshop"
     ) in text
     assert (
-        "sheet 'interviews', row 3, cell F3 (column 'n_participants'), value 'trois': expected a whole number" in text
+        "feuille « interviews », ligne 3, cellule F3 (colonne « n_participants »), valeur « trois » : "
+        "nombre entier attendu" in text
     )
     assert not (tmp_path / "out").exists()  # nothing written
 
@@ -292,7 +293,7 @@ def test_import_reports_foreign_keys_cross_table_rules_and_blank_rows(tmp_path):
     with pytest.raises(DataValidationError) as err:
         fieldwork.import_workbook(book, tmp_path / "out")
     text = str(err.value)
-    assert "sheet 'coded_segments', row 5, cell B5 (column 'interview_id'), value 'angers-99'" in text
+    assert "feuille « coded_segments », ligne 5, cellule B5 (colonne « interview_id »), valeur « angers-99 »" in text
     rows["coded_segments"][3][1] = "angers-02"
     book = _fill_workbook(tmp_path / "faux2.xlsx", rows)
     wb = load(book)
@@ -302,7 +303,7 @@ def test_import_reports_foreign_keys_cross_table_rules_and_blank_rows(tmp_path):
     with pytest.raises(DataValidationError) as err:
         fieldwork.import_workbook(book, tmp_path / "out")
     text = str(err.value)
-    assert "sheet 'participants', row 7, cell C7 (column 'actor_category'), value 'prefet'" in text
+    assert "feuille « participants », ligne 7, cellule C7 (colonne « actor_category »), valeur « prefet »" in text
 
 
 def test_import_checks_cross_table_rules_with_cells(tmp_path):
@@ -311,8 +312,9 @@ def test_import_checks_cross_table_rules_with_cells(tmp_path):
     book = _fill_workbook(tmp_path / "faux.xlsx", rows)
     with pytest.raises(DataValidationError) as err:
         fieldwork.import_workbook(book, tmp_path / "out")
-    assert "sheet 'interviews', row 2, cell F2 (column 'n_participants'), value '2': n_participants says 2" in str(
-        err.value
+    assert (
+        "feuille « interviews », ligne 2, cellule F2 (colonne « n_participants »), valeur « 2 » : n_participants vaut 2"
+        in str(err.value)
     )
 
 
@@ -325,8 +327,8 @@ def test_import_reports_a_mistyped_header_cell(tmp_path):
     wb.save(book)
     with pytest.raises(
         DataValidationError,
-        match=r"sheet 'interviews', row 1, cell E1 \(column 'format'\): "
-        r"header has 'forme' where the schema expects 'format'",
+        match=r"feuille « interviews », ligne 1, cellule E1 \(colonne « format »\) : "
+        r"l'en-tête porte « forme » là où le schéma attend « format »",
     ):
         fieldwork.import_workbook(book, tmp_path / "out")
 
@@ -337,10 +339,10 @@ def test_import_missing_sheet_and_bad_file(tmp_path):
     wb = load(fieldwork.TEMPLATES_DIR / fieldwork.WORKBOOK_NAME)
     del wb["assessments"]
     wb.save(tmp_path / "sans.xlsx")
-    with pytest.raises(DataValidationError, match="sheet 'assessments' is missing"):
+    with pytest.raises(DataValidationError, match="la feuille « assessments » manque"):
         fieldwork.import_workbook(tmp_path / "sans.xlsx", tmp_path / "out")
     (tmp_path / "bad.xlsx").write_text("not a workbook", encoding="utf-8")
-    with pytest.raises(DataValidationError, match="not a readable"):
+    with pytest.raises(DataValidationError, match="classeur .xlsx illisible"):
         fieldwork.import_workbook(tmp_path / "bad.xlsx", tmp_path / "out")
 
 
@@ -348,12 +350,12 @@ def test_names_sheet_is_checked_and_kept_out_of_the_repository(tmp_path):
     rows = _small_fieldwork()
     rows["participant_names"] = [["a1", "Zéphirine Quillardec"], ["zz", "Anatole Oubliette"]]
     book = _fill_workbook(tmp_path / "noms.xlsx", rows)
-    with pytest.raises(DataValidationError, match=r"sheet 'participant_names', row 3, cell A3.*'zz'"):
+    with pytest.raises(DataValidationError, match=r"feuille « participant_names », ligne 3, cellule A3.*« zz »"):
         fieldwork.import_workbook(book, tmp_path / "out")
     rows["participant_names"][1][0] = "a2"
     book = _fill_workbook(tmp_path / "noms.xlsx", rows)
     inside = PROJECT_ROOT / "build" / "test-import-refused"
-    with pytest.raises(ParameterError, match="outside the repository"):
+    with pytest.raises(ParameterError, match="hors du dépôt"):
         fieldwork.import_workbook(book, inside)
     assert not inside.exists()
     written = fieldwork.import_workbook(book, tmp_path / "private")
@@ -368,8 +370,8 @@ def test_csv_directory_import(tmp_path):
     with pytest.raises(DataValidationError) as err:
         fieldwork.import_csv_dir(src, tmp_path / "out2")
     assert (
-        "file 'coded_segments.csv', line 11, column 'code', value 'confirme': "
-        "expected one of supports, qualifies, contradicts"
+        "fichier « coded_segments.csv », ligne 11, colonne « code », valeur « confirme » : "
+        "valeur attendue parmi supports, qualifies, contradicts"
     ) in str(err.value)
     assert main(["fieldwork", "import", str(src), "--out", str(tmp_path / "out3")]) == 2
 

@@ -97,7 +97,7 @@ def test_published_totals_and_bounds():
     totals = study.fieldwork_totals().set_index("quantity")
     assert totals.loc["interviews", ["value", "bound"]].tolist() == [143, "exact"]
     assert totals.loc["actors", ["value", "bound"]].tolist() == [400, "lower_bound"]
-    with pytest.raises(ParameterError, match="known: sites"):
+    with pytest.raises(ParameterError, match="quantités connues : sites"):
         study.published_total("entretiens")
 
 
@@ -105,6 +105,7 @@ def test_unknown_ids_list_the_valid_ones():
     with pytest.raises(ParameterError) as info:
         study.check_site_id("paris")
     assert "angers" in str(info.value) and "villeurbanne" in str(info.value)
+    assert str(info.value).startswith("site_id inconnu : 'paris' ; valeurs permises : ")
     with pytest.raises(ParameterError, match="H1, H2, H3, H4, H5"):
         study.check_hypothesis_id("H6")
 

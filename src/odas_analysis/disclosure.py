@@ -82,7 +82,7 @@ class DisclosureError(OdasError):
 def _threshold(threshold: int | None) -> int:
     value = config.disclosure_threshold() if threshold is None else threshold
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ParameterError(f"threshold={threshold!r}: expected a whole number of at least 1")
+        raise ParameterError(f"threshold={threshold!r} : nombre entier d'au moins 1 attendu")
     return int(value)
 
 
@@ -99,10 +99,13 @@ def primary_mark(threshold: int | None = None) -> str:
 def _count_matrix(df: pd.DataFrame, count_cols: Sequence[str]) -> np.ndarray:
     missing = [c for c in count_cols if c not in df.columns]
     if missing:
-        raise ParameterError(f"count_cols: no column(s) {missing} in the table (columns: {list(df.columns)})")
+        raise ParameterError(
+            f"count_cols : colonne(s) {', '.join(map(str, missing))} absente(s) du tableau "
+            f"(colonnes : {', '.join(map(str, df.columns))})"
+        )
     values = df[list(count_cols)].to_numpy(dtype=float)
     if np.isnan(values).any() or (values < 0).any() or (values != np.round(values)).any():
-        raise ParameterError("count_cols: expected whole, non-negative counts without missing values")
+        raise ParameterError("count_cols : effectifs entiers, positifs ou nuls et sans valeur manquante attendus")
     return values.astype(np.int64)
 
 
@@ -281,7 +284,7 @@ def group_small_categories(
     """
     t = _threshold(threshold)
     if category_col not in df.columns or count_col not in df.columns:
-        raise ParameterError(f"no column {category_col!r} or {count_col!r} in the table")
+        raise ParameterError(f"colonne {category_col!r} ou {count_col!r} absente du tableau")
     counts = _count_matrix(df, [count_col])[:, 0]
     order = np.lexsort((np.arange(len(df)), counts))
     small = [i for i in order if counts[i] < t]
@@ -317,12 +320,13 @@ def assert_publishable(table: str, columns: Iterable[str]) -> None:
     allowed = set(publishable_columns(table))
     unknown = [c for c in columns if c not in known]
     if unknown:
-        raise ParameterError(f"table {table!r} has no column(s) {unknown}")
+        raise ParameterError(f"la table « {table} » n'a pas de colonne {', '.join(map(str, unknown))}")
     refused = [c for c in columns if c not in allowed]
     if refused:
         raise DisclosureError(
-            f'column(s) {refused} of table {table!r} are not publishable (schema: "publishable": false); '
-            "free text, institutions and roles are never printed row by row"
+            f"colonne(s) {', '.join(map(str, refused))} de la table « {table} » non publiable(s) "
+            '(schéma : "publishable": false) ; textes libres, institutions et fonctions ne sont jamais '
+            "imprimés ligne à ligne"
         )
 
 
@@ -390,13 +394,13 @@ def _patterns(names: Iterable[str] | pd.DataFrame, surnames: bool, allow: Iterab
             variants.add(" ".join(tokens[-1:] + tokens[:-1]))
             variants.add(" ".join(tokens[1:] + tokens[:1]))
         for v in sorted(variants):
-            out.append(_Pattern(pid, name, "full name", f" {v} "))
+            out.append(_Pattern(pid, name, "nom complet", f" {v} "))
         words = name.split()
         if surnames and len(words) > 1:
             # The last written word, whole: "Vermandois-Lurette" is one family name, never "lurette" alone.
             family = _fold(words[-1]).strip()
             if len(family.replace(" ", "")) >= 3 and family not in allowed:
-                out.append(_Pattern(pid, name, "family name", f" {family} "))
+                out.append(_Pattern(pid, name, "nom de famille", f" {family} "))
     return out
 
 
@@ -445,8 +449,11 @@ class NameCheckReport:
     note: str = ""
 
     def text(self) -> str:
-        dirs = ", ".join(str(d) for d in self.directories) or "(none)"
-        line = f"OK: no participant name in {self.files_checked} file(s) under {dirs} ({self.names_checked} name(s) checked)"
+        dirs = ", ".join(str(d) for d in self.directories) or "(aucun)"
+        line = (
+            f"OK : aucun nom de participant dans {self.files_checked} fichier(s) sous {dirs} "
+            f"({self.names_checked} nom(s) cherché(s))"
+        )
         return line + (f"; {self.note}" if self.note else "")
 
 
@@ -505,17 +512,17 @@ def check_no_names(
         for pat in patterns:
             if any(pat.folded in f for f in folded):
                 key = (pat.participant, pat.name)
-                if key not in hits or hits[key] == "family name":
+                if key not in hits or hits[key] == "nom de famille":
                     hits[key] = pat.kind
         for (pid, name), kind in sorted(hits.items()):
             who = f"participant {pid}, " if pid != "?" else ""
-            found.append(f"{path}: {who}{kind} {mask_name(name)}")
+            found.append(f"{path} : {who}{kind} {mask_name(name)}")
         if hits:
             offending.append(path)
     if found:
         error = DisclosureError(
-            f"{len(found)} participant name(s) found in published files: remove them before publishing\n"
-            + "\n".join(f"  - {line}" for line in found)
+            f"{len(found)} nom(s) de participant trouvé(s) dans les fichiers publiés : les retirer avant "
+            "de publier\n" + "\n".join(f"  - {line}" for line in found)
         )
         error.files = tuple(offending)
         raise error
@@ -534,9 +541,14 @@ def load_participant_names(directory: os.PathLike[str] | str | None = None) -> p
     path = base / "participant_names.csv"
     if not path.is_file():
         return None
+    from .validate import check_csv_file
+
+    unreadable = [p.text() for p in check_csv_file(path) if p.rule != "no-rows"]
+    if unreadable:
+        raise DisclosureError(f"{path} : fichier des noms illisible\n" + "\n".join(f"  - {t}" for t in unreadable))
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     if list(frame.columns[:2]) != ["participant_id", "name"]:
-        raise DisclosureError(f"{path}: expected the columns participant_id,name")
+        raise DisclosureError(f"{path} : colonnes attendues participant_id,name")
     return frame[frame["name"].str.strip() != ""].reset_index(drop=True)
 
 
@@ -587,9 +599,9 @@ def check_build(
     if names is None:
         report = check_no_names(dirs, [])
         report.note = (
-            "no private overlay: demonstration set, no name to look for"
+            "pas de répertoire privé : jeu de démonstration, aucun nom à chercher"
             if base is None
-            else f"no {base / 'participant_names.csv'}: no name to look for"
+            else f"pas de {base / 'participant_names.csv'} : aucun nom à chercher"
         )
         return report
     return check_no_names(dirs, names, allow=_allow_list(base))
@@ -614,4 +626,4 @@ def check_figure_text(fig, names: Iterable[str] | pd.DataFrame | None = None) ->
             who = f"participant {pat.participant}, " if pat.participant != "?" else ""
             found.append(f"{who}{pat.kind} {mask_name(pat.name)}")
     if found:
-        raise DisclosureError("participant name(s) in a figure's text: " + "; ".join(sorted(set(found))))
+        raise DisclosureError("nom(s) de participant dans le texte d'une figure : " + " ; ".join(sorted(set(found))))

@@ -52,7 +52,7 @@ def site_ids() -> list[str]:
 
 def _check_id(value: object, valid: list[str], what: str) -> str:
     if not isinstance(value, str) or value not in valid:
-        raise ParameterError(f"unknown {what} {value!r}; valid values: {', '.join(valid)}")
+        raise ParameterError(f"{what} inconnu : {value!r} ; valeurs permises : {', '.join(valid)}")
     return value
 
 
@@ -152,7 +152,9 @@ def published_total(quantity: str) -> int:
     frame = fieldwork_totals()
     match = frame.loc[frame["quantity"] == quantity, "value"]
     if match.empty:
-        raise ParameterError(f"unknown quantity {quantity!r}; known: {', '.join(map(str, frame['quantity']))}")
+        raise ParameterError(
+            f"quantité inconnue : {quantity!r} ; quantités connues : {', '.join(map(str, frame['quantity']))}"
+        )
     return int(match.iloc[0])
 
 

@@ -12,8 +12,13 @@ The frictionless engine finds the problems; this module turns each one into a li
 that names the file, the line number (the header is line 1), the column, the value
 and the rule broken, for example::
 
-    data/study/sites.csv, line 4, column 'kind', value 'ville': constraint "enum" is
-    "['commune', 'communaute_agglomeration']"
+    data/study/sites.csv, ligne 3, colonne « kind », valeur « ville » : [constraint-error]
+    ne respecte pas la contrainte enum : attendu ['commune', 'communaute_agglomeration']
+
+Before frictionless reads a file, :func:`check_csv_file` refuses what would make a
+reader crash or a path escape: a byte order mark, bytes that are not UTF-8, a field over
+128 KiB, a table with a header and no row, and an identifier (key, foreign key, ``*_id``
+column) that is not a slug of :data:`ID_PATTERN` (``../../victim`` as a ``site_id``).
 
 Entry points
 ------------

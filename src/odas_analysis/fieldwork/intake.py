@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import config
+from .. import config, files
 from ..errors import DataValidationError, ParameterError
 from ..validate import Problem, check_csv_file, load_table
 from .records import clear_cache, validate_dir
@@ -43,17 +43,17 @@ class _Origin:
 
     def where(self, line: int | None, column: str | None) -> str:
         if self.kind == "file":
-            parts = [f"file '{self.name}'"]
+            parts = [f"fichier « {self.name} »"]
             if line is not None:
-                parts.append(f"line {line}")
+                parts.append(f"ligne {line}")
             if column:
-                parts.append(f"column '{column}'")
+                parts.append(f"colonne « {column} »")
             return ", ".join(parts)
-        parts = [f"sheet '{self.name}'"]
+        parts = [f"feuille « {self.name} »"]
         row = None
         if line is not None:
             row = 1 if line == 1 else (self.rows[line - 2] if 0 <= line - 2 < len(self.rows) else line)
-            parts.append(f"row {row}")
+            parts.append(f"ligne {row}")
         first = column.split("+")[0].split(",")[0].strip() if column else None
         position = None
         if first and first in self.header:
@@ -64,9 +64,9 @@ class _Origin:
             from openpyxl.utils import get_column_letter
 
             ref = f"{get_column_letter(position + 1)}{row}"
-            parts.append(f"cell {ref} (column '{column}')")
+            parts.append(f"cellule {ref} (colonne « {column} »)")
         elif column:
-            parts.append(f"column '{column}'")
+            parts.append(f"colonne « {column} »")
         return ", ".join(parts)
 
 
@@ -76,28 +76,25 @@ def _plain(problem: Problem, fields: Mapping[str, dict[str, Any]]) -> str:
     cons = fld.get("constraints", {})
     if problem.rule == "type-error":
         return {
-            "integer": "expected a whole number",
-            "number": "expected a number",
-            "date": "expected a date written YYYY-MM-DD",
-            "boolean": "expected true or false",
+            "integer": "nombre entier attendu",
+            "number": "nombre attendu",
+            "date": "date attendue, écrite AAAA-MM-JJ",
+            "boolean": "true ou false attendu",
         }.get(fld.get("type", ""), problem.message)
     if problem.rule == "constraint-error":
-        match = re.match(r"breaks constraint (\w+)", problem.message)
+        match = re.match(r"ne respecte pas la contrainte (\w+)", problem.message)
         name = match.group(1) if match else ""
         if name == "enum":
-            return "expected one of " + ", ".join(str(v) for v in cons.get("enum", []))
+            return "valeur attendue parmi " + ", ".join(str(v) for v in cons.get("enum", []))
         if name == "required":
-            return "a value is required"
+            return "une valeur est obligatoire"
         if name == "minimum":
-            return f"expected at least {cons.get('minimum')}"
+            return f"au moins {cons.get('minimum')} attendu"
         if name == "maximum":
-            return f"expected at most {cons.get('maximum')}"
+            return f"au plus {cons.get('maximum')} attendu"
         if name == "pattern":
-            return (
-                f"does not have the expected form (pattern {cons.get('pattern')}): {fld.get('description', '')}".rstrip(
-                    ": "
-                )
-            )
+            described = fld.get("description", "")
+            return f"n'a pas la forme attendue (motif {cons.get('pattern')})" + (f" : {described}" if described else "")
     return problem.message
 
 
@@ -131,12 +128,12 @@ def _check_names(staging: Path, origin: _Origin | None) -> list[str]:
     unreadable = check_csv_file(path)
     if unreadable:
         here = origin or _Origin("file", NAMES_FILE, [], [])
-        return [f"{here.where(p.line, p.column)}: {p.message}" for p in unreadable]
+        return [f"{here.where(p.line, p.column)} : {p.message}" for p in unreadable]
     names = pd.read_csv(path, dtype=str, keep_default_na=False)
     where = origin or _Origin("file", NAMES_FILE, list(names.columns), list(range(2, len(names) + 2)))
     out = []
     if list(names.columns) != list(NAMES_COLUMNS):
-        return [f"{where.where(1, None)}: expected the columns {', '.join(NAMES_COLUMNS)}"]
+        return [f"{where.where(1, None)} : colonnes attendues {', '.join(NAMES_COLUMNS)}"]
     if check_csv_file(staging / "participants.csv"):
         return []  # reported with the record tables
     known = set(pd.read_csv(staging / "participants.csv", dtype=str, keep_default_na=False)["participant_id"])
@@ -145,13 +142,14 @@ def _check_names(staging: Path, origin: _Origin | None) -> list[str]:
         line = int(i) + 2
         if row["participant_id"] not in known:
             out.append(
-                f"{where.where(line, 'participant_id')}, value {row['participant_id']!r}: not found in participants"
+                f"{where.where(line, 'participant_id')}, valeur « {row['participant_id']} » : absent de la "
+                "feuille participants"
             )
         if row["participant_id"] in seen:
-            out.append(f"{where.where(line, 'participant_id')}, value {row['participant_id']!r}: duplicate")
+            out.append(f"{where.where(line, 'participant_id')}, valeur « {row['participant_id']} » : en double")
         seen.add(row["participant_id"])
         if not row["name"].strip():
-            out.append(f"{where.where(line, 'name')}: a value is required")
+            out.append(f"{where.where(line, 'name')} : une valeur est obligatoire")
     return out
 
 
@@ -163,31 +161,31 @@ def _finish_import(staging: Path, origins: Mapping[str, _Origin], out_dir: Path,
         table = Path(p.file).stem
         origin = origins.get(table)
         where = origin.where(p.line, p.column) if origin else p.file
-        value = f", value {p.value!r}" if p.value is not None else ""
-        messages.append(f"{where}{value}: {_plain(p, field_maps.get(table, {}))}")
+        value = f", valeur « {p.value} »" if p.value is not None else ""
+        messages.append(f"{where}{value} : {_plain(p, field_maps.get(table, {}))}")
     if not problems:
         tables = {n: load_table(n, path=staging / f"{n}.csv", validate=False) for n in RECORD_TABLES}
         for p in check_records(tables):
             table = Path(p.file).stem
             origin = origins[table]
-            value = f", value {p.value!r}" if p.value is not None else ""
-            messages.append(f"{origin.where(p.line, p.column)}{value}: {p.message}")
+            value = f", valeur « {p.value} »" if p.value is not None else ""
+            messages.append(f"{origin.where(p.line, p.column)}{value} : {p.message}")
     messages += _check_names(staging, origins.get("participant_names"))
     if messages:
-        raise DataValidationError(f"{what} is invalid ({len(messages)} problem(s))", messages)
+        raise DataValidationError(f"{what} : données invalides ({len(messages)} problème(s))", messages)
     has_names = (staging / NAMES_FILE).exists()
     if has_names:
         inside = out_dir.resolve()
         if inside == config.PROJECT_ROOT or config.PROJECT_ROOT in inside.parents:
             raise ParameterError(
-                f"{out_dir}: participant names must stay outside the repository; import into the private "
-                f"directory named by {config.PRIVATE_DATA_ENV}"
+                f"{out_dir} : les noms des participants doivent rester hors du dépôt ; importer dans le "
+                f"répertoire privé désigné par {config.PRIVATE_DATA_ENV}"
             )
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for name in [*RECORD_TABLES, "participant_names"] if has_names else RECORD_TABLES:
         target = out_dir / f"{name}.csv"
-        shutil.copyfile(staging / f"{name}.csv", target)
+        files.write_bytes(target, (staging / f"{name}.csv").read_bytes())
         written[name] = target
     clear_cache()
     return written
@@ -270,16 +268,16 @@ def import_workbook(path: os.PathLike[str] | str, out_dir: os.PathLike[str] | st
 
     source = Path(path)
     if not source.is_file():
-        raise DataValidationError(f"{source}: workbook not found")
+        raise DataValidationError(f"{source} : classeur introuvable")
     try:
         wb = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several kinds for a damaged file
-        raise DataValidationError(f"{source}: not a readable .xlsx workbook ({exc})") from None
+        raise DataValidationError(f"{source} : classeur .xlsx illisible ({exc})") from None
     missing = [t for t in RECORD_TABLES if t not in wb.sheetnames]
     if missing:
         raise DataValidationError(
-            f"workbook {source.name} is invalid",
-            [f"sheet '{t}' is missing (expected sheets: {', '.join(template_tables())})" for t in missing],
+            f"classeur {source.name} : données invalides",
+            [f"la feuille « {t} » manque (feuilles attendues : {', '.join(template_tables())})" for t in missing],
         )
     for line in formula_cells(source, template_tables()):
         warnings.warn(FormulaCellWarning(line), stacklevel=2)
@@ -305,7 +303,7 @@ def import_workbook(path: os.PathLike[str] | str, out_dir: os.PathLike[str] | st
             origins[table] = _Origin("sheet", table, header, numbers, [f["name"] for f in table_fields(table)])
             _write_staged(staging / f"{table}.csv", header, rows)
         wb.close()
-        return _finish_import(staging, origins, Path(out_dir), f"workbook {source.name}")
+        return _finish_import(staging, origins, Path(out_dir), f"classeur {source.name}")
 
 
 def import_csv_dir(src_dir: os.PathLike[str] | str, out_dir: os.PathLike[str] | str) -> dict[str, Path]:
@@ -326,4 +324,4 @@ def import_csv_dir(src_dir: os.PathLike[str] | str, out_dir: os.PathLike[str] | 
                 header = next(csv.reader(fh), [])
             n_lines = sum(1 for _ in path.open(encoding="utf-8", errors="replace"))
             origins[table] = _Origin("file", f"{table}.csv", header, list(range(2, n_lines + 2)))
-        return _finish_import(staging, origins, Path(out_dir), f"directory {src}")
+        return _finish_import(staging, origins, Path(out_dir), f"répertoire {src}")

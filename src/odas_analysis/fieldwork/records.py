@@ -73,7 +73,7 @@ class FieldworkRecords:
     def table(self, name: str) -> pd.DataFrame:
         """A copy of one table, with ``.attrs`` naming the source."""
         if name not in RECORD_TABLES:
-            raise ParameterError(f"unknown fieldwork table {name!r}; tables: {', '.join(RECORD_TABLES)}")
+            raise ParameterError(f"table de terrain inconnue « {name} » ; tables : {', '.join(RECORD_TABLES)}")
         frame = self.tables[name].copy()
         stamp(frame, self.source)
         return frame
@@ -132,8 +132,8 @@ def validate_dir(directory: Path, tables: Iterable[str] = RECORD_TABLES) -> list
             Problem(
                 str(directory / f"{t}.csv"),
                 "missing-file",
-                "file not found: a fieldwork directory must hold all of "
-                f"{', '.join(f'{n}.csv' for n in RECORD_TABLES)} (no table falls back to the demonstration set)",
+                "fichier introuvable : un répertoire de terrain doit contenir "
+                f"{', '.join(f'{n}.csv' for n in RECORD_TABLES)} (aucune table n'est reprise du jeu de démonstration)",
             )
             for t in missing
         ]
@@ -178,20 +178,24 @@ def load_records(directory: os.PathLike[str] | str | None = None) -> FieldworkRe
     kind, path = _selected_dir(directory)
     if not path.is_dir():
         raise DataValidationError(
-            f"fieldwork directory {path} does not exist "
-            f"({'given explicitly' if directory is not None else config.PRIVATE_DATA_ENV})"
+            f"le répertoire de terrain {path} n'existe pas "
+            f"({'donné explicitement' if directory is not None else config.PRIVATE_DATA_ENV})"
         )
     key = (kind,) + _digest(path)
     if key in _RECORDS_CACHE:
         return _RECORDS_CACHE[key]
     problems = validate_dir(path)
     if problems:
-        raise DataValidationError(f"fieldwork records in {path} are invalid", [p.text() for p in problems])
+        raise DataValidationError(
+            f"enregistrements de terrain de {path} : données invalides", [p.text() for p in problems]
+        )
     tables = {name: load_table(name, path=path / f"{name}.csv", validate=False) for name in RECORD_TABLES}
     shown = {name: files.display_path(path / f"{name}.csv") for name in RECORD_TABLES}
     problems = check_records(tables, shown, demo=(kind == "demo"))
     if problems:
-        raise DataValidationError(f"fieldwork records in {path} are inconsistent", [p.text() for p in problems])
+        raise DataValidationError(
+            f"enregistrements de terrain de {path} : données incohérentes entre tables", [p.text() for p in problems]
+        )
     synthetic = bool(tables["interviews"]["synthetic"].any())
     records = FieldworkRecords(FieldworkSource(kind, path, synthetic), tables)
     _RECORDS_CACHE[key] = records

@@ -30,8 +30,8 @@ def participants_count(itv: pd.DataFrame, par: pd.DataFrame, file: str) -> list[
             Problem(
                 file,
                 "participants-count",
-                f"n_participants says {declared} but participants has {int(have[i])} "
-                f"row(s) for interview {itv.at[i, 'interview_id']!r}",
+                f"n_participants vaut {declared} mais participants a {int(have[i])} "
+                f"ligne(s) pour l'entretien « {itv.at[i, 'interview_id']} »",
                 line=_line(i),
                 column="n_participants",
                 value=str(declared),
@@ -48,7 +48,7 @@ def date_range(itv: pd.DataFrame, file: str) -> list[Problem]:
         Problem(
             file,
             "date-range",
-            "outside the study period (2015-09-01 to 2017-11-30)",
+            "hors de la période de l'étude (du 2015-09-01 au 2017-11-30)",
             line=_line(i),
             column="date",
             value=dates[i].date().isoformat(),
@@ -65,8 +65,8 @@ def speaker_interview(seg: pd.DataFrame, par: pd.DataFrame, file: str) -> list[P
         Problem(
             file,
             "speaker-interview",
-            f"participant {seg.at[i, 'participant_id']!r} took part in interview "
-            f"{took_part[i]!r}, not in {seg.at[i, 'interview_id']!r}",
+            f"le participant « {seg.at[i, 'participant_id']} » a pris part à l'entretien "
+            f"« {took_part[i]} », pas à « {seg.at[i, 'interview_id']} »",
             line=_line(i),
             column="participant_id",
             value=str(seg.at[i, "participant_id"]),
@@ -91,7 +91,7 @@ def segment_rows_agree(seg: pd.DataFrame, file: str) -> list[Problem]:
                 Problem(
                     file,
                     "segment-rows-differ",
-                    f"the rows of segment {keyed.at[i, 'segment_id']!r} disagree on {col}",
+                    f"les lignes du segment « {keyed.at[i, 'segment_id']} » diffèrent sur {col}",
                     line=_line(i),
                     column=col,
                     value=str(seg.at[i, col]),
@@ -107,13 +107,13 @@ def one_primary(frame: pd.DataFrame, keys: list[str], file: str) -> list[Problem
     first = ~frame.duplicated(keys)
     out = []
     for i in frame.index[((n_primary != 1) & first).to_numpy()]:
-        unit = ", ".join(f"{k} {frame.at[i, k]!r}" for k in keys)
+        unit = ", ".join(f"{k} « {frame.at[i, k]} »" for k in keys)
         out.append(
             Problem(
                 file,
                 "primary-coding",
-                f"{unit} has {int(n_primary[i])} primary row(s); exactly one is needed "
-                "(any other is coding_role = reliability)",
+                f"{unit} : {int(n_primary[i])} ligne(s) primary ; il en faut exactement une "
+                "(les autres ont coding_role = reliability)",
                 line=_line(i),
                 column="coding_role",
                 value=str(frame.at[i, "coding_role"]),
@@ -128,12 +128,12 @@ def synthetic_flag(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
     n_true = sum(int(f.sum()) for f in flags.values())
     n_all = sum(len(f) for f in flags.values())
     if demo and n_true != n_all:
-        bad_value, message = False, "the demonstration set must say synthetic = true on every row"
+        bad_value, message = False, "le jeu de démonstration doit porter synthetic = true sur chaque ligne"
     elif 0 < n_true < n_all:
         bad_value = n_true <= n_all - n_true  # the minority is the mistake
         message = (
-            f"simulated and real rows are mixed ({n_true} synthetic, {n_all - n_true} real "
-            "rows across the tables); one source holds one kind only"
+            f"lignes simulées et réelles mélangées ({n_true} simulées, {n_all - n_true} réelles "
+            "dans l'ensemble des tables) ; une source ne contient qu'une seule sorte"
         )
     else:
         return []

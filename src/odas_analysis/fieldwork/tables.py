@@ -37,7 +37,7 @@ def schema(table: str) -> dict[str, Any]:
     for res in data["resources"]:
         if res["name"] == table:
             return json.loads((config.DATAPACKAGE.parent / res["schema"]).read_text(encoding="utf-8"))
-    raise ParameterError(f"no table named {table!r} in the data package")
+    raise ParameterError(f"aucune table « {table} » dans le paquet de données")
 
 
 def publishable_columns(table: str) -> list[str]:

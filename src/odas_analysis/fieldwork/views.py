@@ -33,7 +33,7 @@ def segments_in_context(records: FieldworkRecords | None = None, coding_role: st
     seg = records.tables["coded_segments"]
     if coding_role != "all":
         if coding_role not in ("primary", "reliability"):
-            raise ParameterError(f"coding_role={coding_role!r}: expected 'primary', 'reliability' or 'all'")
+            raise ParameterError(f"coding_role={coding_role!r} : valeur attendue 'primary', 'reliability' ou 'all'")
         seg = seg[seg["coding_role"] == coding_role]
     itv = records.tables["interviews"][["interview_id", "site_id", "phase", "format"]]
     par = records.tables["participants"][["participant_id", "actor_category"]]
@@ -61,12 +61,12 @@ def participants_by_group(
         2, 4 or ``None`` for both.
     """
     if by not in ("group", "category"):
-        raise ParameterError(f"by={by!r}: expected 'group' or 'category'")
+        raise ParameterError(f"by={by!r} : valeur attendue 'group' ou 'category'")
     records = records or load_records()
     itv = records.tables["interviews"]
     if phase is not None:
         if phase not in (2, 4):
-            raise ParameterError(f"phase={phase!r}: expected 2, 4 or None")
+            raise ParameterError(f"phase={phase!r} : valeur attendue 2, 4 ou None")
         itv = itv[itv["phase"] == phase]
     par = records.tables["participants"].merge(itv[["interview_id", "site_id"]], on="interview_id")
     cats = actor_categories().rename(columns={"category_id": "actor_category"})
