@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -297,3 +298,61 @@ def test_header_only_sites_is_refused(data_copy: Path):
     assert "[not-checked]" in result.stdout
     with pytest.raises(DataValidationError, match=r"no-rows"):
         load_table("sites", descriptor=data_copy / "datapackage.json")
+
+
+# --- the command line speaks French (issue 12) ----------------------------------------------
+
+_ENGLISH = re.compile(
+    r"\b(usage|show this help|positional arguments|optional arguments|the|and|of|default|directory|file|"
+    r"required|invalid|expected|error|tables valid)\b",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["validate"],
+        ["fieldwork"],
+        ["fieldwork", "demo"],
+        ["fieldwork", "templates"],
+        ["fieldwork", "import"],
+        ["fieldwork", "validate"],
+        ["fieldwork", "source"],
+        ["fieldwork", "check-build"],
+    ],
+)
+def test_help_of_validate_and_fieldwork_is_french(argv, capsys):
+    from odas_analysis.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main([*argv, "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("utilisation : odas-analysis")
+    assert "afficher cette aide et quitter" in out and "options :" in out
+    shown = (
+        out
+        if argv
+        else out.split("commandes :")[0]
+        + "\n".join(line for line in out.splitlines() if line.strip().startswith(("validate", "fieldwork")))
+    )
+    assert not _ENGLISH.search(shown.replace("data/datapackage.json", "")), shown
+
+
+def test_argparse_errors_are_french(capsys):
+    from odas_analysis.cli import main
+
+    for argv, expected in (
+        (["fieldwork"], "odas-analysis fieldwork : erreur : arguments obligatoires manquants : COMMANDE"),
+        (["fieldwork", "demo", "--seed", "x"], "erreur : argument --seed : valeur invalide (type int) : 'x'"),
+        (["validate", "--bogus"], "odas-analysis : erreur : arguments non reconnus : --bogus"),
+        (["fieldwork", "nope"], "erreur : argument COMMANDE : choix invalide : 'nope' (choisir parmi 'demo', "),
+    ):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith("utilisation : odas-analysis")
+        assert expected in err, err

@@ -8,20 +8,13 @@ non-zero exit code. Heavy imports happen inside the handlers so that ``--help`` 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
 from .errors import OdasError
-
-
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import validate_package
-
-    report = validate_package(Path(args.datapackage) if args.datapackage else None)
-    print(report.text())
-    return 0 if report.ok else 1
 
 
 def _cmd_data_build(args: argparse.Namespace) -> int:
@@ -68,6 +61,70 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if batch.ok else 1
 
 
+# --- validate, fieldwork (and its demo), French argparse: one block -------------------------
+
+#: argparse's own English messages (3.10-3.13), restated in French by :class:`FrenchArgumentParser`.
+_ARGPARSE_ERRORS_FR = (
+    (re.compile(r"^the following arguments are required: (.*)$"), r"arguments obligatoires manquants : \1"),
+    (re.compile(r"^unrecognized arguments: (.*)$"), r"arguments non reconnus : \1"),
+    (
+        re.compile(r"^argument (.*?): invalid choice: (.*?) \(choose from (.*)\)$"),
+        r"argument \1 : choix invalide : \2 (choisir parmi \3)",
+    ),
+    (re.compile(r"^argument (.*?): expected one argument$"), r"argument \1 : une valeur attendue"),
+    (re.compile(r"^argument (.*?): expected at least one argument$"), r"argument \1 : au moins une valeur attendue"),
+    (re.compile(r"^argument (.*?): invalid (\w+) value: (.*)$"), r"argument \1 : valeur invalide (type \2) : \3"),
+    (re.compile(r"^argument (.*?): not allowed with argument (.*)$"), r"argument \1 : incompatible avec l'argument \2"),
+    (re.compile(r"^argument (.*?): ignored explicit argument (.*)$"), r"argument \1 : valeur explicite ignorée \2"),
+    (re.compile(r"^one of the arguments (.*) is required$"), r"l'un des arguments \1 est obligatoire"),
+)
+
+
+class FrenchHelpFormatter(argparse.HelpFormatter):
+    """argparse's help in French: « utilisation : » instead of "usage: "."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # noqa: ANN001 - argparse's signature
+        super().add_usage(usage, actions, groups, "utilisation : " if prefix is None else prefix)
+
+    def start_section(self, heading):  # noqa: ANN001 - argparse's signature
+        # argparse appends ":" to every heading; French sets a space before it
+        super().start_section(f"{heading} " if heading else heading)
+
+
+class FrenchArgumentParser(argparse.ArgumentParser):
+    """An :class:`argparse.ArgumentParser` whose own words (usage, section titles, ``-h``, errors) are French.
+
+    Sub-command parsers inherit the class (``add_subparsers`` uses the parent's type).
+    """
+
+    def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003 - argparse's signature
+        kwargs.setdefault("formatter_class", FrenchHelpFormatter)
+        add_help = kwargs.pop("add_help", True)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "arguments positionnels"
+        self._optionals.title = "options"
+        if add_help:
+            self.add_argument(
+                "-h", "--help", action="help", default=argparse.SUPPRESS, help="afficher cette aide et quitter"
+            )
+
+    def error(self, message: str):  # noqa: ANN201 - never returns
+        for pattern, french in _ARGPARSE_ERRORS_FR:
+            if pattern.match(message):
+                message = pattern.sub(french, message)
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog} : erreur : {message}\n")
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import validate_package
+
+    report = validate_package(Path(args.datapackage) if args.datapackage else None)
+    print(report.text())
+    return 0 if report.ok else 1
+
+
 def _cmd_fieldwork_demo(args: argparse.Namespace) -> int:
     from .fieldwork.demo import SEED, write_demo
 
@@ -108,13 +165,14 @@ def _cmd_fieldwork_import(args: argparse.Namespace) -> int:
 
 def _cmd_fieldwork_validate(args: argparse.Namespace) -> int:
     from .fieldwork import data_source, fieldwork_summary, load_records
+    from .french import integer
 
     records = load_records(Path(args.dir) if args.dir else None)
     summary = fieldwork_summary(records)
     print(f"OK : {data_source(Path(args.dir) if args.dir else None)['label_fr']}")
     print(
-        f"  {int(summary['entretiens_phase_2'].sum())} entretiens en phase 2, "
-        f"{int(summary['entretiens_phase_4'].sum())} en phase 4, {summary.shape[0]} sites"
+        f"  {integer(summary['entretiens_phase_2'].sum())} entretiens en phase 2, "
+        f"{integer(summary['entretiens_phase_4'].sum())} en phase 4, {integer(summary.shape[0])} sites"
     )
     return 0
 
@@ -123,7 +181,7 @@ def _cmd_fieldwork_source(args: argparse.Namespace) -> int:
     from .fieldwork import data_source
 
     info = data_source()
-    print(f"{info['kind']}: {info['label_fr']}")
+    print(f"{'démonstration' if info['kind'] == 'demo' else 'privé'} : {info['label_fr']}")
     return 0
 
 
@@ -132,6 +190,97 @@ def _cmd_fieldwork_check_build(args: argparse.Namespace) -> int:
 
     print(check_build(Path(args.build_dir) if args.build_dir else None).text())
     return 0
+
+
+def _add_validate_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="vérifier chaque table de data/ d'après data/datapackage.json",
+        description="Vérifie chaque table de data/ d'après son schéma (types, valeurs permises, clés, "
+        "identifiants, encodage) et nomme le fichier, la ligne, la colonne et la règle de chaque problème. "
+        "Code de sortie 1 si une règle n'est pas respectée.",
+    )
+    p.add_argument(
+        "--datapackage",
+        metavar="DESCRIPTEUR",
+        help="descripteur à vérifier (par défaut : data/datapackage.json du projet)",
+    )
+    p.set_defaults(func=_cmd_validate)
+
+
+def _add_fieldwork_parser(sub: argparse._SubParsersAction) -> None:
+    fw = sub.add_parser(
+        "fieldwork",
+        help="enregistrements de terrain : jeu de démonstration, modèles, import, contrôles",
+        description="Enregistrements de terrain (entretiens, participants, segments codés, grilles "
+        "d'évaluation) : jeu de démonstration (données simulées), modèles de saisie, import, contrôles.",
+    )
+    fw_sub = fw.add_subparsers(dest="fieldwork_command", required=True, metavar="COMMANDE", title="commandes")
+    p = fw_sub.add_parser(
+        "demo",
+        help="générer le jeu de démonstration (données simulées) dans data/fieldwork/demo/",
+        description="Génère le jeu de démonstration (données simulées) à partir d'une graine fixe : "
+        "mêmes fichiers, octet pour octet, pour la même graine.",
+    )
+    p.add_argument("--out", metavar="RÉPERTOIRE", help="répertoire de sortie (par défaut : data/fieldwork/demo/)")
+    p.add_argument(
+        "--seed", type=int, default=None, metavar="GRAINE", help="graine du générateur (par défaut : celle du dépôt)"
+    )
+    p.set_defaults(func=_cmd_fieldwork_demo)
+    p = fw_sub.add_parser(
+        "templates",
+        help="écrire les modèles de saisie vierges (CSV et XLSX) d'après les schémas",
+        description="Écrit un CSV vierge par table et le classeur odas-fieldwork.xlsx (feuille lisez-moi, "
+        "listes de valeurs permises, grille d'évaluation).",
+    )
+    p.add_argument("--out", metavar="RÉPERTOIRE", help="répertoire de sortie (par défaut : data/fieldwork/templates/)")
+    p.set_defaults(func=_cmd_fieldwork_templates)
+    p = fw_sub.add_parser(
+        "import",
+        help="valider un classeur rempli (.xlsx) ou un répertoire de CSV, puis écrire <table>.csv",
+        description="Valide un classeur rempli ou un répertoire de CSV (schémas et règles entre tables) et "
+        "n'écrit rien si une erreur est trouvée ; chaque erreur nomme la feuille, la ligne et la cellule. "
+        "Une cellule à formule est signalée par un avertissement.",
+    )
+    p.add_argument(
+        "source", metavar="SOURCE", help="le classeur odas-fieldwork.xlsx rempli, ou un répertoire de <table>.csv"
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="RÉPERTOIRE",
+        help="répertoire où écrire (le répertoire privé des enregistrements)",
+    )
+    p.set_defaults(func=_cmd_fieldwork_import)
+    p = fw_sub.add_parser(
+        "validate",
+        help="valider les enregistrements utilisés ($ODAS_PRIVATE_DATA ou le jeu de démonstration)",
+        description="Valide les enregistrements utilisés (ou ceux d'un répertoire) et résume ce qu'ils contiennent.",
+    )
+    p.add_argument("--dir", metavar="RÉPERTOIRE", help="valider plutôt ce répertoire d'enregistrements")
+    p.set_defaults(func=_cmd_fieldwork_validate)
+    p = fw_sub.add_parser(
+        "source",
+        help="dire quels enregistrements de terrain sont utilisés",
+        description="Dit quels enregistrements de terrain sont utilisés : jeu de démonstration ou répertoire privé.",
+    )
+    p.set_defaults(func=_cmd_fieldwork_source)
+    p = fw_sub.add_parser(
+        "check-build",
+        help="échouer si un nom de participant du répertoire privé figure dans build/",
+        description="Cherche les noms de participant_names.csv (répertoire privé) dans les fichiers publiés ; "
+        "échoue en nommant le fichier et le participant, le nom masqué.",
+    )
+    p.add_argument(
+        "build_dir",
+        nargs="?",
+        metavar="RÉPERTOIRE",
+        help="répertoire à parcourir (par défaut : build/, figures/ et tables/)",
+    )
+    p.set_defaults(func=_cmd_fieldwork_check_build)
+
+
+# --- end of the validate / fieldwork block -------------------------------------------------
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -151,16 +300,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``odas-analysis``."""
-    parser = argparse.ArgumentParser(
+    parser = FrenchArgumentParser(
         prog="odas-analysis",
-        description="Reproducible analysis of the Odas 2015-2017 research-action 'Cohésion sociale et territoires'.",
+        description="Analyse reproductible de la recherche-action Odas 2015-2017 « Cohésion sociale et territoires ».",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}", help="afficher la version et quitter"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE", title="commandes")
 
-    p = sub.add_parser("validate", help="check every table of data/ against data/datapackage.json")
-    p.add_argument("--datapackage", help="descriptor to check (default: the project's data/datapackage.json)")
-    p.set_defaults(func=_cmd_validate)
+    _add_validate_parser(sub)
 
     data = sub.add_parser("data", help="build or refresh the territory tables from national files")
     data_sub = data.add_subparsers(dest="data_command", required=True)
@@ -206,27 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_run)
 
-    fw = sub.add_parser("fieldwork", help="fieldwork records: demonstration set, templates, import, checks")
-    fw_sub = fw.add_subparsers(dest="fieldwork_command", required=True)
-    p = fw_sub.add_parser("demo", help="generate the demonstration set (données simulées) into data/fieldwork/demo/")
-    p.add_argument("--out", help="output directory (default: data/fieldwork/demo/)")
-    p.add_argument("--seed", type=int, default=None, help="seed of the generator (default: the committed one)")
-    p.set_defaults(func=_cmd_fieldwork_demo)
-    p = fw_sub.add_parser("templates", help="write the blank CSV and XLSX collection templates from the schemas")
-    p.add_argument("--out", help="output directory (default: data/fieldwork/templates/)")
-    p.set_defaults(func=_cmd_fieldwork_templates)
-    p = fw_sub.add_parser("import", help="validate a filled-in workbook (.xlsx) or CSV directory, write <table>.csv")
-    p.add_argument("source", help="the filled-in odas-fieldwork.xlsx, or a directory of <table>.csv files")
-    p.add_argument("--out", required=True, help="directory to write into (the private records directory)")
-    p.set_defaults(func=_cmd_fieldwork_import)
-    p = fw_sub.add_parser("validate", help="validate the records in use ($ODAS_PRIVATE_DATA or the demonstration set)")
-    p.add_argument("--dir", help="validate this directory of records instead")
-    p.set_defaults(func=_cmd_fieldwork_validate)
-    p = fw_sub.add_parser("source", help="say which fieldwork records are in use")
-    p.set_defaults(func=_cmd_fieldwork_source)
-    p = fw_sub.add_parser("check-build", help="fail if a participant name of the private overlay is in build/")
-    p.add_argument("build_dir", nargs="?", help="directory to scan (default: build/, figures/ and tables/)")
-    p.set_defaults(func=_cmd_fieldwork_check_build)
+    _add_fieldwork_parser(sub)
 
     p = sub.add_parser(
         "report", help="build the published report (build/report/) from report/ and the batch's figures and tables"
