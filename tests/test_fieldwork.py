@@ -457,3 +457,10 @@ def test_records_with_a_path_in_an_id_are_refused(tmp_path):
     _edit(src / "interviews.csv", 0, "site_id", "../../victim")
     with pytest.raises(DataValidationError, match=r"interviews\.csv, ligne 2, colonne « site_id ».*\[unsafe-id\]"):
         fieldwork.load_records(src)
+
+
+def test_csv_import_accepts_a_blank_names_template(tmp_path):
+    src = _copy_demo(tmp_path / "filled", synthetic="false")
+    (src / "participant_names.csv").write_bytes((fieldwork.TEMPLATES_DIR / "participant_names.csv").read_bytes())
+    written = fieldwork.import_csv_dir(src, tmp_path / "out")
+    assert sorted(written) == sorted([*fieldwork.RECORD_TABLES, "participant_names"])
