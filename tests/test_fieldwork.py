@@ -57,7 +57,7 @@ def test_demo_is_used_without_private_data_and_says_so():
     assert "données simulées" in fieldwork.source_note_fr()
 
 
-def test_private_overlay_switches_every_loader(tmp_path, monkeypatch):
+def test_private_overlay_switches_every_loader(tmp_path, monkeypatch, capsys):
     private = _copy_demo(tmp_path / "records", synthetic="false")
     monkeypatch.setenv("ODAS_PRIVATE_DATA", str(private))
     info = fieldwork.data_source()
@@ -66,7 +66,11 @@ def test_private_overlay_switches_every_loader(tmp_path, monkeypatch):
     assert fieldwork.interviews().attrs["source"] == f"private: {private.resolve()}"
     assert not fieldwork.coded_segments()["synthetic"].any()
     assert "données simulées" not in fieldwork.source_note_fr()
+    capsys.readouterr()
     assert main(["fieldwork", "source"]) == 0
+    assert capsys.readouterr().out == (
+        "enregistrements de terrain utilisés : enregistrements d'enquête confidentiels (répertoire privé)\n"
+    )
     monkeypatch.delenv("ODAS_PRIVATE_DATA")
     assert fieldwork.data_source()["kind"] == "demo"
 
@@ -436,7 +440,7 @@ def test_import_warns_on_a_formula_cell_without_cached_value(tmp_path, capsys):
     # the command line prints the warning in French on stderr
     assert main(["fieldwork", "import", str(book), "--out", str(tmp_path / "out2")]) == 0
     err = capsys.readouterr().err
-    assert "odas-analysis : avertissement : feuille « participants », cellule E3" in err
+    assert "odas-analysis: avertissement : feuille « participants », cellule E3" in err
 
 
 def test_csv_import_refuses_a_bom_and_a_latin1_names_file(tmp_path):

@@ -345,9 +345,9 @@ def test_argparse_errors_are_french(capsys):
     from odas_analysis.cli import main
 
     for argv, expected in (
-        (["fieldwork"], "odas-analysis fieldwork : erreur : arguments obligatoires manquants : COMMANDE"),
+        (["fieldwork"], "odas-analysis fieldwork: erreur : arguments obligatoires manquants : COMMANDE"),
         (["fieldwork", "demo", "--seed", "x"], "erreur : argument --seed : valeur invalide (type int) : 'x'"),
-        (["validate", "--bogus"], "odas-analysis : erreur : arguments non reconnus : --bogus"),
+        (["validate", "--bogus"], "odas-analysis: erreur : arguments non reconnus : --bogus"),
         (["fieldwork", "nope"], "erreur : argument COMMANDE : choix invalide : 'nope' (choisir parmi 'demo', "),
     ):
         with pytest.raises(SystemExit) as info:

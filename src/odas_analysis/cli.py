@@ -114,7 +114,7 @@ class FrenchArgumentParser(argparse.ArgumentParser):
                 message = pattern.sub(french, message)
                 break
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog} : erreur : {message}\n")
+        self.exit(2, f"{self.prog}: erreur : {message}\n")  # the same prefix as main()'s errors
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -157,7 +157,7 @@ def _cmd_fieldwork_import(args: argparse.Namespace) -> int:
         finally:
             for warning in caught:
                 if issubclass(warning.category, FormulaCellWarning):
-                    print(f"odas-analysis : avertissement : {warning.message}", file=sys.stderr)
+                    print(f"odas-analysis: avertissement : {warning.message}", file=sys.stderr)
     for path in written.values():
         print(f"écrit : {path}")
     return 0
@@ -181,7 +181,7 @@ def _cmd_fieldwork_source(args: argparse.Namespace) -> int:
     from .fieldwork import data_source
 
     info = data_source()
-    print(f"{'démonstration' if info['kind'] == 'demo' else 'privé'} : {info['label_fr']}")
+    print(f"enregistrements de terrain utilisés : {info['label_fr']}")
     return 0
 
 
