@@ -356,3 +356,12 @@ def test_argparse_errors_are_french(capsys):
         err = capsys.readouterr().err
         assert err.startswith("utilisation : odas-analysis")
         assert expected in err, err
+
+
+def test_blank_row_is_named_in_french(data_copy: Path):
+    axes = data_copy / "study" / "axes.csv"
+    lines = axes.read_text(encoding="utf-8").splitlines(keepends=True)
+    axes.write_text("".join([lines[0], lines[1], ",,,\n", *lines[2:]]), encoding="utf-8")
+    report = validate_package(data_copy / "datapackage.json")
+    blank = [p for p in report.problems if p.rule == "blank-row"]
+    assert [(p.line, p.message) for p in blank] == [(3, "ligne vide : la supprimer")]

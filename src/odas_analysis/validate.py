@@ -56,6 +56,14 @@ _PANDAS_DTYPES = {
     "boolean": "boolean",
 }
 _MAX_PROBLEMS_PER_RESOURCE = 50
+#: Frictionless rules whose message needs no detail, in French.
+_RULES_FR = {
+    "blank-label": "une colonne de l'en-tête n'a pas de nom",
+    "duplicate-label": "nom de colonne en double dans l'en-tête",
+    "blank-row": "ligne vide : la supprimer",
+    "duplicate-row": "ligne identique à une ligne précédente",
+    "row-constraint": "la ligne ne respecte pas une contrainte entre colonnes",
+}
 #: Table Schema types as a French reader names them.
 _TYPE_FR = {
     "integer": "nombre entier",
@@ -180,7 +188,7 @@ def _problems_from_error(file: str, err: Any, schema: dict[str, Any]) -> Problem
                 f"l'en-tête porte « {label} » là où le schéma attend « {column} » (colonnes attendues : {expected})"
             )
         else:
-            message = d.get("message", rule)
+            message = _RULES_FR.get(rule, d.get("message", rule))
         return Problem(file, rule, message, line=line, column=column)
     if rule == "type-error":
         expected = note.replace("type is ", "").replace('"', "").split("/")[0]
@@ -216,7 +224,7 @@ def _problems_from_error(file: str, err: Any, schema: dict[str, Any]) -> Problem
         return Problem(file, rule, f"le fichier n'est pas de l'UTF-8 valide ({note})")
     if rule in {"source-error", "scheme-error", "format-error"} and "empty" in note:
         return Problem(file, rule, "le fichier est vide : il faut une ligne d'en-tête puis des lignes")
-    return Problem(file, rule, d.get("message", rule), line=line, column=column, value=value)
+    return Problem(file, rule, _RULES_FR.get(rule, d.get("message", rule)), line=line, column=column, value=value)
 
 
 #: Largest field the standard library's CSV reader accepts by default (128 KiB).
