@@ -119,7 +119,7 @@ class NameCheckReport:
             f"OK : aucun nom de participant dans {self.files_checked} fichier(s) sous {dirs} "
             f"({self.names_checked} nom(s) cherché(s))"
         )
-        return line + (f"; {self.note}" if self.note else "")
+        return line + (f" ; {self.note}" if self.note else "")
 
 
 def _files(directories: Iterable[Path]) -> list[Path]:
