@@ -27,9 +27,11 @@ from pathlib import Path
 import pytest
 import xlwt
 
-from odas_analysis import download as dl
-from odas_analysis import territory_build as tb
+from odas_analysis import indicators
 from odas_analysis.errors import DataValidationError
+from odas_analysis.national import build as tb
+from odas_analysis.national import convert, csv_format, read
+from odas_analysis.national import download as dl
 
 # --------------------------------------------------------------------------- synthetic world
 # code, name, dep, reg, population 2016, population 2023, EPCI SIREN
@@ -157,7 +159,7 @@ def _xls_bytes(sheets: dict[str, tuple[int, list[str], list[list[object]]]]) -> 
 
 def _filosofi_zip(year: int) -> bytes:
     yy = f"{year % 100:02d}"
-    header = ["CODGEO", "LIBGEO"] + [f"{v}{yy}" for v in dl.FILOSOFI_VARS]
+    header = ["CODGEO", "LIBGEO"] + [f"{v}{yy}" for v in convert.FILOSOFI_VARS]
 
     def row(code: str, name: str, med: float, tp: float | None, rd: float | None) -> list[object]:
         values = {
@@ -174,7 +176,7 @@ def _filosofi_zip(year: int) -> bytes:
             "D9": 40000,
             "RD": rd,
         }
-        return [code, name] + [values[v] for v in dl.FILOSOFI_VARS]
+        return [code, name] + [values[v] for v in convert.FILOSOFI_VARS]
 
     com = []
     for i, (code, name, *_rest) in enumerate(COMMUNES):
@@ -406,11 +408,11 @@ def test_official_files_are_declared_with_https_urls() -> None:
 
 
 def test_ministry_codes_become_insee_codes() -> None:
-    assert dl.insee_code_from_ministry("1", "4") == "01004"
-    assert dl.insee_code_from_ministry("2A", "4") == "2A004"
-    assert dl.insee_code_from_ministry("ZA", "101") == "97101"
-    assert dl.insee_code_from_ministry("ZM", "514") == "97614"
-    assert dl.insee_code_from_ministry("ZZ", "1") == ""
+    assert convert.insee_code_from_ministry("1", "4") == "01004"
+    assert convert.insee_code_from_ministry("2A", "4") == "2A004"
+    assert convert.insee_code_from_ministry("ZA", "101") == "97101"
+    assert convert.insee_code_from_ministry("ZM", "514") == "97614"
+    assert convert.insee_code_from_ministry("ZZ", "1") == ""
 
 
 def test_refresh_downloads_converts_and_rebuilds(mirror: tuple[str, Path], tmp_path: Path) -> None:
@@ -430,7 +432,7 @@ def test_refresh_downloads_converts_and_rebuilds(mirror: tuple[str, Path], tmp_p
     assert not list((national / "raw").rglob("*.part"))
 
     # the tidy layout the builder reads, with its required columns
-    for spec in tb.NATIONAL_FILES.values():
+    for spec in read.NATIONAL_FILES.values():
         path = national / spec.relpath
         assert path.is_file(), spec.relpath
         with path.open(encoding="utf-8") as fh:
@@ -450,11 +452,11 @@ def test_refresh_downloads_converts_and_rebuilds(mirror: tuple[str, Path], tmp_p
     deps = {r["CODGEO"] for r in _rows(national / "indicators/filosofi_dep_2016.csv")}
     assert "03" in deps and "974" in deps
 
-    comp = {r["CODGEO"]: r for r in _rows(national / tb.NATIONAL_FILES["comparateur"].relpath)}
+    comp = {r["CODGEO"]: r for r in _rows(national / read.NATIONAL_FILES["comparateur"].relpath)}
     act, chom = float(comp["60175"]["P18_ACT1564"]), float(comp["60175"]["P18_CHOM1564"])  # decimal comma read
-    assert comp["60175"]["TX_CHOM1564_P18"] == tb.format_number(chom / act * 100, 2)
+    assert comp["60175"]["TX_CHOM1564_P18"] == csv_format.csv_number(chom / act * 100, 2)
 
-    turnout = _rows(national / tb.NATIONAL_FILES["turnout_2017"].relpath)
+    turnout = _rows(national / read.NATIONAL_FILES["turnout_2017"].relpath)
     codes = {r["code_commune"] for r in turnout}
     assert {"03190", "97411", "49007", ""} <= codes
     abroad = [r for r in turnout if r["code_departement_ministere"] == "ZZ"]
@@ -464,7 +466,7 @@ def test_refresh_downloads_converts_and_rebuilds(mirror: tuple[str, Path], tmp_p
 
     # the rebuilt table: every site, values from the synthetic files, INSEE references
     table = _rows(out / tb.SITE_INDICATORS_FILE)
-    assert len(table) == 11 * len(tb.INDICATORS)
+    assert len(table) == 11 * len(indicators.INDICATORS)
     assert written[-2:] == [out / tb.SITE_INDICATORS_FILE, out / tb.NATIONAL_DISTRIBUTION_FILE]
     by_key = {(r["site_id"], r["indicator"], r["data_year"]): r for r in table}
     angers = by_key[("angers", "population_municipale", "2016")]
@@ -480,7 +482,7 @@ def test_refresh_downloads_converts_and_rebuilds(mirror: tuple[str, Path], tmp_p
 
     # converting again gives the same bytes
     before = {p: p.read_bytes() for p in written if p.suffix == ".csv" and "raw" not in p.parts}
-    dl.convert_all(national)
+    convert.convert_all(national)
     assert all(p.read_bytes() == b for p, b in before.items())
 
 
@@ -523,7 +525,7 @@ def test_later_comparateur_edition_is_refused(tmp_path: Path) -> None:
     archive = tmp_path / "base_cc_comparateur_csv.zip"
     archive.write_bytes(_comparateur_zip("P21"))
     with pytest.raises(DataValidationError) as err:
-        dl.convert_comparateur(archive, tmp_path)
+        convert.convert_comparateur(archive, tmp_path)
     msg = str(err.value)
     assert "P18_POP" in msg and "P21_POP" in msg and "2022 edition" in msg
 
@@ -539,7 +541,7 @@ def test_filosofi_missing_column_is_reported(tmp_path: Path) -> None:
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("base-cc-filosofi-2016.xls", xls)
     with pytest.raises(DataValidationError) as err:
-        dl.convert_filosofi(archive, 2016, tmp_path)
+        convert.convert_filosofi(archive, 2016, tmp_path)
     msg = str(err.value)
     assert "base-cc-filosofi-2016.xls" in msg and "sheet COM" in msg and "row 6" in msg and "TP6016" in msg
 

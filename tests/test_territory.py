@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from odas_analysis import territory
 from odas_analysis.errors import ParameterError
+from odas_analysis.national import territory
 from odas_analysis.study import site_ids
 from odas_analysis.validate import load_table
 

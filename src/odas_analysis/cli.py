@@ -26,7 +26,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_data_build(args: argparse.Namespace) -> int:
     from .config import TERRITORY_DIR, national_data_dir
-    from .territory_build import build_territory
+    from .national.build import build_territory
 
     national = national_data_dir(args.national_dir)
     written = build_territory(national, Path(args.out) if args.out else TERRITORY_DIR)
@@ -37,7 +37,7 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
 
 def _cmd_data_download(args: argparse.Namespace) -> int:
     from .config import TERRITORY_DIR
-    from .download import refresh
+    from .national.download import refresh
 
     written = refresh(
         Path(args.national_dir),

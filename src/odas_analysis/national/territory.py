@@ -2,9 +2,9 @@
 
 Reads only the committed tables of ``data/territory/`` (validated against
 ``data/datapackage.json``): it never needs the national files. Those tables are rebuilt
-by ``odas-analysis data build`` (:mod:`odas_analysis.territory_build`). Typical use::
+by ``odas-analysis data build`` (:mod:`odas_analysis.national.build`). Typical use::
 
-    from odas_analysis import territory
+    from odas_analysis.national import territory
     territory.site_indicators("creil")              # every indicator of one site
     territory.comparison_table("creil")             # site / département / région / France, in French
     territory.national_distribution("poverty_rate_60", 2016)   # percentiles 0..100
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import ParameterError
-from .validate import load_table
+from ..errors import ParameterError
+from ..validate import load_table
 
 RANK_POPULATIONS = ("communes", "EPCI")
 
@@ -52,7 +52,7 @@ def _table() -> pd.DataFrame:
 
 
 def _check_site(site_id: object) -> str:
-    from .study import check_site_id
+    from ..study import check_site_id
 
     return check_site_id(site_id)
 
@@ -158,7 +158,7 @@ def comparison_table(site_id: str, french: bool = True) -> pd.DataFrame:
     communes (or EPCI). Reference rows are present only where a value exists. With
     ``french=True`` (default) the column names are French, ready for a report.
     """
-    from .study import site as study_site
+    from ..study import site as study_site
 
     _check_site(site_id)
     info = study_site(site_id)
