@@ -73,6 +73,9 @@ _POVERTY_TABLE = {
 _D9D1_TABLE = {"label": "Rapport interdécile D9/D1 du niveau de vie", "unit_label": "rapport", "dist_decimals": 4}
 _TURNOUT_TABLE = {"unit_label": "% des inscrits", "rounding": 2, "dist_decimals": 2, "note": "votants / inscrits x 100"}
 _SPRING_2017 = "communes du printemps 2017"
+_MUNICIPAL_2020 = ("Participation municipales 2020, 1er tour", "%", 1, False)
+_MUNICIPAL_2026 = ("Participation municipales 2026, 1er tour", "%", 1, False)
+_MUNICIPAL_TABLE = {"unit_label": "% des inscrits", "source_id": "S10", "dist_decimals": 2}
 
 #: Every indicator x data year of ``data/territory/site_indicators.csv``, in table order.
 INDICATORS: tuple[IndicatorSpec, ...] = (
@@ -142,6 +145,26 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
         label="Participation à l'élection présidentielle 2017, 2d tour (7 mai)",
         geography=_SPRING_2017,
         source_id="S6",
+    ),
+    _spec(
+        "turnout_municipal_round1",
+        2020,
+        _MUNICIPAL_2020,
+        **_MUNICIPAL_TABLE,
+        label="Participation aux élections municipales 2020, 1er tour (15 mars)",
+        geography="communes de mars 2020",
+        note=(
+            "premier tour tenu le 15 mars 2020, au début de l'épidémie de Covid-19 : la participation a "
+            "chuté partout, la comparaison avec d'autres scrutins est fragile"
+        ),
+    ),
+    _spec(
+        "turnout_municipal_round1",
+        2026,
+        _MUNICIPAL_2026,
+        **_MUNICIPAL_TABLE,
+        label="Participation aux élections municipales 2026, 1er tour (mars)",
+        geography="communes de mars 2026",
     ),
 )
 

@@ -48,6 +48,15 @@ from .. import files
 from ..indicators import INDICATORS
 from .csv_format import csv_text
 from .measure import Measure, NationalData, check_unique_index
+from .perimeters import PERIMETER_COLUMNS, SITE_PERIMETERS_FILE, dgcl_lists, perimeter_rows
+from .politique_ville import (
+    CONTRACT_COLUMNS,
+    POST_COLUMNS,
+    SITE_CONTRACT_POSTS_FILE,
+    SITE_CONTRACTS_FILE,
+    contract_rows,
+    post_rows,
+)
 from .read import NATIONAL_FILES, read_national
 from .rows import DISTRIBUTION_COLUMNS, SITE_INDICATOR_COLUMNS, distribution_rows, site_rows
 from .sites import Site, check_sites_in_geography, read_sites
@@ -135,7 +144,13 @@ def build_tables(national_dir: Path, sites_csv: Path | None = None) -> dict[str,
     measures = _measures(data, national_dir)
     geo = _geography(data)
     check_sites_in_geography(sites, geo, national_dir, sites_csv)
-    return _indicator_tables(measures, sites, geo)
+    tables = _indicator_tables(measures, sites, geo)
+    lists = dgcl_lists(data)
+    contracts = contract_rows(sites, data, lists)
+    tables[SITE_PERIMETERS_FILE] = csv_text(perimeter_rows(sites, lists), PERIMETER_COLUMNS)
+    tables[SITE_CONTRACTS_FILE] = csv_text(contracts, CONTRACT_COLUMNS)
+    tables[SITE_CONTRACT_POSTS_FILE] = csv_text(post_rows(data, lists, contracts), POST_COLUMNS)
+    return tables
 
 
 def build_territory(national_dir: Path, out_dir: Path) -> list[Path]:

@@ -11,6 +11,11 @@ import pandas as pd
 from ..errors import DataValidationError
 from ..indicators import IndicatorSpec
 
+NOTE_NOT_ADDITIVE = (
+    "références départementale, régionale et France non disponibles dans les fichiers "
+    "nationaux lus (médianes, taux de pauvreté et rapports interdéciles ne s'additionnent pas)"
+)
+
 
 @dataclass
 class Measure:
@@ -33,6 +38,8 @@ class Measure:
     epci_dist_note: str = ""
     refs: dict[str, dict[str, float]] = field(default_factory=dict)  # published refs: dep/reg/france
     refs_scope: str = ""
+    refs_note: str = NOTE_NOT_ADDITIVE  # why there are no references (neither additive nor published)
+    coverage: str = ""  # when set, a commune absent from the file is written empty with this coverage
 
 
 def ratio_value(num: pd.Series, den: pd.Series | None, scale: float) -> pd.Series:

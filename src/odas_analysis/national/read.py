@@ -46,6 +46,32 @@ def _filosofi(year: int, level: str, optional: bool = False) -> NationalFile:
     )
 
 
+DGCL_YEARS = (2015, 2016, 2017)
+"""Years of the DGCL lists of EPCI and their member communes (1 January, study period)."""
+
+
+def _dgcl_members(year: int) -> NationalFile:
+    return NationalFile(
+        f"geo/epci_members_{year}.csv",
+        "insee",
+        ("siren", "nom", "nature", "nb_com", "ptot", "pmun", "insee"),
+        ("nb_com", "ptot", "pmun"),
+    )
+
+
+def _posts(relpath: str) -> NationalFile:
+    return NationalFile(relpath, "id_poste", ("id_poste", "annee", "montant", "code_cv"), ("annee", "montant"))
+
+
+def _municipal(year: int) -> NationalFile:
+    return NationalFile(
+        f"civic/municipales_{year}_t1_participation.csv",
+        "code_insee",
+        ("code_insee", "participation_t1_pct"),
+        ("participation_t1_pct",),
+    )
+
+
 NATIONAL_FILES: dict[str, NationalFile] = {
     "communes_2019": NationalFile(
         "geo/communes_2019.csv",
@@ -103,6 +129,18 @@ NATIONAL_FILES: dict[str, NationalFile] = {
         ("code_commune", "tour", "inscrits", "votants"),
         ("tour", "inscrits", "votants"),
     ),
+    # Second edition: study-period perimeters (S7), politique de la ville (S8, S9), municipal turnout (S10).
+    **{f"epci_members_{year}": _dgcl_members(year) for year in DGCL_YEARS},
+    "contrats_de_ville": NationalFile(
+        "politique_ville/contrats_de_ville_2015.csv",
+        "code_cv",
+        ("code_cv", "nom", "perimetre", "nb_communes", "siren_epci_2015", "fiche_sig_ville"),
+        ("nb_communes",),
+    ),
+    "adultes_relais": _posts("politique_ville/adultes_relais_2020_2023.csv"),
+    "fonjep": _posts("politique_ville/postes_fonjep_2020_2023.csv"),
+    "municipales_2020": _municipal(2020),
+    "municipales_2026": _municipal(2026),
 }
 
 

@@ -46,11 +46,6 @@ DISTRIBUTION_COLUMNS = [
     "source_id",
 ]
 
-NOTE_NOT_ADDITIVE = (
-    "références départementale, régionale et France non disponibles dans les fichiers "
-    "nationaux lus (médianes, taux de pauvreté et rapports interdéciles ne s'additionnent pas)"
-)
-
 
 def pct_rank(distribution: np.ndarray, value: float) -> float:
     """Share (%) of ``distribution`` that is <= ``value``, rounded to one decimal."""
@@ -83,6 +78,9 @@ def _aggregate(measure: Measure, dep_to_reg: pd.Series) -> tuple[pd.Series, pd.S
 
 def _commune_value(measure: Measure, s: Site, dist: np.ndarray, notes: list[str]) -> tuple[float | None, ...]:
     spec = measure.spec
+    if s.code not in measure.communes.index and measure.coverage:
+        notes.append(f"commune absente du fichier source ({measure.coverage})")
+        return None, None, None
     if s.code not in measure.communes.index:
         raise DataValidationError(
             f"site '{s.site_id}' (INSEE code {s.code}) not found in the national file of "
@@ -138,7 +136,7 @@ def _references(measure: Measure, s: Site, reg_code: str, aggregates: tuple | No
             "france_value": csv_number(next(iter(metro.values())) if len(metro) == 1 else None, dec),
             "france_scope": "France métropolitaine (valeur publiée par l'INSEE)",
         }
-    notes.append(NOTE_NOT_ADDITIVE)
+    notes.append(measure.refs_note)
     return {"dep_value": "", "reg_value": "", "france_value": "", "france_scope": ""}
 
 

@@ -4,7 +4,7 @@ Every module exposes ``measures(data) -> {(indicator, data_year): Measure}`` for
 indicators of :data:`odas_analysis.indicators.INDICATORS` that its source provides.
 """
 
-from . import census, elections, filosofi, geography
+from . import census, elections, filosofi, geography, municipal
 
-BUILDERS = (geography, filosofi, census, elections)
+BUILDERS = (geography, filosofi, census, elections, municipal)
 """The builders, in the order their measures are computed."""
