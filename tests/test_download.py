@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 import xlwt
+from second_edition_mirror import second_edition_files
 
 from odas_analysis import indicators
 from odas_analysis.errors import DataValidationError
@@ -349,6 +350,7 @@ def build_mirror(root: Path, comparateur_prefix: str = "P18") -> Path:
     content["comparateur"] = _comparateur_zip(comparateur_prefix)
     content["turnout_2017_round1"] = _turnout_xls(1)
     content["turnout_2017_round2"] = _turnout_xls(2)
+    content.update(second_edition_files())
     for f in dl.OFFICIAL_FILES:
         path = root / urllib.parse.urlsplit(f.url).path.lstrip("/")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -400,9 +402,21 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 def test_official_files_are_declared_with_https_urls() -> None:
     keys = [f.key for f in dl.OFFICIAL_FILES]
-    assert len(keys) == len(set(keys)) == 13
+    assert len(keys) == len(set(keys)) == 27
+    assert len({f.filename for f in dl.OFFICIAL_FILES}) == 27
     for f in dl.OFFICIAL_FILES:
-        assert f.url.startswith("https://") and f.source_id in {"S1", "S2", "S3", "S4", "S5", "S6"}
+        assert f.url.startswith("https://") and f.source_id in {
+            "S1",
+            "S2",
+            "S3",
+            "S4",
+            "S5",
+            "S6",
+            "S7",
+            "S8",
+            "S9",
+            "S10",
+        }
     assert dl.mirror_url("https://www.insee.fr/fr/a.zip", "http://127.0.0.1:8/") == "http://127.0.0.1:8/fr/a.zip"
     assert dl.mirror_url("https://www.insee.fr/fr/a.zip", None) == "https://www.insee.fr/fr/a.zip"
 
@@ -423,7 +437,7 @@ def test_refresh_downloads_converts_and_rebuilds(mirror: tuple[str, Path], tmp_p
 
     # every official file was downloaded intact, with its checksum in the manifest
     manifest = _rows(national / "raw" / "MANIFEST.csv")
-    assert len(manifest) == 13
+    assert len(manifest) == len(dl.OFFICIAL_FILES) == 27
     for entry, f in zip(manifest, dl.OFFICIAL_FILES, strict=True):
         served = (root / urllib.parse.urlsplit(f.url).path.lstrip("/")).read_bytes()
         assert entry["official_url"] == f.url and entry["fetched_from"].startswith("http://127.0.0.1:")
@@ -464,10 +478,12 @@ def test_refresh_downloads_converts_and_rebuilds(mirror: tuple[str, Path], tmp_p
     assert {r["code_departement_ministere"] for r in turnout if r["code_commune"] == "03190"} == {"003"}
     assert {r["tour"] for r in turnout} == {"1", "2"}
 
+    _check_second_edition(national, out)
+
     # the rebuilt table: every site, values from the synthetic files, INSEE references
     table = _rows(out / tb.SITE_INDICATORS_FILE)
     assert len(table) == 11 * len(indicators.INDICATORS)
-    assert written[-2:] == [out / tb.SITE_INDICATORS_FILE, out / tb.NATIONAL_DISTRIBUTION_FILE]
+    assert written[-len(tb.TABLE_FILES) :] == [out / name for name in tb.TABLE_FILES]
     by_key = {(r["site_id"], r["indicator"], r["data_year"]): r for r in table}
     angers = by_key[("angers", "population_municipale", "2016")]
     assert angers["value"] == "151000" and angers["dep_value"] == "151000" and angers["n_in_distribution"] == "14"
@@ -571,3 +587,31 @@ def test_cli_download_without_rebuild(mirror: tuple[str, Path], tmp_path: Path) 
     assert proc.returncode == 0, proc.stderr
     assert (national / "geo" / "communes_2026.csv").is_file()
     assert "écrit" in proc.stdout
+
+
+def _check_second_edition(national: Path, out: Path) -> None:
+    """The second-edition conversions (S7-S10) and the tables rebuilt from them."""
+    members = _rows(national / "geo/epci_members_2015.csv")
+    assert {r["insee"] for r in members} >= {"03190", "58104"}  # the leading zero restored
+    contracts = {r["code_cv"]: r for r in _rows(national / "politique_ville/contrats_de_ville_2015.csv")}
+    assert set(contracts) == {"CV017", "CV193", "CV999"}  # the other zonings are left out
+    assert contracts["CV017"]["siren_epci_2015"] == "240300616" and contracts["CV999"]["siren_epci_2015"] == ""
+    assert contracts["CV017"]["perimetre"] == "epci"
+    assert contracts["CV017"]["fiche_sig_ville"] == "https://sig.ville.gouv.fr/Territoire/CV017"
+    posts = _rows(national / "politique_ville/adultes_relais_2020_2023.csv")
+    assert len(posts) == 4 and posts[0]["montant"] == "19875.06" and posts[3]["code_cv"] == ""
+    assert _rows(national / "politique_ville/postes_fonjep_2020_2023.csv")[0]["annee"] == "2020"
+    turnout = {r["code_insee"]: r for r in _rows(national / "civic/municipales_2020_t1_participation.csv")}
+    assert turnout["49007"]["participation_t1_pct"] == "34.25" and turnout["03190"]["participation_t1_pct"] == "38.5"
+    assert turnout["49007"]["commune"] == "Angers"
+
+    perimeters = {(r["site_id"], r["year"]): r for r in _rows(out / "site_perimeters.csv")}
+    moulins = perimeters[("moulins-communaute", "2015")]
+    assert (moulins["siren_epci"], moulins["proxy"]) == ("240300616", "true")
+    merged = perimeters[("moulins-communaute", "2017")]
+    assert (merged["change"], merged["epci_contributing"], merged["proxy"]) == ("fusionné", "2", "false")
+    assert perimeters[("creil", "2017")]["change"] == "remplacé"  # from one EPCI only in this synthetic world
+    rows = {(r["site_id"], r["programme"], r["year"]): r for r in _rows(out / "site_contract_posts.csv")}
+    ar = rows[("moulins-communaute", "adultes_relais", "2020")]
+    assert (ar["code_cv"], ar["posts"], ar["shared_posts"]) == ("CV017", "2", "1")  # A1 once, A2 shared
+    assert ar["aid_eur"] == "19975.06"

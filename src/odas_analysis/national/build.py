@@ -64,6 +64,14 @@ from .sources import BUILDERS
 
 SITE_INDICATORS_FILE = "site_indicators.csv"
 NATIONAL_DISTRIBUTION_FILE = "national_distribution.csv"
+TABLE_FILES = (
+    SITE_INDICATORS_FILE,
+    NATIONAL_DISTRIBUTION_FILE,
+    SITE_PERIMETERS_FILE,
+    SITE_CONTRACTS_FILE,
+    SITE_CONTRACT_POSTS_FILE,
+)
+"""Every committed table of ``data/territory/``, in the order they are written."""
 
 
 def read_all(national_dir: Path) -> NationalData:
@@ -171,8 +179,8 @@ def build_territory(national_dir: Path, out_dir: Path) -> list[Path]:
     tables = build_tables(Path(national_dir))
     out_dir = Path(out_dir)
     written = []
-    for name, text in tables.items():
+    for name in TABLE_FILES:
         path = out_dir / name
-        files.write_text(path, text)
+        files.write_text(path, tables[name])
         written.append(path)
     return written

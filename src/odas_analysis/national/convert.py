@@ -36,6 +36,7 @@ from pathlib import Path
 
 from .. import files
 from ..errors import DataValidationError
+from . import convert_second
 from .csv_format import csv_number, csv_rows
 from .official import OFFICIAL_FILES
 from .read import NATIONAL_FILES
@@ -458,4 +459,5 @@ def convert_all(national_dir: Path) -> list[Path]:
     written += convert_filosofi(by_key["filosofi_2016"], 2016, national_dir)
     written += convert_comparateur(by_key["comparateur"], national_dir)
     written += convert_turnout({1: by_key["turnout_2017_round1"], 2: by_key["turnout_2017_round2"]}, national_dir)
+    written += convert_second.convert_second_edition(by_key, national_dir)
     return written

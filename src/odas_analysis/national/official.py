@@ -12,6 +12,14 @@ from dataclasses import dataclass
 ETALAB_CDN = "https://cdn.jsdelivr.net/npm/@etalab/decoupage-administratif@{version}/data/{name}.json"
 INSEE = "https://www.insee.fr/fr/statistiques/fichier"
 DATA_GOUV = "https://static.data.gouv.fr/resources"
+RAW_GITHUB = "https://raw.githubusercontent.com"
+GEOHISTO = f"{RAW_GITHUB}/etalab/geohisto/65e6f304a3eecf63c43f214a331cb8a1162ae2de/sources/epci"
+SUPERPOSEUR = f"{RAW_GITHUB}/anct-carto/superposeur/03f6a495954ef55ec99f6d0d5e9f2e0363155fcd/data"
+CI_VILLE = f"{RAW_GITHUB}/anct-carto/ci-ville/7465bbcfc6be5fbf454cff9ea5f25d4a31ce5f91/src/assets"
+MUNICIPALES = (
+    f"{RAW_GITHUB}/timotheebarnaud/elections-municipales-2020-2026/dcf9bf7f5ab5accedb28b9719b8530dce6c41a8d/data/clean"
+)
+POST_YEARS = (2020, 2021, 2022, 2023)
 
 
 @dataclass(frozen=True)
@@ -77,5 +85,34 @@ OFFICIAL_FILES: tuple[OfficialFile, ...] = (
         "Presidentielle_2017_Resultats_Communes_Tour_2_c.xls",
         "S6",
         "Ministère de l'Intérieur (data.gouv.fr)",
+    ),
+    # Second edition (files of the commits documented in ../shared/data/SOURCES.md).
+    *(
+        OfficialFile(f"dgcl_{y}", f"{GEOHISTO}/{y}.csv", f"geohisto-epci/{y}.csv", "S7", "DGCL (via etalab/geohisto)")
+        for y in (2015, 2016, 2017)
+    ),
+    OfficialFile(
+        "contrats_de_ville", f"{SUPERPOSEUR}/zonages.csv", "superposeur/zonages.csv", "S8", "CGET (via anct-carto)"
+    ),
+    *(
+        OfficialFile(
+            f"{programme}_{y}",
+            f"{CI_VILLE}/{stem}-{y}.json",
+            f"ci-ville/{stem}-{y}.json",
+            "S9",
+            "ANCT (via anct-carto/ci-ville)",
+        )
+        for programme, stem in (("adultes_relais", "adulte-relais"), ("fonjep", "postes-fonjep"))
+        for y in POST_YEARS
+    ),
+    *(
+        OfficialFile(
+            f"municipales_{y}",
+            f"{MUNICIPALES}/resultats_{y}_clean.xlsx",
+            f"municipales/resultats_{y}_clean.xlsx",
+            "S10",
+            "Ministère de l'Intérieur (via timotheebarnaud/elections-municipales-2020-2026)",
+        )
+        for y in (2020, 2026)
     ),
 )
