@@ -9,6 +9,9 @@ by ``odas-analysis data build`` (:mod:`odas_analysis.national.build`). Typical u
     territory.comparison_table("creil")             # site / département / région / France, in French
     territory.national_distribution("poverty_rate_60", 2016)   # percentiles 0..100
     territory.site_in_distribution("creil", "poverty_rate_60", 2016)
+    territory.perimeter_table("creil")              # its EPCI on 1 January 2015, 2016, 2017
+    territory.site_contract("creil"); territory.contract_posts("creil")   # contrat de ville, posts
+    territory.turnout_table("creil")                # municipal 2020 / 2026 next to presidential 2017
 
 Every value carries ``source_id`` (see ``data/sources.csv``), ``data_year`` and
 ``geography`` (the vintage of the commune / EPCI boundaries of the source file).
@@ -227,3 +230,90 @@ def site_in_distribution(site_id: str, indicator: str, data_year: int) -> pd.Dat
     dist["site_value"] = dist["site_value"].astype("float64")
     dist["site_pct_rank"] = dist["site_pct_rank"].astype("float64")
     return dist
+
+
+# --------------------------------------------------------------------------- second edition
+
+TURNOUT_INDICATORS: tuple[tuple[str, int, str], ...] = (
+    ("turnout_presidential_2017_round1", 2017, "Présidentielle 2017, 1er tour"),
+    ("turnout_presidential_2017_round2", 2017, "Présidentielle 2017, 2d tour"),
+    ("turnout_municipal_round1", 2020, "Municipales 2020, 1er tour"),
+    ("turnout_municipal_round1", 2026, "Municipales 2026, 1er tour"),
+)
+"""The turnout rows of :func:`turnout_table`, in order, with their French labels."""
+
+PERIMETER_COLUMNS_FR = {
+    "year": "au 1er janvier",
+    "nom_epci": "intercommunalité",
+    "siren_epci": "SIREN",
+    "nature": "nature",
+    "nb_communes": "communes",
+    "population_municipale": "population municipale",
+    "change": "changement depuis l'année précédente",
+    "proxy": "prédécesseur (valeur approchée)",
+    "note": "note",
+}
+
+
+def site_perimeters(site_id: str | None = None) -> pd.DataFrame:
+    """Rows of ``site_perimeters.csv`` (the site's EPCI on 1 January 2015, 2016, 2017), typed."""
+    frame = load_table("site_perimeters")
+    if site_id is not None:
+        _check_site(site_id)
+        frame = frame[frame["site_id"] == site_id]
+    return frame.reset_index(drop=True)
+
+
+def perimeter_table(site_id: str) -> pd.DataFrame:
+    """The site's intercommunality year by year, French column names, ready for a report."""
+    frame = site_perimeters(site_id)[list(PERIMETER_COLUMNS_FR)].copy()
+    frame["proxy"] = frame["proxy"].map({True: "oui", False: "non"})
+    return frame.rename(columns=PERIMETER_COLUMNS_FR)
+
+
+def site_contract(site_id: str) -> pd.Series:
+    """The site's row of ``site_contracts.csv`` (contrat de ville 2015-2020)."""
+    _check_site(site_id)
+    frame = load_table("site_contracts")
+    return frame[frame["site_id"] == site_id].iloc[0]
+
+
+def contract_posts(site_id: str | None = None, programme: str | None = None) -> pd.DataFrame:
+    """Rows of ``site_contract_posts.csv`` (adultes-relais and Fonjep posts, 2020-2023), typed."""
+    frame = load_table("site_contract_posts")
+    if site_id is not None:
+        _check_site(site_id)
+        frame = frame[frame["site_id"] == site_id]
+    if programme is not None:
+        valid = sorted(set(frame["programme"]))
+        if programme not in valid:
+            raise ParameterError(f"programme inconnu {programme!r} ; programmes possibles : {', '.join(valid)}")
+        frame = frame[frame["programme"] == programme]
+    return frame.reset_index(drop=True)
+
+
+def turnout_table(site_id: str) -> pd.DataFrame:
+    """Municipal turnout 2020 and 2026 next to the 2017 presidential turnout, French columns.
+
+    One row per election: turnout (% of registered voters), percentile rank and the
+    population it is ranked in, source, and the note (the 2020 row carries the Covid-19
+    caveat; EPCI rows say why municipal turnout has no EPCI value).
+    """
+    rows = []
+    for indicator, year, label in TURNOUT_INDICATORS:
+        r = site_indicators(site_id, indicator, year).iloc[0]
+        rows.append(
+            {
+                "scrutin": label,
+                "participation (% des inscrits)": r["value"],
+                "rang centile": r["pct_rank"],
+                "effectif de comparaison": r["n_in_distribution"],
+                "source": r["source_id"],
+                "note": r["note"],
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["participation (% des inscrits)"] = out["participation (% des inscrits)"].astype("float64")
+    out["rang centile"] = pd.to_numeric(out["rang centile"]).astype("float64")
+    out["effectif de comparaison"] = out["effectif de comparaison"].astype("Int64")
+    return out
