@@ -61,6 +61,7 @@ from .read import NATIONAL_FILES, read_national
 from .rows import DISTRIBUTION_COLUMNS, SITE_INDICATOR_COLUMNS, distribution_rows, site_rows
 from .sites import Site, check_sites_in_geography, read_sites
 from .sources import BUILDERS
+from .universe import COMPARISON_UNIVERSE_FILE, UNIVERSE_COLUMNS, universe_rows
 
 SITE_INDICATORS_FILE = "site_indicators.csv"
 NATIONAL_DISTRIBUTION_FILE = "national_distribution.csv"
@@ -70,6 +71,7 @@ TABLE_FILES = (
     SITE_PERIMETERS_FILE,
     SITE_CONTRACTS_FILE,
     SITE_CONTRACT_POSTS_FILE,
+    COMPARISON_UNIVERSE_FILE,
 )
 """Every committed table of ``data/territory/``, in the order they are written."""
 
@@ -158,6 +160,7 @@ def build_tables(national_dir: Path, sites_csv: Path | None = None) -> dict[str,
     tables[SITE_PERIMETERS_FILE] = csv_text(perimeter_rows(sites, lists), PERIMETER_COLUMNS)
     tables[SITE_CONTRACTS_FILE] = csv_text(contracts, CONTRACT_COLUMNS)
     tables[SITE_CONTRACT_POSTS_FILE] = csv_text(post_rows(data, lists, contracts), POST_COLUMNS)
+    tables[COMPARISON_UNIVERSE_FILE] = csv_text(universe_rows(measures, geo, sites), UNIVERSE_COLUMNS)
     return tables
 
 
