@@ -317,3 +317,8 @@ def turnout_table(site_id: str) -> pd.DataFrame:
     out["rang centile"] = pd.to_numeric(out["rang centile"]).astype("float64")
     out["effectif de comparaison"] = out["effectif de comparaison"].astype("Int64")
     return out
+
+
+def comparison_universe() -> pd.DataFrame:
+    """Rows of ``comparison_universe.csv`` (the communes of 20,000 inhabitants or more and the CA), typed."""
+    return load_table("comparison_universe")
