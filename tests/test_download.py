@@ -532,7 +532,7 @@ def test_refused_connection_names_the_url(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}/fr/x.zip"
-    with pytest.raises(dl.DownloadError, match=f"download of {url} failed"):
+    with pytest.raises(dl.DownloadError, match=f"échec du téléchargement de {url}"):
         dl.download(url, tmp_path / "x.zip")
     assert not list(tmp_path.iterdir())
 
@@ -543,7 +543,7 @@ def test_later_comparateur_edition_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError) as err:
         convert.convert_comparateur(archive, tmp_path)
     msg = str(err.value)
-    assert "P18_POP" in msg and "P21_POP" in msg and "2022 edition" in msg
+    assert "P18_POP" in msg and "P21_POP" in msg and "édition 2022" in msg
 
 
 def test_filosofi_missing_column_is_reported(tmp_path: Path) -> None:
@@ -559,7 +559,7 @@ def test_filosofi_missing_column_is_reported(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError) as err:
         convert.convert_filosofi(archive, 2016, tmp_path)
     msg = str(err.value)
-    assert "base-cc-filosofi-2016.xls" in msg and "sheet COM" in msg and "row 6" in msg and "TP6016" in msg
+    assert "base-cc-filosofi-2016.xls" in msg and "feuille COM" in msg and "ligne 6" in msg and "TP6016" in msg
 
 
 def test_cli_download_without_rebuild(mirror: tuple[str, Path], tmp_path: Path) -> None:

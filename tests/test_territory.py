@@ -39,9 +39,9 @@ def test_unknown_site_lists_valid_ids() -> None:
 
 
 def test_unknown_indicator_and_year() -> None:
-    with pytest.raises(ParameterError, match="valid indicators"):
+    with pytest.raises(ParameterError, match="indicateurs possibles"):
         territory.site_indicators(indicator="gdp")
-    with pytest.raises(ParameterError, match="available: 2015, 2016, 2019"):
+    with pytest.raises(ParameterError, match="années disponibles : 2015, 2016, 2019"):
         territory.national_distribution("poverty_rate_60", 2017)
     with pytest.raises(ParameterError, match="communes, EPCI"):
         territory.national_distribution("poverty_rate_60", 2016, "départements")

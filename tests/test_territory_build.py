@@ -220,7 +220,7 @@ def test_missing_column_names_file_and_column(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError) as err:
         read.read_national(tmp_path, "filosofi_epci_2016")
     msg = str(err.value)
-    assert "filosofi_epci_2016.csv" in msg and "MED16" in msg and "missing column" in msg
+    assert "filosofi_epci_2016.csv" in msg and "MED16" in msg and "colonne(s) absente(s)" in msg
 
 
 def test_non_numeric_cell_names_line_and_column(tmp_path: Path) -> None:
@@ -233,7 +233,7 @@ def test_non_numeric_cell_names_line_and_column(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError) as err:
         read.read_national(tmp_path, "epci_2019")
     msg = str(err.value)
-    assert "epci_2019.csv, line 3, column 'population_municipale'" in msg and "'n/a' is not a number" in msg
+    assert "epci_2019.csv, ligne 3, colonne 'population_municipale'" in msg and "'n/a' n'est pas un nombre" in msg
 
 
 def test_missing_national_file_says_how_to_provide_it(tmp_path: Path) -> None:

@@ -51,11 +51,11 @@ def _zip_member(archive: Path, suffix: str) -> bytes:
             names = [n for n in zf.namelist() if n.lower().endswith(suffix.lower())]
             if not names:
                 raise DataValidationError(
-                    f"{archive}: no member named *{suffix} (members: {', '.join(sorted(zf.namelist()))})"
+                    f"{archive} : aucun membre nommé *{suffix} (membres : {', '.join(sorted(zf.namelist()))})"
                 )
             return zf.read(sorted(names, key=len)[0])
     except zipfile.BadZipFile as exc:
-        raise DataValidationError(f"{archive}: not a zip archive ({exc})") from exc
+        raise DataValidationError(f"{archive} : pas une archive zip ({exc})") from exc
 
 
 _EMPTY_MARKERS = {"", "s", "nd", "ns", "so", "n.d.", "-"}
@@ -71,7 +71,7 @@ def _number_cell(value: object, where: str) -> str:
     try:
         return csv_number(float(text.replace(",", ".").replace("\u00a0", "").replace(" ", "")))
     except ValueError:
-        raise DataValidationError(f"{where}: {text!r} is not a number") from None
+        raise DataValidationError(f"{where} : {text!r} n'est pas un nombre") from None
 
 
 def _code_cell(value: object, width: int) -> str:
@@ -87,7 +87,7 @@ def _open_xls(content: bytes, label: str):
     try:
         return xlrd.open_workbook(file_contents=content)
     except xlrd.XLRDError as exc:
-        raise DataValidationError(f"{label}: cannot be read as an .xls workbook ({exc})") from exc
+        raise DataValidationError(f"{label} : illisible comme classeur .xls ({exc})") from exc
 
 
 def _header_row(sheet, first_cell: str, label: str) -> int:
@@ -95,7 +95,7 @@ def _header_row(sheet, first_cell: str, label: str) -> int:
         if str(sheet.cell_value(r, 0)).strip() == first_cell:
             return r
     raise DataValidationError(
-        f"{label}, sheet {sheet.name}: no header row starting with {first_cell!r} in the first 15 rows"
+        f"{label}, feuille {sheet.name} : aucune ligne d'en-tête commençant par {first_cell!r} dans les 15 premières lignes"
     )
 
 
@@ -106,16 +106,16 @@ def _load_json(path: Path) -> list[dict]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataValidationError(f"{path}: not a UTF-8 JSON file ({exc})") from exc
+        raise DataValidationError(f"{path} : pas un fichier JSON UTF-8 ({exc})") from exc
     if not isinstance(data, list):
-        raise DataValidationError(f"{path}: expected a JSON list of objects")
+        raise DataValidationError(f"{path} : une liste JSON d'objets est attendue")
     return data
 
 
 def _require(obj: dict, keys: Sequence[str], path: Path, index: int) -> None:
     missing = [k for k in keys if k not in obj]
     if missing:
-        raise DataValidationError(f"{path}, entry {index}: missing key(s) {', '.join(missing)}")
+        raise DataValidationError(f"{path}, entrée {index} : clé(s) absente(s) {', '.join(missing)}")
 
 
 COMMUNE_COLUMNS = (
@@ -252,7 +252,7 @@ def convert_filosofi(archive: Path, year: int, national_dir: Path) -> list[Path]
     missing = [s for s in ("COM", "EPCI") if s not in sheets]
     if missing:
         raise DataValidationError(
-            f"{label}: missing sheet(s) {', '.join(missing)} (sheets: {', '.join(book.sheet_names())})"
+            f"{label} : feuille(s) absente(s) {', '.join(missing)} (feuilles : {', '.join(book.sheet_names())})"
         )
     written = []
     for sheet_name, (level, width) in FILOSOFI_SHEETS.items():
@@ -266,7 +266,7 @@ def convert_filosofi(archive: Path, year: int, national_dir: Path) -> list[Path]
         absent = [c for c in required if c not in header]
         if absent:
             raise DataValidationError(
-                f"{label}, sheet {sheet.name}, row {h + 1}: missing column(s) {', '.join(absent)}"
+                f"{label}, feuille {sheet.name}, ligne {h + 1} : colonne(s) absente(s) {', '.join(absent)}"
             )
         cols = [c for c in wanted if c in header]
         idx = [header.index(c) for c in cols]
@@ -281,7 +281,7 @@ def convert_filosofi(archive: Path, year: int, national_dir: Path) -> list[Path]
                 if c == "LIBGEO":
                     row.append(str(values[j]).strip())
                 else:
-                    row.append(_number_cell(values[j], f"{label}, sheet {sheet.name}, row {r + 1}, column {c}"))
+                    row.append(_number_cell(values[j], f"{label}, feuille {sheet.name}, ligne {r + 1}, colonne {c}"))
             rows.append(row)
         path = national_dir / "indicators" / f"filosofi_{level}_{year}.csv"
         files.write_text(path, csv_rows(sorted(rows, key=lambda x: x[0]), cols))
@@ -325,9 +325,9 @@ def convert_comparateur(archive: Path, national_dir: Path) -> list[Path]:
     if absent:
         pops = sorted(h for h in header if h.endswith("_POP") and h.startswith("P"))
         raise DataValidationError(
-            f"{label}: missing column(s) {', '.join(absent)}; the project's tables use the 2022 edition "
-            f"(census 2018, P18_* and Filosofi 2019 variables), this file has {', '.join(pops) or 'no P??_POP column'}. "
-            "INSEE's URL serves the latest edition: point --base-url at a mirror of the 2022 edition."
+            f"{label} : colonne(s) absente(s) {', '.join(absent)} ; les tables du projet utilisent l'édition 2022 "
+            f"(recensement 2018, variables P18_* et Filosofi 2019), ce fichier a {', '.join(pops) or 'aucune colonne P??_POP'}. "
+            "L'adresse de l'INSEE sert la dernière édition : indiquez avec --base-url un miroir de l'édition 2022."
         )
     cols = [c for c in COMPARATEUR_COLUMNS if c in header]
     idx = [header.index(c) for c in cols]
@@ -337,7 +337,7 @@ def convert_comparateur(archive: Path, national_dir: Path) -> list[Path]:
             continue
         row = [_code_cell(values[idx[0]], 5)]
         for c, j in zip(cols[1:], idx[1:], strict=True):
-            row.append(_number_cell(values[j], f"{label}, line {line_no}, column {c}"))
+            row.append(_number_cell(values[j], f"{label}, ligne {line_no}, colonne {c}"))
         chom, act = row[cols.index("P18_CHOM1564")], row[cols.index("P18_ACT1564")]
         rate = float(chom) / float(act) * 100 if chom and act and float(act) > 0 else None
         row.append(csv_number(rate, 2))
@@ -388,7 +388,7 @@ def convert_turnout(rounds: dict[int, Path], national_dir: Path) -> list[Path]:
         header = [str(v).strip() for v in sheet.row_values(h)]
         absent = [c for c in TURNOUT_COLUMNS.values() if c not in header]
         if absent:
-            raise DataValidationError(f"{path}, row {h + 1}: missing column(s) {', '.join(absent)}")
+            raise DataValidationError(f"{path}, ligne {h + 1} : colonne(s) absente(s) {', '.join(absent)}")
         pos = {k: header.index(v) for k, v in TURNOUT_COLUMNS.items()}
         for r in range(h + 1, sheet.nrows):
             values = sheet.row_values(r)
@@ -396,13 +396,13 @@ def convert_turnout(rounds: dict[int, Path], national_dir: Path) -> list[Path]:
             if dep == "":
                 continue
             com = _code_cell(values[pos["com"]], 3)
-            where = f"{path}, row {r + 1}"
+            where = f"{path}, ligne {r + 1}"
             counts = {
-                k: _number_cell(values[pos[k]], f"{where}, column {TURNOUT_COLUMNS[k]}")
+                k: _number_cell(values[pos[k]], f"{where}, colonne {TURNOUT_COLUMNS[k]}")
                 for k in ("inscrits", "abstentions", "votants", "blancs", "nuls", "exprimes")
             }
             if counts["inscrits"] == "" or counts["votants"] == "":
-                raise DataValidationError(f"{where}: empty Inscrits or Votants, expected counts")
+                raise DataValidationError(f"{where} : Inscrits ou Votants vide, des effectifs sont attendus")
             ins, vot = float(counts["inscrits"]), float(counts["votants"])
             dep_m = MINISTRY_DROM.get(dep.upper(), dep)
             dep_m = dep_m.zfill(3) if dep_m.isdigit() else dep_m

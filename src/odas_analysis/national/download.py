@@ -79,15 +79,15 @@ def download(url: str, target: Path) -> tuple[int, str]:
                 digest.update(chunk)
                 size += len(chunk)
             if expected is not None and int(expected) != size:
-                raise DownloadError(f"download of {url} stopped after {size} of {expected} bytes")
+                raise DownloadError(f"téléchargement de {url} interrompu après {size} octets sur {expected}")
         os.replace(tmp, target)
     except urllib.error.HTTPError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise DownloadError(f"download of {url} failed: HTTP {exc.code} {exc.reason}") from exc
+        raise DownloadError(f"échec du téléchargement de {url} : HTTP {exc.code} {exc.reason}") from exc
     except (urllib.error.URLError, OSError, ValueError) as exc:
         Path(tmp).unlink(missing_ok=True)
         reason = getattr(exc, "reason", exc)
-        raise DownloadError(f"download of {url} failed: {reason}") from exc
+        raise DownloadError(f"échec du téléchargement de {url} : {reason}") from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

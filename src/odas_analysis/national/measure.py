@@ -97,9 +97,9 @@ def check_unique_index(measure: Measure, national_dir: Path) -> None:
     dup = measure.communes.index.duplicated()
     if dup.any():
         raise DataValidationError(
-            f"national files in {national_dir}: code {measure.communes.index[dup][0]} appears twice "
-            f"for {measure.spec.indicator} {measure.spec.data_year} ({measure.spec.source_id}); "
-            "expected one row per commune"
+            f"fichiers nationaux de {national_dir} : le code {measure.communes.index[dup][0]} figure deux fois "
+            f"pour {measure.spec.indicator} {measure.spec.data_year} ({measure.spec.source_id}) ; "
+            "une ligne par commune est attendue"
         )
 
 

@@ -163,20 +163,20 @@ def read_national(national_dir: Path, name: str) -> pd.DataFrame | None:
         if spec.optional:
             return None
         raise NationalDataUnavailable(
-            f"national file {path} not found (needed to build data/territory/).\n"
-            f"The national directory must hold {spec.relpath} in the layout described in "
-            "data/territory/README.md; `odas-analysis data download --national-dir "
-            f"{national_dir}` downloads the official files and writes it."
+            f"fichier national {path} introuvable (nécessaire pour construire data/territory/).\n"
+            f"Le répertoire des données nationales doit contenir {spec.relpath}, selon l'organisation décrite dans "
+            "data/territory/README.md ; `odas-analysis data download --national-dir "
+            f"{national_dir}` télécharge les fichiers officiels et l'écrit."
         )
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataValidationError(f"{path}: cannot be read as a UTF-8 CSV with a header row ({exc})") from exc
+        raise DataValidationError(f"{path} : illisible comme CSV UTF-8 avec une ligne d'en-tête ({exc})") from exc
     missing = [c for c in spec.columns if c not in frame.columns]
     if missing:
         raise DataValidationError(
-            f"{path}: missing column(s) {', '.join(missing)}; expected at least: "
-            f"{', '.join(spec.columns)} (found: {', '.join(map(str, frame.columns))})"
+            f"{path} : colonne(s) absente(s) {', '.join(missing)} ; attendues au moins : "
+            f"{', '.join(spec.columns)} (trouvées : {', '.join(map(str, frame.columns))})"
         )
     problems = []
     for col in spec.numeric:
@@ -184,10 +184,10 @@ def read_national(national_dir: Path, name: str) -> pd.DataFrame | None:
         parsed = pd.to_numeric(raw.where(raw != "", None), errors="coerce")
         bad = parsed.isna() & (raw != "")
         for idx in np.flatnonzero(bad.to_numpy())[:5]:
-            problems.append(f"{path}, line {idx + 2}, column '{col}': {raw.iloc[idx]!r} is not a number")
+            problems.append(f"{path}, ligne {idx + 2}, colonne '{col}' : {raw.iloc[idx]!r} n'est pas un nombre")
         frame[col] = parsed.astype("float64")
     if problems:
-        raise DataValidationError(f"{path}: non-numeric values where numbers are expected", problems)
+        raise DataValidationError(f"{path} : valeurs non numériques là où des nombres sont attendus", problems)
     return frame
 
 

@@ -83,7 +83,7 @@ def _commune_value(measure: Measure, s: Site, dist: np.ndarray, notes: list[str]
         return None, None, None
     if s.code not in measure.communes.index:
         raise DataValidationError(
-            f"site '{s.site_id}' (INSEE code {s.code}) not found in the national file of "
+            f"site '{s.site_id}' (code INSEE {s.code}) absent du fichier national de "
             f"{spec.indicator} {spec.data_year} (source {spec.source_id})"
         )
     value = rank = n = None

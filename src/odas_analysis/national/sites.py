@@ -28,7 +28,7 @@ def read_sites(sites_csv: Path) -> list[Site]:
     needed = ["site_id", "name", "kind", "insee_code", "siren_epci", "dep_code", "reg_code"]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise DataValidationError(f"{sites_csv}: missing column(s) {', '.join(missing)}")
+        raise DataValidationError(f"{sites_csv} : colonne(s) absente(s) {', '.join(missing)}")
     out = []
     for i, row in frame.iterrows():
         if row["kind"] == "commune":
@@ -37,7 +37,7 @@ def read_sites(sites_csv: Path) -> list[Site]:
             level, code = "EPCI", row["siren_epci"]
         if not code:
             col = "insee_code" if level == "commune" else "siren_epci"
-            raise DataValidationError(f"{sites_csv}, line {i + 2}, column '{col}': empty, expected a code")
+            raise DataValidationError(f"{sites_csv}, ligne {i + 2}, colonne '{col}' : vide, un code est attendu")
         out.append(Site(row["site_id"], row["name"], level, code, row["dep_code"], row["reg_code"]))
     return sorted(out, key=lambda s: s.site_id)
 
@@ -54,16 +54,16 @@ def check_sites_in_geography(
                 if s.code not in communes.index:
                     raise DataValidationError(
                         f"{national_dir / f'geo/communes_{vintage}.csv'}: site '{s.site_id}' "
-                        f"(INSEE code {s.code}, from {sites_csv}) not found in column code_commune"
+                        f"(code INSEE {s.code}, de {sites_csv}) absent de la colonne code_commune"
                     )
                 dep = communes.at[s.code, "code_departement"]
                 if dep != s.dep_code:
                     raise DataValidationError(
-                        f"site '{s.site_id}': département {s.dep_code} in {sites_csv} but {dep} in "
+                        f"site '{s.site_id}' : département {s.dep_code} dans {sites_csv} mais {dep} dans "
                         f"{national_dir / f'geo/communes_{vintage}.csv'}"
                     )
             elif s.code not in epci:
                 raise DataValidationError(
                     f"{national_dir / f'geo/epci_{vintage}.csv'}: site '{s.site_id}' "
-                    f"(SIREN {s.code}, from {sites_csv}) not found in column siren_epci"
+                    f"(SIREN {s.code}, de {sites_csv}) absent de la colonne siren_epci"
                 )

@@ -68,7 +68,7 @@ def indicator_ids() -> list[str]:
 def _check_indicator(indicator: object) -> str:
     valid = indicator_ids()
     if not isinstance(indicator, str) or indicator not in valid:
-        raise ParameterError(f"unknown indicator {indicator!r}; valid indicators: {', '.join(valid)}")
+        raise ParameterError(f"indicateur inconnu {indicator!r} ; indicateurs possibles : {', '.join(valid)}")
     return indicator
 
 
@@ -76,7 +76,7 @@ def _check_year(frame: pd.DataFrame, indicator: str, data_year: object) -> int:
     years = sorted(int(y) for y in frame.loc[frame["indicator"] == indicator, "data_year"].unique())
     if isinstance(data_year, bool) or not isinstance(data_year, int) or data_year not in years:
         raise ParameterError(
-            f"no data year {data_year!r} for indicator {indicator!r}; available: {', '.join(map(str, years))}"
+            f"pas d'année {data_year!r} pour l'indicateur {indicator!r} ; années disponibles : {', '.join(map(str, years))}"
         )
     return data_year
 
@@ -144,7 +144,9 @@ def national_distribution(
     """
     _check_indicator(indicator)
     if rank_population not in RANK_POPULATIONS:
-        raise ParameterError(f"unknown rank_population {rank_population!r}; valid: {', '.join(RANK_POPULATIONS)}")
+        raise ParameterError(
+            f"population de comparaison inconnue {rank_population!r} ; possibles : {', '.join(RANK_POPULATIONS)}"
+        )
     frame = load_table("national_distribution")
     frame = frame[(frame["indicator"] == indicator) & (frame["rank_population"] == rank_population)]
     if data_year is not None:
@@ -223,7 +225,7 @@ def site_in_distribution(site_id: str, indicator: str, data_year: int) -> pd.Dat
     """
     row = site_indicators(site_id, indicator, data_year)
     if row.empty:  # pragma: no cover - every site has every indicator x year
-        raise ParameterError(f"no row for {site_id!r}, {indicator!r}, {data_year!r}")
+        raise ParameterError(f"aucune ligne pour {site_id!r}, {indicator!r}, {data_year!r}")
     r = row.iloc[0]
     dist = national_distribution(indicator, data_year, str(r["rank_population"]))
     dist = dist.assign(site_id=site_id, site_value=r["value"], site_pct_rank=r["pct_rank"])
