@@ -59,6 +59,8 @@ def test_monte_carlo_agrees_with_the_exact_value_within_its_error() -> None:
     assert mc.method == "Monte Carlo" and mc.n_draws == 40_000 and mc.standard_error > 0
     assert abs(mc.pvalue - exact.pvalue) < 4 * mc.standard_error + 1 / 40_000
     assert mc.ci99[0] <= exact.pvalue <= mc.ci99[1]
+    assert "Monte Carlo (40\u202f000 tirages" in mc.summary() and "IC 99" in mc.summary()
+    assert exact.summary().startswith("Rang centile moyen des 5 sites : ") and "test exact" in exact.summary()
 
 
 def test_a_group_of_extremes_is_detected_and_a_typical_one_is_not() -> None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import french
 from .errors import ParameterError
 from .national.rows import pct_rank
 from .synthesis import standardise
@@ -157,6 +158,21 @@ class GroupTestResult:
     n_draws: int | None
     standard_error: float | None
     ci99: tuple[float, float]
+
+    def summary(self) -> str:
+        """One sentence in French for a report (numbers through :mod:`odas_analysis.french`)."""
+        head = (
+            f"Rang centile moyen des {french.integer(self.n_sites)} sites : {french.number(self.statistic, 1)} "
+            f"(attendu pour un tirage au hasard dans les {french.integer(self.n_universe)} unités : "
+            f"{french.number(self.expected, 1)}) ; "
+        )
+        if self.method == "exact":
+            return head + f"test exact de rangs stratifié (bilatéral), {french.p_value(self.pvalue)}."
+        return head + (
+            f"test de rangs stratifié par Monte Carlo ({french.integer(self.n_draws)} tirages, bilatéral), "
+            f"{french.p_value(self.pvalue)}, erreur type {french.number(self.standard_error, 4)}, "
+            f"{french.interval(self.ci99[0], self.ci99[1], 4, level=0.99)}."
+        )
 
 
 def _stratum(values: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

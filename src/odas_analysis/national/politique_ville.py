@@ -176,7 +176,15 @@ def post_rows(data: NationalData, lists: dict[int, DgclList], site_rows: list[di
     return rows
 
 
-def _post_row(srow, programme, label, year, counts, rates, dist) -> dict[str, str]:
+def _post_row(
+    srow: dict[str, str],
+    programme: str,
+    label: str,
+    year: int,
+    counts: pd.DataFrame,
+    rates: pd.Series,
+    dist: np.ndarray,
+) -> dict[str, str]:
     cv = srow.get("code_cv", "")
     row = {
         "site_id": srow["site_id"],
