@@ -229,3 +229,16 @@ def test_loading_api_of_the_second_edition_tables() -> None:
     epci = territory.turnout_table("valenciennes-metropole")
     assert epci["participation (% des inscrits)"].iloc[:2].notna().all()
     assert epci["participation (% des inscrits)"].iloc[2:].isna().all()
+
+
+def test_perimeter_changes_summarise_the_study_period() -> None:
+    table = territory.perimeter_changes().set_index("site")
+    assert len(table) == 11
+    creil = table.loc["Creil"]
+    assert (creil["communes 2015"], creil["communes 2017"], creil["changements"]) == (4, 11, "2017 : fusionné")
+    moulins = table.loc["Moulins Communauté"]
+    assert moulins["intercommunalité au 1er janvier 2015"] == "CA de Moulins (prédécesseur)"
+    assert (moulins["communes 2015"], moulins["communes 2017"]) == (26, 44)
+    assert table.loc["Le Havre", "changements"] == "aucun"
+    assert table.loc["Angers", "changements"] == "2016 : CA devenue CU"
+    assert table.loc["Clichy-sous-Bois", "changements"] == "2016 : fusionné"

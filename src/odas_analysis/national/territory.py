@@ -324,3 +324,37 @@ def turnout_table(site_id: str) -> pd.DataFrame:
 def comparison_universe() -> pd.DataFrame:
     """Rows of ``comparison_universe.csv`` (the communes of 20,000 inhabitants or more and the CA), typed."""
     return load_table("comparison_universe")
+
+
+def perimeter_changes() -> pd.DataFrame:
+    """One row per site: its intercommunality at the start and at the end of the study, and what changed.
+
+    French columns: ``site``, ``intercommunalité au 1er janvier 2015`` (a proxy is marked
+    « prédécesseur »), ``intercommunalité au 1er janvier 2017``, ``communes 2015``,
+    ``communes 2017``, ``changements`` (e.g. « 2017 : fusionné », « 2016 : CA devenue CU »;
+    « aucun » when none).
+    """
+    frame = site_perimeters()
+    rows = []
+    for _, part in frame.groupby("site_id", sort=True):
+        part = part.sort_values("year")
+        first, last = part.iloc[0], part.iloc[-1]
+        changes = []
+        for _, r in part.iloc[1:].iterrows():
+            if not pd.isna(r["change"]) and r["change"] != "inchangé":
+                changes.append(f"{r['year']} : {r['change']}")
+            same = r["previous_siren"] == r["siren_epci"]
+            if same and not pd.isna(r["previous_nature"]) and r["previous_nature"] != r["nature"]:
+                changes.append(f"{r['year']} : {r['previous_nature']} devenue {r['nature']}")
+        label = str(first["nom_epci"]) + (" (prédécesseur)" if bool(first["proxy"]) else "")
+        rows.append(
+            {
+                "site": str(first["site_name"]),
+                "intercommunalité au 1er janvier 2015": label,
+                "intercommunalité au 1er janvier 2017": str(last["nom_epci"]),
+                "communes 2015": first["nb_communes"],
+                "communes 2017": last["nb_communes"],
+                "changements": " ; ".join(changes) or "aucun",
+            }
+        )
+    return pd.DataFrame(rows)
