@@ -121,3 +121,14 @@ def test_the_committed_universe() -> None:
     row = table.set_index("indicator_key").loc["poverty_rate_60_2016"]
     assert row["method"] == "exact" and row["n_sites"] == 11 and 0 < row["pvalue"] <= 1
     assert (table["n_sites"] <= 11).all() and table["pvalue"].between(0, 1).all()
+
+
+def test_site_neighbours_resolve_the_site_and_name_the_units() -> None:
+    universe = territory.comparison_universe()
+    near = comparison.site_neighbours(universe, "moulins-communaute", k=3)
+    assert near.attrs["unit_level"] == "EPCI" and len(near) == 3 and near["name"].str.len().gt(0).all()
+    assert "200071140" not in set(near["code"])
+    creil = comparison.site_neighbours(universe, "creil")
+    assert creil.attrs["unit_level"] == "commune" and creil.attrs["n_units"] > 400
+    with pytest.raises(ParameterError, match="absent"):
+        comparison.site_neighbours(universe, "paris")

@@ -9,7 +9,8 @@ file: callers pass the table (``territory.comparison_universe()``) or their own.
 * :func:`percentiles` - every site's percentile rank in its universe, for every
   indicator (share of units whose value is <= the site's, as in ``site_indicators.csv``).
 * :func:`nearest_territories` - the units closest to a site on a set of indicators
-  (Euclidean distance between z-scores over the universe; population as log10).
+  (Euclidean distance between z-scores over the universe; population as log10);
+  :func:`site_neighbours` does it for one site by its ``site_id``, with names.
 * :func:`sites_differ_test` - does the group of sites differ from the rest of its
   universe on one indicator? A stratified rank test: the statistic is the mean, over
   the sites, of their percentile within their own universe; under the null hypothesis
@@ -133,6 +134,26 @@ def nearest_territories(
     out = out.sort_values(["distance", "code"], kind="stable").head(k).reset_index(drop=True)
     out.attrs["n_units"] = int(len(data))
     return out
+
+
+def site_neighbours(universe: pd.DataFrame, site_id: str, k: int = 5, **options: object) -> pd.DataFrame:
+    """:func:`nearest_territories` of one site in its own universe, with the units' names.
+
+    Columns: ``code, name, distance``; ``attrs`` carries ``n_units`` and ``unit_level``.
+    """
+    for level in LEVELS:
+        if not (universe["unit_level"] == level).any():
+            continue
+        matrix = universe_matrix(universe, level)
+        code = matrix.attrs["sites"].get(site_id)
+        if code is None:
+            continue
+        near = nearest_territories(matrix, code, k=k, **options)  # type: ignore[arg-type]
+        names = universe.drop_duplicates(["unit_level", "code"]).set_index(["unit_level", "code"])["name"]
+        near.insert(1, "name", [str(names[(level, c)]) for c in near["code"]])
+        near.attrs["unit_level"] = level
+        return near
+    raise ParameterError(f"site {site_id!r} absent de la table de l'univers")
 
 
 # --------------------------------------------------------------------------- group test
