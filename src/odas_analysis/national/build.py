@@ -2,7 +2,7 @@
 
 Reads the tidy national CSVs of the directory named by ``ODAS_NATIONAL_DATA`` (layout
 documented in ``data/territory/README.md``; the files of ``../shared/data`` and those
-written by :func:`odas_analysis.national.download.refresh` share it) and writes two tables:
+written by :func:`odas_analysis.national.download.refresh` share it) and writes six tables:
 
 ``site_indicators.csv``
     one row per site x indicator x data year: the site's value, the département /
@@ -12,12 +12,19 @@ written by :func:`odas_analysis.national.download.refresh` share it) and writes 
 ``national_distribution.csv``
     the percentiles 0..100 of every indicator among communes (and among EPCI where a
     site is an EPCI), so that notebooks can place a site without the national files.
+``site_perimeters.csv``, ``site_contracts.csv``, ``site_contract_posts.csv``
+    the sites' EPCI on 1 January 2015-2017 and their contrats de ville with the
+    adultes-relais and Fonjep posts (:mod:`.perimeters`, :mod:`.politique_ville`).
+``comparison_universe.csv``
+    the communes of 20,000 inhabitants or more and the CA, with every indicator
+    (:mod:`.universe`), read by :mod:`odas_analysis.comparison`.
 
 Every number is computed here from the national files; nothing is typed in. The output
 is byte-identical from one run to the next: rows are sorted explicitly, numbers are
-written with a fixed rule (:func:`~odas_analysis.national.csv_format.csv_number`) and lines end with ``"\\n"``.
+written with a fixed rule (:func:`~odas_analysis.national.csv_format.csv_number`) and
+lines end with ``"\\n"``.
 
-Rules (also in ``data/territory/README.md``)
+Rules of the two indicator tables (also in ``data/territory/README.md``)
 ---------------------------------------------
 * Additive quantities (populations, census counts, registered voters and voters) give
   département, région and France references as sums over communes; rates are ratios
