@@ -25,7 +25,7 @@ written with a fixed rule (:func:`~odas_analysis.national.csv_format.csv_number`
 lines end with ``"\\n"``.
 
 Rules of the two indicator tables (also in ``data/territory/README.md``)
----------------------------------------------
+------------------------------------------------------------------------
 * Additive quantities (populations, census counts, registered voters and voters) give
   département, région and France references as sums over communes; rates are ratios
   of sums (Σ unemployed / Σ active, Σ voters / Σ registered).
