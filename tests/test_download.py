@@ -26,10 +26,13 @@ from pathlib import Path
 
 import pytest
 import xlwt
+from second_edition_mirror import second_edition_files
 
-from odas_analysis import download as dl
-from odas_analysis import territory_build as tb
+from odas_analysis import indicators
 from odas_analysis.errors import DataValidationError
+from odas_analysis.national import build as tb
+from odas_analysis.national import convert, csv_format, read
+from odas_analysis.national import download as dl
 
 # --------------------------------------------------------------------------- synthetic world
 # code, name, dep, reg, population 2016, population 2023, EPCI SIREN
@@ -157,7 +160,7 @@ def _xls_bytes(sheets: dict[str, tuple[int, list[str], list[list[object]]]]) -> 
 
 def _filosofi_zip(year: int) -> bytes:
     yy = f"{year % 100:02d}"
-    header = ["CODGEO", "LIBGEO"] + [f"{v}{yy}" for v in dl.FILOSOFI_VARS]
+    header = ["CODGEO", "LIBGEO"] + [f"{v}{yy}" for v in convert.FILOSOFI_VARS]
 
     def row(code: str, name: str, med: float, tp: float | None, rd: float | None) -> list[object]:
         values = {
@@ -174,7 +177,7 @@ def _filosofi_zip(year: int) -> bytes:
             "D9": 40000,
             "RD": rd,
         }
-        return [code, name] + [values[v] for v in dl.FILOSOFI_VARS]
+        return [code, name] + [values[v] for v in convert.FILOSOFI_VARS]
 
     com = []
     for i, (code, name, *_rest) in enumerate(COMMUNES):
@@ -347,6 +350,7 @@ def build_mirror(root: Path, comparateur_prefix: str = "P18") -> Path:
     content["comparateur"] = _comparateur_zip(comparateur_prefix)
     content["turnout_2017_round1"] = _turnout_xls(1)
     content["turnout_2017_round2"] = _turnout_xls(2)
+    content.update(second_edition_files())
     for f in dl.OFFICIAL_FILES:
         path = root / urllib.parse.urlsplit(f.url).path.lstrip("/")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -398,19 +402,31 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 def test_official_files_are_declared_with_https_urls() -> None:
     keys = [f.key for f in dl.OFFICIAL_FILES]
-    assert len(keys) == len(set(keys)) == 13
+    assert len(keys) == len(set(keys)) == 27
+    assert len({f.filename for f in dl.OFFICIAL_FILES}) == 27
     for f in dl.OFFICIAL_FILES:
-        assert f.url.startswith("https://") and f.source_id in {"S1", "S2", "S3", "S4", "S5", "S6"}
+        assert f.url.startswith("https://") and f.source_id in {
+            "S1",
+            "S2",
+            "S3",
+            "S4",
+            "S5",
+            "S6",
+            "S7",
+            "S8",
+            "S9",
+            "S10",
+        }
     assert dl.mirror_url("https://www.insee.fr/fr/a.zip", "http://127.0.0.1:8/") == "http://127.0.0.1:8/fr/a.zip"
     assert dl.mirror_url("https://www.insee.fr/fr/a.zip", None) == "https://www.insee.fr/fr/a.zip"
 
 
 def test_ministry_codes_become_insee_codes() -> None:
-    assert dl.insee_code_from_ministry("1", "4") == "01004"
-    assert dl.insee_code_from_ministry("2A", "4") == "2A004"
-    assert dl.insee_code_from_ministry("ZA", "101") == "97101"
-    assert dl.insee_code_from_ministry("ZM", "514") == "97614"
-    assert dl.insee_code_from_ministry("ZZ", "1") == ""
+    assert convert.insee_code_from_ministry("1", "4") == "01004"
+    assert convert.insee_code_from_ministry("2A", "4") == "2A004"
+    assert convert.insee_code_from_ministry("ZA", "101") == "97101"
+    assert convert.insee_code_from_ministry("ZM", "514") == "97614"
+    assert convert.insee_code_from_ministry("ZZ", "1") == ""
 
 
 def test_refresh_downloads_converts_and_rebuilds(mirror: tuple[str, Path], tmp_path: Path) -> None:
@@ -421,7 +437,7 @@ def test_refresh_downloads_converts_and_rebuilds(mirror: tuple[str, Path], tmp_p
 
     # every official file was downloaded intact, with its checksum in the manifest
     manifest = _rows(national / "raw" / "MANIFEST.csv")
-    assert len(manifest) == 13
+    assert len(manifest) == len(dl.OFFICIAL_FILES) == 27
     for entry, f in zip(manifest, dl.OFFICIAL_FILES, strict=True):
         served = (root / urllib.parse.urlsplit(f.url).path.lstrip("/")).read_bytes()
         assert entry["official_url"] == f.url and entry["fetched_from"].startswith("http://127.0.0.1:")
@@ -430,7 +446,7 @@ def test_refresh_downloads_converts_and_rebuilds(mirror: tuple[str, Path], tmp_p
     assert not list((national / "raw").rglob("*.part"))
 
     # the tidy layout the builder reads, with its required columns
-    for spec in tb.NATIONAL_FILES.values():
+    for spec in read.NATIONAL_FILES.values():
         path = national / spec.relpath
         assert path.is_file(), spec.relpath
         with path.open(encoding="utf-8") as fh:
@@ -450,11 +466,11 @@ def test_refresh_downloads_converts_and_rebuilds(mirror: tuple[str, Path], tmp_p
     deps = {r["CODGEO"] for r in _rows(national / "indicators/filosofi_dep_2016.csv")}
     assert "03" in deps and "974" in deps
 
-    comp = {r["CODGEO"]: r for r in _rows(national / tb.NATIONAL_FILES["comparateur"].relpath)}
+    comp = {r["CODGEO"]: r for r in _rows(national / read.NATIONAL_FILES["comparateur"].relpath)}
     act, chom = float(comp["60175"]["P18_ACT1564"]), float(comp["60175"]["P18_CHOM1564"])  # decimal comma read
-    assert comp["60175"]["TX_CHOM1564_P18"] == tb.format_number(chom / act * 100, 2)
+    assert comp["60175"]["TX_CHOM1564_P18"] == csv_format.csv_number(chom / act * 100, 2)
 
-    turnout = _rows(national / tb.NATIONAL_FILES["turnout_2017"].relpath)
+    turnout = _rows(national / read.NATIONAL_FILES["turnout_2017"].relpath)
     codes = {r["code_commune"] for r in turnout}
     assert {"03190", "97411", "49007", ""} <= codes
     abroad = [r for r in turnout if r["code_departement_ministere"] == "ZZ"]
@@ -462,10 +478,12 @@ def test_refresh_downloads_converts_and_rebuilds(mirror: tuple[str, Path], tmp_p
     assert {r["code_departement_ministere"] for r in turnout if r["code_commune"] == "03190"} == {"003"}
     assert {r["tour"] for r in turnout} == {"1", "2"}
 
+    _check_second_edition(national, out)
+
     # the rebuilt table: every site, values from the synthetic files, INSEE references
     table = _rows(out / tb.SITE_INDICATORS_FILE)
-    assert len(table) == 11 * len(tb.INDICATORS)
-    assert written[-2:] == [out / tb.SITE_INDICATORS_FILE, out / tb.NATIONAL_DISTRIBUTION_FILE]
+    assert len(table) == 11 * len(indicators.INDICATORS)
+    assert written[-len(tb.TABLE_FILES) :] == [out / name for name in tb.TABLE_FILES]
     by_key = {(r["site_id"], r["indicator"], r["data_year"]): r for r in table}
     angers = by_key[("angers", "population_municipale", "2016")]
     assert angers["value"] == "151000" and angers["dep_value"] == "151000" and angers["n_in_distribution"] == "14"
@@ -480,7 +498,7 @@ def test_refresh_downloads_converts_and_rebuilds(mirror: tuple[str, Path], tmp_p
 
     # converting again gives the same bytes
     before = {p: p.read_bytes() for p in written if p.suffix == ".csv" and "raw" not in p.parts}
-    dl.convert_all(national)
+    convert.convert_all(national)
     assert all(p.read_bytes() == b for p, b in before.items())
 
 
@@ -514,7 +532,7 @@ def test_refused_connection_names_the_url(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}/fr/x.zip"
-    with pytest.raises(dl.DownloadError, match=f"download of {url} failed"):
+    with pytest.raises(dl.DownloadError, match=f"échec du téléchargement de {url}"):
         dl.download(url, tmp_path / "x.zip")
     assert not list(tmp_path.iterdir())
 
@@ -523,9 +541,9 @@ def test_later_comparateur_edition_is_refused(tmp_path: Path) -> None:
     archive = tmp_path / "base_cc_comparateur_csv.zip"
     archive.write_bytes(_comparateur_zip("P21"))
     with pytest.raises(DataValidationError) as err:
-        dl.convert_comparateur(archive, tmp_path)
+        convert.convert_comparateur(archive, tmp_path)
     msg = str(err.value)
-    assert "P18_POP" in msg and "P21_POP" in msg and "2022 edition" in msg
+    assert "P18_POP" in msg and "P21_POP" in msg and "édition 2022" in msg
 
 
 def test_filosofi_missing_column_is_reported(tmp_path: Path) -> None:
@@ -539,9 +557,9 @@ def test_filosofi_missing_column_is_reported(tmp_path: Path) -> None:
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("base-cc-filosofi-2016.xls", xls)
     with pytest.raises(DataValidationError) as err:
-        dl.convert_filosofi(archive, 2016, tmp_path)
+        convert.convert_filosofi(archive, 2016, tmp_path)
     msg = str(err.value)
-    assert "base-cc-filosofi-2016.xls" in msg and "sheet COM" in msg and "row 6" in msg and "TP6016" in msg
+    assert "base-cc-filosofi-2016.xls" in msg and "feuille COM" in msg and "ligne 6" in msg and "TP6016" in msg
 
 
 def test_cli_download_without_rebuild(mirror: tuple[str, Path], tmp_path: Path) -> None:
@@ -569,3 +587,31 @@ def test_cli_download_without_rebuild(mirror: tuple[str, Path], tmp_path: Path) 
     assert proc.returncode == 0, proc.stderr
     assert (national / "geo" / "communes_2026.csv").is_file()
     assert "écrit" in proc.stdout
+
+
+def _check_second_edition(national: Path, out: Path) -> None:
+    """The second-edition conversions (S7-S10) and the tables rebuilt from them."""
+    members = _rows(national / "geo/epci_members_2015.csv")
+    assert {r["insee"] for r in members} >= {"03190", "58104"}  # the leading zero restored
+    contracts = {r["code_cv"]: r for r in _rows(national / "politique_ville/contrats_de_ville_2015.csv")}
+    assert set(contracts) == {"CV017", "CV193", "CV999"}  # the other zonings are left out
+    assert contracts["CV017"]["siren_epci_2015"] == "240300616" and contracts["CV999"]["siren_epci_2015"] == ""
+    assert contracts["CV017"]["perimetre"] == "epci"
+    assert contracts["CV017"]["fiche_sig_ville"] == "https://sig.ville.gouv.fr/Territoire/CV017"
+    posts = _rows(national / "politique_ville/adultes_relais_2020_2023.csv")
+    assert len(posts) == 4 and posts[0]["montant"] == "19875.06" and posts[3]["code_cv"] == ""
+    assert _rows(national / "politique_ville/postes_fonjep_2020_2023.csv")[0]["annee"] == "2020"
+    turnout = {r["code_insee"]: r for r in _rows(national / "civic/municipales_2020_t1_participation.csv")}
+    assert turnout["49007"]["participation_t1_pct"] == "34.25" and turnout["03190"]["participation_t1_pct"] == "38.5"
+    assert turnout["49007"]["commune"] == "Angers"
+
+    perimeters = {(r["site_id"], r["year"]): r for r in _rows(out / "site_perimeters.csv")}
+    moulins = perimeters[("moulins-communaute", "2015")]
+    assert (moulins["siren_epci"], moulins["proxy"]) == ("240300616", "true")
+    merged = perimeters[("moulins-communaute", "2017")]
+    assert (merged["change"], merged["epci_contributing"], merged["proxy"]) == ("fusionné", "2", "false")
+    assert perimeters[("creil", "2017")]["change"] == "remplacé"  # from one EPCI only in this synthetic world
+    rows = {(r["site_id"], r["programme"], r["year"]): r for r in _rows(out / "site_contract_posts.csv")}
+    ar = rows[("moulins-communaute", "adultes_relais", "2020")]
+    assert (ar["code_cv"], ar["posts"], ar["shared_posts"]) == ("CV017", "2", "1")  # A1 once, A2 shared
+    assert ar["aid_eur"] == "19975.06"

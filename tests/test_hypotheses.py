@@ -61,7 +61,7 @@ def test_operationalisation_is_complete_and_cites_the_report():
 
 
 def test_territory_variables_exist_in_the_territory_tables():
-    from odas_analysis import territory
+    from odas_analysis.national import territory
 
     ids = set(territory.indicator_ids())
     ops = hypotheses.operationalisation()

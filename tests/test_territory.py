@@ -6,14 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from odas_analysis import territory
+from odas_analysis import indicators
 from odas_analysis.errors import ParameterError
+from odas_analysis.national import territory
 from odas_analysis.study import site_ids
 from odas_analysis.validate import load_table
 
 
 def test_tables_validate_against_their_schemas() -> None:
-    assert len(load_table("site_indicators")) == 11 * 14
+    assert len(load_table("site_indicators")) == 11 * len(indicators.INDICATORS)
+    assert len(load_table("site_perimeters")) == 11 * 3
+    assert len(load_table("site_contracts")) == 11
+    assert len(load_table("site_contract_posts")) == 11 * 2 * 4
     assert len(load_table("national_distribution")) > 0
 
 
@@ -22,7 +26,7 @@ def test_site_indicators_all_and_one() -> None:
     assert sorted(every["site_id"].unique()) == site_ids()
     one = territory.site_indicators("le-havre")
     assert set(one["site_id"]) == {"le-havre"}
-    assert len(one) == 14
+    assert len(one) == len(indicators.INDICATORS)
     assert one["value"].dtype == "float64" and str(one["data_year"].dtype) == "Int64"
     pop = territory.site_indicators("le-havre", "population_municipale", 2016)
     assert pop["value"].tolist() == [170352.0]
@@ -35,9 +39,9 @@ def test_unknown_site_lists_valid_ids() -> None:
 
 
 def test_unknown_indicator_and_year() -> None:
-    with pytest.raises(ParameterError, match="valid indicators"):
+    with pytest.raises(ParameterError, match="indicateurs possibles"):
         territory.site_indicators(indicator="gdp")
-    with pytest.raises(ParameterError, match="available: 2015, 2016, 2019"):
+    with pytest.raises(ParameterError, match="années disponibles : 2015, 2016, 2019"):
         territory.national_distribution("poverty_rate_60", 2017)
     with pytest.raises(ParameterError, match="communes, EPCI"):
         territory.national_distribution("poverty_rate_60", 2016, "départements")

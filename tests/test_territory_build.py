@@ -17,9 +17,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from odas_analysis import territory_build as tb
+from odas_analysis import indicators
 from odas_analysis.config import DATA_DIR, NATIONAL_DATA_ENV, TERRITORY_DIR
 from odas_analysis.errors import DataValidationError, NationalDataUnavailable
+from odas_analysis.national import build as tb
+from odas_analysis.national import csv_format, read, rows
 
 ORACLE_RELPATH = Path("sites/sites_indicators.csv")
 
@@ -39,7 +41,7 @@ def national_dir() -> Path:
 def rebuilt(national_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("territory")
     written = tb.build_territory(national_dir, out)
-    assert [p.name for p in written] == [tb.SITE_INDICATORS_FILE, tb.NATIONAL_DISTRIBUTION_FILE]
+    assert [p.name for p in written] == list(tb.TABLE_FILES)
     return out
 
 
@@ -50,7 +52,7 @@ def _read(path: Path) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- rebuild
 
 
-@pytest.mark.parametrize("name", [tb.SITE_INDICATORS_FILE, tb.NATIONAL_DISTRIBUTION_FILE])
+@pytest.mark.parametrize("name", tb.TABLE_FILES)
 def test_rebuild_is_identical_to_committed_table(rebuilt: Path, name: str) -> None:
     committed = (TERRITORY_DIR / name).read_bytes()
     fresh = (rebuilt / name).read_bytes()
@@ -82,9 +84,9 @@ def test_cli_build_writes_the_tables(national_dir: Path, tmp_path: Path) -> None
 def test_every_site_has_every_indicator_year(rebuilt: Path) -> None:
     table = _read(rebuilt / tb.SITE_INDICATORS_FILE)
     sites = _read(DATA_DIR / "study" / "sites.csv")
-    assert len(table) == len(sites) * len(tb.INDICATORS)
+    assert len(table) == len(sites) * len(indicators.INDICATORS)
     assert not table.duplicated(["site_id", "indicator", "data_year"]).any()
-    assert set(table["source_id"]) <= {"S1", "S2", "S3", "S4", "S5", "S6"}
+    assert set(table["source_id"]) <= {"S1", "S2", "S3", "S4", "S5", "S6", "S10"}
     # every value has its source and vintage
     assert (table["source_id"] != "").all() and (table["geography"] != "").all()
     assert (table["data_year"] != "").all()
@@ -166,31 +168,31 @@ def test_schema_enums_follow_the_code() -> None:
     for name in ("site_indicators", "national_distribution"):
         schema = json.loads((DATA_DIR / "schemas" / f"{name}.json").read_text(encoding="utf-8"))
         fields = {f["name"]: f for f in schema["fields"]}
-        assert fields["indicator"]["constraints"]["enum"] == list(tb.INDICATOR_IDS)
-        assert fields["unit"]["constraints"]["enum"] == list(tb.UNITS)
-        assert set(fields["geography"]["constraints"]["enum"]) == {s.geography for s in tb.INDICATORS}
-    assert list(fields) == tb.DISTRIBUTION_COLUMNS
+        assert fields["indicator"]["constraints"]["enum"] == list(indicators.INDICATOR_IDS)
+        assert fields["unit"]["constraints"]["enum"] == list(indicators.UNITS)
+        assert set(fields["geography"]["constraints"]["enum"]) == {s.geography for s in indicators.INDICATORS}
+    assert list(fields) == rows.DISTRIBUTION_COLUMNS
     site_schema = json.loads((DATA_DIR / "schemas" / "site_indicators.json").read_text(encoding="utf-8"))
-    assert [f["name"] for f in site_schema["fields"]] == tb.SITE_INDICATOR_COLUMNS
+    assert [f["name"] for f in site_schema["fields"]] == rows.SITE_INDICATOR_COLUMNS
 
 
 def test_format_number_is_fixed() -> None:
-    assert tb.format_number(None) == ""
-    assert tb.format_number(float("nan")) == ""
-    assert tb.format_number(151229.0) == "151229"
-    assert tb.format_number(19.114999, 2) == "19.11"
-    assert tb.format_number(14076.11111) == "14076.11111"
-    assert tb.format_number(-0.0) == "0"
-    assert tb.format_number(66361658.4, 0) == "66361658"
+    assert csv_format.csv_number(None) == ""
+    assert csv_format.csv_number(float("nan")) == ""
+    assert csv_format.csv_number(151229.0) == "151229"
+    assert csv_format.csv_number(19.114999, 2) == "19.11"
+    assert csv_format.csv_number(14076.11111) == "14076.11111"
+    assert csv_format.csv_number(-0.0) == "0"
+    assert csv_format.csv_number(66361658.4, 0) == "66361658"
 
 
 def test_pct_rank_counts_ties_below_or_equal() -> None:
     import numpy as np
 
     dist = np.array([1.0, 2.0, 2.0, 3.0])
-    assert tb.pct_rank(dist, 2.0) == 75.0
-    assert tb.pct_rank(dist, 0.5) == 0.0
-    assert tb.pct_rank(dist, 3.0) == 100.0
+    assert rows.pct_rank(dist, 2.0) == 75.0
+    assert rows.pct_rank(dist, 0.5) == 0.0
+    assert rows.pct_rank(dist, 3.0) == 100.0
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -198,7 +200,7 @@ def test_pct_rank_counts_ties_below_or_equal() -> None:
 
 def _national_copy(national_dir: Path, dest: Path) -> Path:
     """A national directory of symlinks to the real files (files can then be replaced)."""
-    for rel in sorted({spec.relpath for spec in tb.NATIONAL_FILES.values()}):
+    for rel in sorted({spec.relpath for spec in read.NATIONAL_FILES.values()}):
         src = national_dir / rel
         if src.is_file():
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -212,26 +214,26 @@ def _replace(dest: Path, rel: str, text: str) -> None:
 
 
 def test_missing_column_names_file_and_column(tmp_path: Path) -> None:
-    rel = tb.NATIONAL_FILES["filosofi_epci_2016"].relpath
+    rel = read.NATIONAL_FILES["filosofi_epci_2016"].relpath
     (tmp_path / rel).parent.mkdir(parents=True)
     (tmp_path / rel).write_text("CODGEO,LIBGEO,TP6016,RD16\n200071140,CA Moulins,13.7,2.96\n", encoding="utf-8")
     with pytest.raises(DataValidationError) as err:
-        tb.read_national(tmp_path, "filosofi_epci_2016")
+        read.read_national(tmp_path, "filosofi_epci_2016")
     msg = str(err.value)
-    assert "filosofi_epci_2016.csv" in msg and "MED16" in msg and "missing column" in msg
+    assert "filosofi_epci_2016.csv" in msg and "MED16" in msg and "colonne(s) absente(s)" in msg
 
 
 def test_non_numeric_cell_names_line_and_column(tmp_path: Path) -> None:
-    rel = tb.NATIONAL_FILES["epci_2019"].relpath
+    rel = read.NATIONAL_FILES["epci_2019"].relpath
     (tmp_path / rel).parent.mkdir(parents=True)
     (tmp_path / rel).write_text(
         "siren_epci,nom_epci,population_municipale\n200071140,CA Moulins,65451\n245901160,CA Valenciennes,n/a\n",
         encoding="utf-8",
     )
     with pytest.raises(DataValidationError) as err:
-        tb.read_national(tmp_path, "epci_2019")
+        read.read_national(tmp_path, "epci_2019")
     msg = str(err.value)
-    assert "epci_2019.csv, line 3, column 'population_municipale'" in msg and "'n/a' is not a number" in msg
+    assert "epci_2019.csv, ligne 3, colonne 'population_municipale'" in msg and "'n/a' n'est pas un nombre" in msg
 
 
 def test_missing_national_file_says_how_to_provide_it(tmp_path: Path) -> None:

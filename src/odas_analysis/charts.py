@@ -289,7 +289,7 @@ def site_vs_references(site_id: str, indicators: Sequence[tuple[str, int]] = REF
     Values that are not available (Filosofi rates have no département, région or France
     value in the files read) are written ``n.d.`` on their row, not drawn.
     """
-    from . import territory
+    from .national import territory
 
     study.check_site_id(site_id)
     info = study.site(site_id)
@@ -360,7 +360,7 @@ def site_in_distribution(site_id: str, indicators: Sequence[tuple[str, int]] = D
     communes, or of the EPCI for an agglomeration; unweighted) and marks the site at its
     percentile rank. Population uses a logarithmic scale.
     """
-    from . import territory
+    from .national import territory
 
     study.check_site_id(site_id)
     info = study.site(site_id)

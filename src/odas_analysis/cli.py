@@ -19,7 +19,7 @@ from .errors import OdasError
 
 def _cmd_data_build(args: argparse.Namespace) -> int:
     from .config import TERRITORY_DIR, national_data_dir
-    from .territory_build import build_territory
+    from .national.build import build_territory
 
     national = national_data_dir(args.national_dir)
     written = build_territory(national, Path(args.out) if args.out else TERRITORY_DIR)
@@ -30,7 +30,7 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
 
 def _cmd_data_download(args: argparse.Namespace) -> int:
     from .config import TERRITORY_DIR
-    from .download import refresh
+    from .national.download import refresh
 
     written = refresh(
         Path(args.national_dir),
@@ -311,16 +311,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_validate_parser(sub)
 
-    data = sub.add_parser("data", help="build or refresh the territory tables from national files")
+    data = sub.add_parser(
+        "data", help="construire ou rafraîchir les tables territoriales à partir des fichiers nationaux"
+    )
     data_sub = data.add_subparsers(dest="data_command", required=True)
-    p = data_sub.add_parser("build", help="rebuild data/territory/ from the national files")
-    p.add_argument("--national-dir", help="national data directory (default: $ODAS_NATIONAL_DATA)")
-    p.add_argument("--out", help="output directory (default: data/territory/)")
+    p = data_sub.add_parser("build", help="reconstruire data/territory/ à partir des fichiers nationaux")
+    p.add_argument("--national-dir", help="répertoire des données nationales (par défaut : $ODAS_NATIONAL_DATA)")
+    p.add_argument("--out", help="répertoire de sortie (par défaut : data/territory/)")
     p.set_defaults(func=_cmd_data_build)
-    p = data_sub.add_parser("download", help="download the official national files into a directory, then rebuild")
-    p.add_argument("--national-dir", required=True, help="directory to download into")
-    p.add_argument("--base-url", default=None, help="mirror to download from (default: the official sites)")
-    p.add_argument("--no-rebuild", action="store_true", help="only download, do not rebuild data/territory/")
+    p = data_sub.add_parser(
+        "download", help="télécharger les fichiers nationaux officiels dans un répertoire, puis reconstruire"
+    )
+    p.add_argument("--national-dir", required=True, help="répertoire où télécharger")
+    p.add_argument("--base-url", default=None, help="miroir où télécharger (par défaut : les adresses officielles)")
+    p.add_argument("--no-rebuild", action="store_true", help="télécharger seulement, sans reconstruire data/territory/")
     p.set_defaults(func=_cmd_data_download)
 
     p = sub.add_parser(

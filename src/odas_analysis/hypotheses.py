@@ -122,7 +122,7 @@ def operationalisation(hypothesis_id: str | None = None) -> pd.DataFrame:
 def _territory_values(variable_id: str, data_year: object) -> tuple[pd.Series | None, str]:
     """Site values of a territory indicator, or ``None`` and the reason."""
     try:
-        from . import territory
+        from .national import territory
 
         rows = territory.site_indicators(indicator=variable_id, data_year=int(str(data_year)))
     except (ImportError, OdasError, ValueError) as exc:

@@ -1376,9 +1376,10 @@ def _warm_caches() -> None:
 NOT_PRELOADED = (
     "odas_analysis.cli",
     "odas_analysis.runner",
-    "odas_analysis.download",
+    "odas_analysis.national.download",
+    "odas_analysis.national.convert",
+    "odas_analysis.national.build",
     "odas_analysis.envfile",
-    "odas_analysis.territory_build",
     "odas_analysis.report",
 )
 """Modules of the package that notebooks do not use (command line, batch, publication)."""

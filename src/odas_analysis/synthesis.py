@@ -39,6 +39,7 @@ import pandas as pd
 
 from . import french, study
 from .errors import ParameterError
+from .indicators import CROSS_SITE_INDICATORS, IndicatorSpec
 
 # ---------------------------------------------------------------------------
 # French words for dates and sources
@@ -323,43 +324,6 @@ def sites_by_axis_table() -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class IndicatorSpec:
-    """One column of the cross-site tables: an indicator at one data year."""
-
-    indicator: str
-    data_year: int
-    short_label: str
-    unit: str
-    decimals: int
-    log_scale: bool = False
-
-    @property
-    def key(self) -> str:
-        """Column name of :func:`indicator_matrix` (``indicator_year``)."""
-        return f"{self.indicator}_{self.data_year}"
-
-    @property
-    def header(self) -> str:
-        """French column header with vintage and unit."""
-        unit = f", {self.unit}" if self.unit else ""
-        return f"{self.short_label} ({self.data_year}{unit})"
-
-
-#: The columns of the cross-site table: one vintage per indicator, the one closest to
-#: the study (2015-2017) that is published for all eleven sites. Filosofi 2016 rather
-#: than 2015, because Moulins Communauté (created 1 January 2017) is absent from the
-#: 2015 file; the unemployment rate comes from the 2018 census, the oldest found.
-CROSS_SITE_INDICATORS: tuple[IndicatorSpec, ...] = (
-    IndicatorSpec("population_municipale", 2016, "Population municipale", "hab.", 0, log_scale=True),
-    IndicatorSpec("median_disposable_income_per_cu", 2016, "Revenu médian par UC", "€/an", 0),
-    IndicatorSpec("poverty_rate_60", 2016, "Taux de pauvreté", "%", 1),
-    IndicatorSpec("interdecile_ratio_d9_d1", 2016, "Rapport D9/D1", "", 2),
-    IndicatorSpec("unemployment_rate_15_64_census", 2018, "Chômage des 15-64 ans", "%", 1),
-    IndicatorSpec("turnout_presidential_2017_round1", 2017, "Participation 1er tour présid.", "%", 1),
-    IndicatorSpec("turnout_presidential_2017_round2", 2017, "Participation 2d tour présid.", "%", 1),
-)
-
 #: The indicators of the typology: size, income, poverty, inequality, unemployment and
 #: civic participation, one each (the second round of 2017 is left out: it repeats the
 #: first, r > 0.99 across the sites). Population enters as its base-10 logarithm.
@@ -382,7 +346,7 @@ def indicator_spec(key: str) -> IndicatorSpec:
 
 
 def _site_indicator_rows() -> pd.DataFrame:
-    from . import territory
+    from .national import territory
 
     return territory.site_indicators()
 
@@ -393,7 +357,7 @@ def indicator_matrix(
 ) -> pd.DataFrame:
     """One row per site (index ``site_id``, sorted), one float column per indicator spec.
 
-    ``rows`` defaults to :func:`odas_analysis.territory.site_indicators` (all sites);
+    ``rows`` defaults to :func:`odas_analysis.national.territory.site_indicators` (all sites);
     tests pass their own. A value not published stays NaN.
     """
     data = _site_indicator_rows() if rows is None else rows
@@ -989,7 +953,7 @@ def site_territory_table(site_id: str) -> pd.DataFrame:
     (``n.d.`` where the reference is not available), the site's percentile rank among
     the communes (or the EPCI) and the source of the row.
     """
-    from . import territory
+    from .national import territory
 
     table = territory.comparison_table(site_id, french=False)
     rows = []
@@ -1023,7 +987,7 @@ def site_territory_table(site_id: str) -> pd.DataFrame:
 
 def site_territory_note(site_id: str) -> str:
     """Sources and caveats of :func:`site_territory_table`."""
-    from . import territory
+    from .national import territory
 
     rows = territory.site_indicators(site_id)
     return (

@@ -1,18 +1,6 @@
-"""Refresh the national files from the official publishers (``odas-analysis data download``).
+"""Convert the downloaded official files into the tidy layout that :mod:`odas_analysis.national.read` reads.
 
-The path a user with internet access takes to rebuild ``data/territory/`` from the
-source: :func:`refresh` downloads every file of :data:`OFFICIAL_FILES` into
-``NATIONAL_DIR/raw/``, converts them to the tidy CSV layout that
-:mod:`odas_analysis.territory_build` reads (documented in ``data/territory/README.md``;
-the same layout as ``../shared/data``), writes ``raw/MANIFEST.csv`` (URL, size,
-SHA-256 of each download) and rebuilds the territory tables.
-
-``base_url`` replaces the official hosts by a mirror: the file at
-``https://host/some/path`` is fetched from ``{base_url}/some/path``. The tests serve a
-small archive that they build themselves from ``http.server`` on 127.0.0.1 this way.
-
-Downloads are atomic (temporary file in the target directory, then rename): a failed or
-interrupted download leaves no file behind, and the error names the URL.
+The layout is documented in ``data/territory/README.md`` (the same as ``../shared/data``).
 
 What each converter reads
 -------------------------
@@ -40,164 +28,20 @@ What each converter reads
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
-import os
-import tempfile
-import urllib.error
-import urllib.parse
-import urllib.request
 import zipfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
-from . import files
-from .errors import DataValidationError, OdasError
-from .territory_build import NATIONAL_FILES, build_territory, format_number
-
-USER_AGENT = "odas-analysis/0.1 (reproduction of the Odas 2015-2017 study)"
-TIMEOUT_SECONDS = 120
-CHUNK = 1 << 16
-
-ETALAB_CDN = "https://cdn.jsdelivr.net/npm/@etalab/decoupage-administratif@{version}/data/{name}.json"
-INSEE = "https://www.insee.fr/fr/statistiques/fichier"
-DATA_GOUV = "https://static.data.gouv.fr/resources"
-
-
-class DownloadError(OdasError):
-    """An official file could not be downloaded (the message names the URL)."""
-
-
-@dataclass(frozen=True)
-class OfficialFile:
-    """One file of an official publisher, as downloaded into ``raw/``."""
-
-    key: str
-    url: str
-    filename: str
-    source_id: str
-    publisher: str
-
-
-def _etalab(version: str, year: str, source_id: str) -> list[OfficialFile]:
-    return [
-        OfficialFile(
-            f"etalab_{year}_{name}",
-            ETALAB_CDN.format(version=version, name=name),
-            f"decoupage-administratif-{version}/{name}.json",
-            source_id,
-            "Etalab (INSEE COG and populations légales, DGCL EPCI)",
-        )
-        for name in ("communes", "departements", "regions", "epci")
-    ]
-
-
-OFFICIAL_FILES: tuple[OfficialFile, ...] = (
-    *_etalab("0.3.0", "2019", "S1"),
-    *_etalab("6.0.0", "2026", "S2"),
-    OfficialFile(
-        "filosofi_2015",
-        f"{INSEE}/3560121/filo-revenu-pauvrete-menage-2015.zip",
-        "filo-revenu-pauvrete-menage-2015.zip",
-        "S3",
-        "INSEE (Filosofi 2015)",
-    ),
-    OfficialFile(
-        "filosofi_2016",
-        f"{INSEE}/4190004/filosofi-revenu-pauvrete-menage-2016.zip",
-        "filosofi-revenu-pauvrete-menage-2016.zip",
-        "S4",
-        "INSEE (Filosofi 2016)",
-    ),
-    OfficialFile(
-        "comparateur",
-        f"{INSEE}/2521169/base_cc_comparateur_csv.zip",
-        "base_cc_comparateur_csv.zip",
-        "S5",
-        "INSEE (base comparateur de territoires)",
-    ),
-    OfficialFile(
-        "turnout_2017_round1",
-        f"{DATA_GOUV}/election-presidentielle-des-23-avril-et-7-mai-2017-resultats-definitifs-du-1er-tour"
-        "-par-communes/20170427-100544/Presidentielle_2017_Resultats_Communes_Tour_1_c.xls",
-        "Presidentielle_2017_Resultats_Communes_Tour_1_c.xls",
-        "S6",
-        "Ministère de l'Intérieur (data.gouv.fr)",
-    ),
-    OfficialFile(
-        "turnout_2017_round2",
-        f"{DATA_GOUV}/election-presidentielle-des-23-avril-et-7-mai-2017-resultats-definitifs-du-2nd-tour"
-        "-par-communes/20170511-093054/Presidentielle_2017_Resultats_Communes_Tour_2_c.xls",
-        "Presidentielle_2017_Resultats_Communes_Tour_2_c.xls",
-        "S6",
-        "Ministère de l'Intérieur (data.gouv.fr)",
-    ),
-)
-
-
-# --------------------------------------------------------------------------- download
-
-
-def mirror_url(url: str, base_url: str | None) -> str:
-    """The URL to fetch: ``url`` itself, or its path under ``base_url``."""
-    if not base_url:
-        return url
-    path = urllib.parse.urlsplit(url).path
-    return base_url.rstrip("/") + path
-
-
-def download(url: str, target: Path) -> tuple[int, str]:
-    """Download ``url`` to ``target`` atomically; return (size in bytes, SHA-256).
-
-    Raises
-    ------
-    DownloadError
-        On any HTTP or network failure, or a body shorter than announced. No file is
-        left at ``target`` (nor a temporary one beside it).
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as resp:
-            expected = resp.headers.get("Content-Length")
-            while True:
-                chunk = resp.read(CHUNK)
-                if not chunk:
-                    break
-                out.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-            if expected is not None and int(expected) != size:
-                raise DownloadError(f"download of {url} stopped after {size} of {expected} bytes")
-        os.replace(tmp, target)
-    except urllib.error.HTTPError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise DownloadError(f"download of {url} failed: HTTP {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        Path(tmp).unlink(missing_ok=True)
-        reason = getattr(exc, "reason", exc)
-        raise DownloadError(f"download of {url} failed: {reason}") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return size, digest.hexdigest()
-
+from .. import files
+from ..errors import DataValidationError
+from . import convert_second
+from .csv_format import csv_number, csv_rows
+from .official import OFFICIAL_FILES
+from .read import NATIONAL_FILES
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _csv(rows: Iterable[Sequence[object]], header: Sequence[str]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return buf.getvalue()
 
 
 def _zip_member(archive: Path, suffix: str) -> bytes:
@@ -207,11 +51,11 @@ def _zip_member(archive: Path, suffix: str) -> bytes:
             names = [n for n in zf.namelist() if n.lower().endswith(suffix.lower())]
             if not names:
                 raise DataValidationError(
-                    f"{archive}: no member named *{suffix} (members: {', '.join(sorted(zf.namelist()))})"
+                    f"{archive} : aucun membre nommé *{suffix} (membres : {', '.join(sorted(zf.namelist()))})"
                 )
             return zf.read(sorted(names, key=len)[0])
     except zipfile.BadZipFile as exc:
-        raise DataValidationError(f"{archive}: not a zip archive ({exc})") from exc
+        raise DataValidationError(f"{archive} : pas une archive zip ({exc})") from exc
 
 
 _EMPTY_MARKERS = {"", "s", "nd", "ns", "so", "n.d.", "-"}
@@ -220,14 +64,14 @@ _EMPTY_MARKERS = {"", "s", "nd", "ns", "so", "n.d.", "-"}
 def _number_cell(value: object, where: str) -> str:
     """A numeric spreadsheet cell as text ('' when INSEE left it empty or secret)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return format_number(float(value))
+        return csv_number(float(value))
     text = str(value).strip()
     if text.lower() in _EMPTY_MARKERS:
         return ""
     try:
-        return format_number(float(text.replace(",", ".").replace("\u00a0", "").replace(" ", "")))
+        return csv_number(float(text.replace(",", ".").replace("\u00a0", "").replace(" ", "")))
     except ValueError:
-        raise DataValidationError(f"{where}: {text!r} is not a number") from None
+        raise DataValidationError(f"{where} : {text!r} n'est pas un nombre") from None
 
 
 def _code_cell(value: object, width: int) -> str:
@@ -243,7 +87,7 @@ def _open_xls(content: bytes, label: str):
     try:
         return xlrd.open_workbook(file_contents=content)
     except xlrd.XLRDError as exc:
-        raise DataValidationError(f"{label}: cannot be read as an .xls workbook ({exc})") from exc
+        raise DataValidationError(f"{label} : illisible comme classeur .xls ({exc})") from exc
 
 
 def _header_row(sheet, first_cell: str, label: str) -> int:
@@ -251,7 +95,7 @@ def _header_row(sheet, first_cell: str, label: str) -> int:
         if str(sheet.cell_value(r, 0)).strip() == first_cell:
             return r
     raise DataValidationError(
-        f"{label}, sheet {sheet.name}: no header row starting with {first_cell!r} in the first 15 rows"
+        f"{label}, feuille {sheet.name} : aucune ligne d'en-tête commençant par {first_cell!r} dans les 15 premières lignes"
     )
 
 
@@ -262,29 +106,56 @@ def _load_json(path: Path) -> list[dict]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataValidationError(f"{path}: not a UTF-8 JSON file ({exc})") from exc
+        raise DataValidationError(f"{path} : pas un fichier JSON UTF-8 ({exc})") from exc
     if not isinstance(data, list):
-        raise DataValidationError(f"{path}: expected a JSON list of objects")
+        raise DataValidationError(f"{path} : une liste JSON d'objets est attendue")
     return data
 
 
 def _require(obj: dict, keys: Sequence[str], path: Path, index: int) -> None:
     missing = [k for k in keys if k not in obj]
     if missing:
-        raise DataValidationError(f"{path}, entry {index}: missing key(s) {', '.join(missing)}")
+        raise DataValidationError(f"{path}, entrée {index} : clé(s) absente(s) {', '.join(missing)}")
 
 
-def convert_etalab(raw_dir: Path, version: str, year: str, national_dir: Path) -> list[Path]:
-    """Etalab JSON files -> ``geo/communes_YYYY.csv``, ``epci_YYYY.csv``, ``epci_members_YYYY.csv``."""
-    folder = raw_dir / f"decoupage-administratif-{version}"
-    communes = _load_json(folder / "communes.json")
-    deps = {d["code"]: d.get("nom", "") for d in _load_json(folder / "departements.json")}
-    regs = {r["code"]: r.get("nom", "") for r in _load_json(folder / "regions.json")}
-    epcis = _load_json(folder / "epci.json")
+COMMUNE_COLUMNS = (
+    "code_commune",
+    "nom",
+    "code_departement",
+    "nom_departement",
+    "code_region",
+    "nom_region",
+    "collectivite_outremer",
+    "zone",
+    "siren_epci",
+    "nom_epci",
+    "population_municipale",
+)
+EPCI_COLUMNS = (
+    "siren_epci",
+    "nom_epci",
+    "type",
+    "mode_financement",
+    "nb_communes",
+    "population_municipale",
+    "population_totale",
+)
+MEMBER_COLUMNS = (
+    "siren_epci",
+    "code_commune",
+    "siren_commune",
+    "nom_commune",
+    "population_municipale",
+    "population_totale",
+)
+
+
+def _etalab_epci(epcis: list[dict], path: Path) -> tuple[list[tuple], list[tuple], dict[str, tuple[str, str]]]:
+    """EPCI rows, member rows and commune code -> (SIREN, name) of an Etalab ``epci.json``."""
     epci_of: dict[str, tuple[str, str]] = {}
     epci_rows, member_rows = [], []
     for i, e in enumerate(epcis):
-        _require(e, ("code", "nom", "membres"), folder / "epci.json", i)
+        _require(e, ("code", "nom", "membres"), path, i)
         members = e["membres"]
         epci_rows.append(
             (
@@ -309,6 +180,16 @@ def convert_etalab(raw_dir: Path, version: str, year: str, national_dir: Path) -
                     m.get("populationTotale"),
                 )
             )
+    return epci_rows, member_rows, epci_of
+
+
+def convert_etalab(raw_dir: Path, version: str, year: str, national_dir: Path) -> list[Path]:
+    """Etalab JSON files -> ``geo/communes_YYYY.csv``, ``epci_YYYY.csv``, ``epci_members_YYYY.csv``."""
+    folder = raw_dir / f"decoupage-administratif-{version}"
+    communes = _load_json(folder / "communes.json")
+    deps = {d["code"]: d.get("nom", "") for d in _load_json(folder / "departements.json")}
+    regs = {r["code"]: r.get("nom", "") for r in _load_json(folder / "regions.json")}
+    epci_rows, member_rows, epci_of = _etalab_epci(_load_json(folder / "epci.json"), folder / "epci.json")
     commune_rows = []
     for i, c in enumerate(communes):
         if c.get("type", "commune-actuelle") != "commune-actuelle":
@@ -333,45 +214,9 @@ def convert_etalab(raw_dir: Path, version: str, year: str, national_dir: Path) -
         )
     geo = national_dir / "geo"
     outputs = {
-        geo / f"communes_{year}.csv": _csv(
-            sorted(commune_rows),
-            [
-                "code_commune",
-                "nom",
-                "code_departement",
-                "nom_departement",
-                "code_region",
-                "nom_region",
-                "collectivite_outremer",
-                "zone",
-                "siren_epci",
-                "nom_epci",
-                "population_municipale",
-            ],
-        ),
-        geo / f"epci_{year}.csv": _csv(
-            sorted(epci_rows),
-            [
-                "siren_epci",
-                "nom_epci",
-                "type",
-                "mode_financement",
-                "nb_communes",
-                "population_municipale",
-                "population_totale",
-            ],
-        ),
-        geo / f"epci_members_{year}.csv": _csv(
-            sorted(member_rows, key=lambda r: (r[0], r[1])),
-            [
-                "siren_epci",
-                "code_commune",
-                "siren_commune",
-                "nom_commune",
-                "population_municipale",
-                "population_totale",
-            ],
-        ),
+        geo / f"communes_{year}.csv": csv_rows(sorted(commune_rows), COMMUNE_COLUMNS),
+        geo / f"epci_{year}.csv": csv_rows(sorted(epci_rows), EPCI_COLUMNS),
+        geo / f"epci_members_{year}.csv": csv_rows(sorted(member_rows, key=lambda r: (r[0], r[1])), MEMBER_COLUMNS),
     }
     for path, text in outputs.items():
         files.write_text(path, text)
@@ -407,7 +252,7 @@ def convert_filosofi(archive: Path, year: int, national_dir: Path) -> list[Path]
     missing = [s for s in ("COM", "EPCI") if s not in sheets]
     if missing:
         raise DataValidationError(
-            f"{label}: missing sheet(s) {', '.join(missing)} (sheets: {', '.join(book.sheet_names())})"
+            f"{label} : feuille(s) absente(s) {', '.join(missing)} (feuilles : {', '.join(book.sheet_names())})"
         )
     written = []
     for sheet_name, (level, width) in FILOSOFI_SHEETS.items():
@@ -421,7 +266,7 @@ def convert_filosofi(archive: Path, year: int, national_dir: Path) -> list[Path]
         absent = [c for c in required if c not in header]
         if absent:
             raise DataValidationError(
-                f"{label}, sheet {sheet.name}, row {h + 1}: missing column(s) {', '.join(absent)}"
+                f"{label}, feuille {sheet.name}, ligne {h + 1} : colonne(s) absente(s) {', '.join(absent)}"
             )
         cols = [c for c in wanted if c in header]
         idx = [header.index(c) for c in cols]
@@ -436,10 +281,10 @@ def convert_filosofi(archive: Path, year: int, national_dir: Path) -> list[Path]
                 if c == "LIBGEO":
                     row.append(str(values[j]).strip())
                 else:
-                    row.append(_number_cell(values[j], f"{label}, sheet {sheet.name}, row {r + 1}, column {c}"))
+                    row.append(_number_cell(values[j], f"{label}, feuille {sheet.name}, ligne {r + 1}, colonne {c}"))
             rows.append(row)
         path = national_dir / "indicators" / f"filosofi_{level}_{year}.csv"
-        files.write_text(path, _csv(sorted(rows, key=lambda x: x[0]), cols))
+        files.write_text(path, csv_rows(sorted(rows, key=lambda x: x[0]), cols))
         written.append(path)
     return written
 
@@ -480,9 +325,9 @@ def convert_comparateur(archive: Path, national_dir: Path) -> list[Path]:
     if absent:
         pops = sorted(h for h in header if h.endswith("_POP") and h.startswith("P"))
         raise DataValidationError(
-            f"{label}: missing column(s) {', '.join(absent)}; the project's tables use the 2022 edition "
-            f"(census 2018, P18_* and Filosofi 2019 variables), this file has {', '.join(pops) or 'no P??_POP column'}. "
-            "INSEE's URL serves the latest edition: point --base-url at a mirror of the 2022 edition."
+            f"{label} : colonne(s) absente(s) {', '.join(absent)} ; les tables du projet utilisent l'édition 2022 "
+            f"(recensement 2018, variables P18_* et Filosofi 2019), ce fichier a {', '.join(pops) or 'aucune colonne P??_POP'}. "
+            "L'adresse de l'INSEE sert la dernière édition : indiquez avec --base-url un miroir de l'édition 2022."
         )
     cols = [c for c in COMPARATEUR_COLUMNS if c in header]
     idx = [header.index(c) for c in cols]
@@ -492,13 +337,13 @@ def convert_comparateur(archive: Path, national_dir: Path) -> list[Path]:
             continue
         row = [_code_cell(values[idx[0]], 5)]
         for c, j in zip(cols[1:], idx[1:], strict=True):
-            row.append(_number_cell(values[j], f"{label}, line {line_no}, column {c}"))
+            row.append(_number_cell(values[j], f"{label}, ligne {line_no}, colonne {c}"))
         chom, act = row[cols.index("P18_CHOM1564")], row[cols.index("P18_ACT1564")]
         rate = float(chom) / float(act) * 100 if chom and act and float(act) > 0 else None
-        row.append(format_number(rate, 2))
+        row.append(csv_number(rate, 2))
         rows.append(row)
     path = national_dir / NATIONAL_FILES["comparateur"].relpath
-    files.write_text(path, _csv(sorted(rows, key=lambda r: r[0]), [*cols, "TX_CHOM1564_P18"]))
+    files.write_text(path, csv_rows(sorted(rows, key=lambda r: r[0]), [*cols, "TX_CHOM1564_P18"]))
     return [path]
 
 
@@ -543,7 +388,7 @@ def convert_turnout(rounds: dict[int, Path], national_dir: Path) -> list[Path]:
         header = [str(v).strip() for v in sheet.row_values(h)]
         absent = [c for c in TURNOUT_COLUMNS.values() if c not in header]
         if absent:
-            raise DataValidationError(f"{path}, row {h + 1}: missing column(s) {', '.join(absent)}")
+            raise DataValidationError(f"{path}, ligne {h + 1} : colonne(s) absente(s) {', '.join(absent)}")
         pos = {k: header.index(v) for k, v in TURNOUT_COLUMNS.items()}
         for r in range(h + 1, sheet.nrows):
             values = sheet.row_values(r)
@@ -551,13 +396,13 @@ def convert_turnout(rounds: dict[int, Path], national_dir: Path) -> list[Path]:
             if dep == "":
                 continue
             com = _code_cell(values[pos["com"]], 3)
-            where = f"{path}, row {r + 1}"
+            where = f"{path}, ligne {r + 1}"
             counts = {
-                k: _number_cell(values[pos[k]], f"{where}, column {TURNOUT_COLUMNS[k]}")
+                k: _number_cell(values[pos[k]], f"{where}, colonne {TURNOUT_COLUMNS[k]}")
                 for k in ("inscrits", "abstentions", "votants", "blancs", "nuls", "exprimes")
             }
             if counts["inscrits"] == "" or counts["votants"] == "":
-                raise DataValidationError(f"{where}: empty Inscrits or Votants, expected counts")
+                raise DataValidationError(f"{where} : Inscrits ou Votants vide, des effectifs sont attendus")
             ins, vot = float(counts["inscrits"]), float(counts["votants"])
             dep_m = MINISTRY_DROM.get(dep.upper(), dep)
             dep_m = dep_m.zfill(3) if dep_m.isdigit() else dep_m
@@ -574,7 +419,7 @@ def convert_turnout(rounds: dict[int, Path], national_dir: Path) -> list[Path]:
                     counts["blancs"],
                     counts["nuls"],
                     counts["exprimes"],
-                    format_number(vot / ins * 100 if ins > 0 else None, 2),
+                    csv_number(vot / ins * 100 if ins > 0 else None, 2),
                     f"MI_presidentielle_2017_T{rnd}_communes",
                     "False",
                 ]
@@ -596,7 +441,7 @@ def convert_turnout(rounds: dict[int, Path], national_dir: Path) -> list[Path]:
         "code_commune_corrige",
     ]
     path = national_dir / NATIONAL_FILES["turnout_2017"].relpath
-    files.write_text(path, _csv(sorted(rows, key=lambda r: (r[1], r[4])), header))
+    files.write_text(path, csv_rows(sorted(rows, key=lambda r: (r[1], r[4])), header))
     return [path]
 
 
@@ -614,44 +459,5 @@ def convert_all(national_dir: Path) -> list[Path]:
     written += convert_filosofi(by_key["filosofi_2016"], 2016, national_dir)
     written += convert_comparateur(by_key["comparateur"], national_dir)
     written += convert_turnout({1: by_key["turnout_2017_round1"], 2: by_key["turnout_2017_round2"]}, national_dir)
-    return written
-
-
-def refresh(national_dir: Path, base_url: str | None = None, rebuild_into: Path | None = None) -> list[Path]:
-    """Download the official files into ``national_dir``, convert them, rebuild.
-
-    Parameters
-    ----------
-    national_dir
-        Directory to fill (created if needed): ``raw/`` receives the downloads,
-        ``geo/``, ``indicators/``, ``civic/`` the tidy CSVs.
-    base_url
-        Mirror replacing the official hosts (``{base_url}/<path of the official URL>``).
-    rebuild_into
-        Rebuild the territory tables into this directory afterwards (``None``: no rebuild).
-
-    Returns
-    -------
-    list of Path
-        Every file written, in order: downloads, manifest, tidy CSVs, rebuilt tables.
-    """
-    national_dir = Path(national_dir)
-    raw = national_dir / "raw"
-    written: list[Path] = []
-    manifest = []
-    for f in OFFICIAL_FILES:
-        url = mirror_url(f.url, base_url)
-        target = raw / f.filename
-        size, sha = download(url, target)
-        manifest.append((f.filename, f.source_id, f.publisher, f.url, url, size, sha))
-        written.append(target)
-    manifest_path = raw / "MANIFEST.csv"
-    files.write_text(
-        manifest_path,
-        _csv(manifest, ["file", "source_id", "publisher", "official_url", "fetched_from", "bytes", "sha256"]),
-    )
-    written.append(manifest_path)
-    written += convert_all(national_dir)
-    if rebuild_into is not None:
-        written += build_territory(national_dir, Path(rebuild_into))
+    written += convert_second.convert_second_edition(by_key, national_dir)
     return written

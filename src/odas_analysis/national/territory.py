@@ -2,13 +2,16 @@
 
 Reads only the committed tables of ``data/territory/`` (validated against
 ``data/datapackage.json``): it never needs the national files. Those tables are rebuilt
-by ``odas-analysis data build`` (:mod:`odas_analysis.territory_build`). Typical use::
+by ``odas-analysis data build`` (:mod:`odas_analysis.national.build`). Typical use::
 
-    from odas_analysis import territory
+    from odas_analysis.national import territory
     territory.site_indicators("creil")              # every indicator of one site
     territory.comparison_table("creil")             # site / département / région / France, in French
     territory.national_distribution("poverty_rate_60", 2016)   # percentiles 0..100
     territory.site_in_distribution("creil", "poverty_rate_60", 2016)
+    territory.perimeter_table("creil")              # its EPCI on 1 January 2015, 2016, 2017
+    territory.site_contract("creil"); territory.contract_posts("creil")   # contrat de ville, posts
+    territory.turnout_table("creil")                # municipal 2020 / 2026 next to presidential 2017
 
 Every value carries ``source_id`` (see ``data/sources.csv``), ``data_year`` and
 ``geography`` (the vintage of the commune / EPCI boundaries of the source file).
@@ -18,8 +21,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import ParameterError
-from .validate import load_table
+from ..errors import ParameterError
+from ..validate import load_table
 
 RANK_POPULATIONS = ("communes", "EPCI")
 
@@ -52,7 +55,7 @@ def _table() -> pd.DataFrame:
 
 
 def _check_site(site_id: object) -> str:
-    from .study import check_site_id
+    from ..study import check_site_id
 
     return check_site_id(site_id)
 
@@ -65,7 +68,7 @@ def indicator_ids() -> list[str]:
 def _check_indicator(indicator: object) -> str:
     valid = indicator_ids()
     if not isinstance(indicator, str) or indicator not in valid:
-        raise ParameterError(f"unknown indicator {indicator!r}; valid indicators: {', '.join(valid)}")
+        raise ParameterError(f"indicateur inconnu {indicator!r} ; indicateurs possibles : {', '.join(valid)}")
     return indicator
 
 
@@ -73,7 +76,7 @@ def _check_year(frame: pd.DataFrame, indicator: str, data_year: object) -> int:
     years = sorted(int(y) for y in frame.loc[frame["indicator"] == indicator, "data_year"].unique())
     if isinstance(data_year, bool) or not isinstance(data_year, int) or data_year not in years:
         raise ParameterError(
-            f"no data year {data_year!r} for indicator {indicator!r}; available: {', '.join(map(str, years))}"
+            f"pas d'année {data_year!r} pour l'indicateur {indicator!r} ; années disponibles : {', '.join(map(str, years))}"
         )
     return data_year
 
@@ -141,7 +144,9 @@ def national_distribution(
     """
     _check_indicator(indicator)
     if rank_population not in RANK_POPULATIONS:
-        raise ParameterError(f"unknown rank_population {rank_population!r}; valid: {', '.join(RANK_POPULATIONS)}")
+        raise ParameterError(
+            f"population de comparaison inconnue {rank_population!r} ; possibles : {', '.join(RANK_POPULATIONS)}"
+        )
     frame = load_table("national_distribution")
     frame = frame[(frame["indicator"] == indicator) & (frame["rank_population"] == rank_population)]
     if data_year is not None:
@@ -158,7 +163,7 @@ def comparison_table(site_id: str, french: bool = True) -> pd.DataFrame:
     communes (or EPCI). Reference rows are present only where a value exists. With
     ``french=True`` (default) the column names are French, ready for a report.
     """
-    from .study import site as study_site
+    from ..study import site as study_site
 
     _check_site(site_id)
     info = study_site(site_id)
@@ -220,10 +225,136 @@ def site_in_distribution(site_id: str, indicator: str, data_year: int) -> pd.Dat
     """
     row = site_indicators(site_id, indicator, data_year)
     if row.empty:  # pragma: no cover - every site has every indicator x year
-        raise ParameterError(f"no row for {site_id!r}, {indicator!r}, {data_year!r}")
+        raise ParameterError(f"aucune ligne pour {site_id!r}, {indicator!r}, {data_year!r}")
     r = row.iloc[0]
     dist = national_distribution(indicator, data_year, str(r["rank_population"]))
     dist = dist.assign(site_id=site_id, site_value=r["value"], site_pct_rank=r["pct_rank"])
     dist["site_value"] = dist["site_value"].astype("float64")
     dist["site_pct_rank"] = dist["site_pct_rank"].astype("float64")
     return dist
+
+
+# --------------------------------------------------------------------------- second edition
+
+TURNOUT_INDICATORS: tuple[tuple[str, int, str], ...] = (
+    ("turnout_presidential_2017_round1", 2017, "Présidentielle 2017, 1er tour"),
+    ("turnout_presidential_2017_round2", 2017, "Présidentielle 2017, 2d tour"),
+    ("turnout_municipal_round1", 2020, "Municipales 2020, 1er tour"),
+    ("turnout_municipal_round1", 2026, "Municipales 2026, 1er tour"),
+)
+"""The turnout rows of :func:`turnout_table`, in order, with their French labels."""
+
+PERIMETER_COLUMNS_FR = {
+    "year": "au 1er janvier",
+    "nom_epci": "intercommunalité",
+    "siren_epci": "SIREN",
+    "nature": "nature",
+    "nb_communes": "communes",
+    "population_municipale": "population municipale",
+    "change": "changement depuis l'année précédente",
+    "proxy": "prédécesseur (valeur approchée)",
+    "note": "note",
+}
+
+
+def site_perimeters(site_id: str | None = None) -> pd.DataFrame:
+    """Rows of ``site_perimeters.csv`` (the site's EPCI on 1 January 2015, 2016, 2017), typed."""
+    frame = load_table("site_perimeters")
+    if site_id is not None:
+        _check_site(site_id)
+        frame = frame[frame["site_id"] == site_id]
+    return frame.reset_index(drop=True)
+
+
+def perimeter_table(site_id: str) -> pd.DataFrame:
+    """The site's intercommunality year by year, French column names, ready for a report."""
+    frame = site_perimeters(site_id)[list(PERIMETER_COLUMNS_FR)].copy()
+    frame["proxy"] = frame["proxy"].map({True: "oui", False: "non"})
+    return frame.rename(columns=PERIMETER_COLUMNS_FR)
+
+
+def site_contract(site_id: str) -> pd.Series:
+    """The site's row of ``site_contracts.csv`` (contrat de ville 2015-2020)."""
+    _check_site(site_id)
+    frame = load_table("site_contracts")
+    return frame[frame["site_id"] == site_id].iloc[0]
+
+
+def contract_posts(site_id: str | None = None, programme: str | None = None) -> pd.DataFrame:
+    """Rows of ``site_contract_posts.csv`` (adultes-relais and Fonjep posts, 2020-2023), typed."""
+    frame = load_table("site_contract_posts")
+    if site_id is not None:
+        _check_site(site_id)
+        frame = frame[frame["site_id"] == site_id]
+    if programme is not None:
+        valid = sorted(set(frame["programme"]))
+        if programme not in valid:
+            raise ParameterError(f"programme inconnu {programme!r} ; programmes possibles : {', '.join(valid)}")
+        frame = frame[frame["programme"] == programme]
+    return frame.reset_index(drop=True)
+
+
+def turnout_table(site_id: str) -> pd.DataFrame:
+    """Municipal turnout 2020 and 2026 next to the 2017 presidential turnout, French columns.
+
+    One row per election: turnout (% of registered voters), percentile rank and the
+    population it is ranked in, source, and the note (the 2020 row carries the Covid-19
+    caveat; EPCI rows say why municipal turnout has no EPCI value).
+    """
+    rows = []
+    for indicator, year, label in TURNOUT_INDICATORS:
+        r = site_indicators(site_id, indicator, year).iloc[0]
+        rows.append(
+            {
+                "scrutin": label,
+                "participation (% des inscrits)": r["value"],
+                "rang centile": r["pct_rank"],
+                "effectif de comparaison": r["n_in_distribution"],
+                "source": r["source_id"],
+                "note": r["note"],
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["participation (% des inscrits)"] = out["participation (% des inscrits)"].astype("float64")
+    out["rang centile"] = pd.to_numeric(out["rang centile"]).astype("float64")
+    out["effectif de comparaison"] = out["effectif de comparaison"].astype("Int64")
+    return out
+
+
+def comparison_universe() -> pd.DataFrame:
+    """Rows of ``comparison_universe.csv`` (the communes of 20,000 inhabitants or more and the CA), typed."""
+    return load_table("comparison_universe")
+
+
+def perimeter_changes() -> pd.DataFrame:
+    """One row per site: its intercommunality at the start and at the end of the study, and what changed.
+
+    French columns: ``site``, ``intercommunalité au 1er janvier 2015`` (a proxy is marked
+    « prédécesseur »), ``intercommunalité au 1er janvier 2017``, ``communes 2015``,
+    ``communes 2017``, ``changements`` (e.g. « 2017 : fusionné », « 2016 : CA devenue CU »;
+    « aucun » when none).
+    """
+    frame = site_perimeters()
+    rows = []
+    for _, part in frame.groupby("site_id", sort=True):
+        part = part.sort_values("year")
+        first, last = part.iloc[0], part.iloc[-1]
+        changes = []
+        for _, r in part.iloc[1:].iterrows():
+            if not pd.isna(r["change"]) and r["change"] != "inchangé":
+                changes.append(f"{r['year']} : {r['change']}")
+            same = r["previous_siren"] == r["siren_epci"]
+            if same and not pd.isna(r["previous_nature"]) and r["previous_nature"] != r["nature"]:
+                changes.append(f"{r['year']} : {r['previous_nature']} devenue {r['nature']}")
+        label = str(first["nom_epci"]) + (" (prédécesseur)" if bool(first["proxy"]) else "")
+        rows.append(
+            {
+                "site": str(first["site_name"]),
+                "intercommunalité au 1er janvier 2015": label,
+                "intercommunalité au 1er janvier 2017": str(last["nom_epci"]),
+                "communes 2015": first["nb_communes"],
+                "communes 2017": last["nb_communes"],
+                "changements": " ; ".join(changes) or "aucun",
+            }
+        )
+    return pd.DataFrame(rows)
