@@ -140,6 +140,45 @@ def _read_descriptor(descriptor: Path) -> dict[str, Any]:
         ) from None
 
 
+def _state(path: Path) -> tuple[int, int, int] | None:
+    """What says a file changed: inode, size and modification time (None if absent)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+_RESOLVED: dict[tuple[Any, ...], tuple[list[tuple[Path, Any]], dict[str, Any]]] = {}
+_DIGESTS: dict[tuple[str, Any], str] = {}
+
+
+def _shared_descriptor(descriptor: Path, overrides: dict[str, Path] | None) -> dict[str, Any]:
+    """:func:`_resolved_descriptor`, computed once per process and state of its files; read only.
+
+    The batch's kernels ask for the same tables many times (``study.sites()`` alone
+    dozens of times per site page): paths are resolved and schemas parsed once, and
+    again only when the descriptor or one of its schema files changes.
+    """
+    key = (str(descriptor), _state(descriptor), tuple(sorted((k, str(v)) for k, v in (overrides or {}).items())))
+    hit = _RESOLVED.get(key)
+    if hit is not None and all(_state(path) == state for path, state in hit[0]):
+        return hit[1]
+    data = _resolved_descriptor(descriptor, overrides)
+    raw = _read_descriptor(descriptor)
+    schemas = [descriptor.parent / r["schema"] for r in raw.get("resources", []) if isinstance(r.get("schema"), str)]
+    _RESOLVED[key] = ([(path, _state(path)) for path in schemas], data)
+    return data
+
+
+def _file_digest(path: Path) -> str:
+    """SHA-256 of a file, computed again only when its state changes."""
+    key = (str(path), _state(path))
+    if key not in _DIGESTS:
+        _DIGESTS[key] = files.sha256_file(path)
+    return _DIGESTS[key]
+
+
 def _resolved_descriptor(descriptor: Path, overrides: dict[str, Path] | None) -> dict[str, Any]:
     """Descriptor with absolute paths (resources and schemas), some resources relocated."""
     base = descriptor.parent
@@ -454,7 +493,7 @@ def _prevalidate_path(desc: Path, name: str, overrides: dict[str, Path]) -> Path
 
 
 def _schema_of(descriptor: Path, name: str) -> dict[str, Any]:
-    data = _resolved_descriptor(descriptor, None)
+    data = _shared_descriptor(descriptor, None)
     for res in data["resources"]:
         if res["name"] == name:
             return res["schema"]
@@ -474,9 +513,9 @@ def _validation_key(desc: Path, names: list[str], overrides: dict[str, Path] | N
     foreign keys point to, and this module's own source (a change of the rules
     invalidates every earlier result).
     """
-    data = _resolved_descriptor(desc, overrides)
+    data = _shared_descriptor(desc, overrides)
     resources = {r["name"]: r for r in data["resources"]}
-    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest = hashlib.sha256(_file_digest(Path(__file__)).encode())
     needed = set(names)
     for name in names:
         for fk in resources[name]["schema"].get("foreignKeys", []):
@@ -484,7 +523,7 @@ def _validation_key(desc: Path, names: list[str], overrides: dict[str, Path] | N
     for res_name in sorted(needed):
         res = resources[res_name]
         digest.update(json.dumps(res, sort_keys=True, ensure_ascii=False).encode("utf-8"))
-        digest.update(Path(res["path"]).read_bytes())
+        digest.update(_file_digest(Path(res["path"])).encode())
     return digest.hexdigest()
 
 
@@ -541,9 +580,7 @@ def load_table(
     desc = Path(descriptor) if descriptor else DATAPACKAGE
     schema = _schema_of(desc, name)
     if path is None:
-        data = _read_descriptor(desc)
-        rel = next(r["path"] for r in data["resources"] if r["name"] == name)
-        file = (desc.parent / rel).resolve()
+        file = Path(next(r["path"] for r in _shared_descriptor(desc, None)["resources"] if r["name"] == name))
     else:
         file = Path(path).resolve()
     if not file.exists():
