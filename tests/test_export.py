@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from odas_analysis import export, plots
+from odas_analysis import export
 from odas_analysis.errors import ParameterError
+from odas_analysis.figures import generic
 
 
 @pytest.fixture()
@@ -22,7 +23,7 @@ def dest(tmp_path):
 
 
 def _fig():
-    return plots.bar_chart(["Angers", "Arras", "Bordeaux"], [12345.5, 4000.25, 17.0], title="Essai", decimals=1)
+    return generic.bar_chart(["Angers", "Arras", "Bordeaux"], [12345.5, 4000.25, 17.0], title="Essai", decimals=1)
 
 
 def test_figure_writes_svg_and_png(dest):
@@ -44,9 +45,10 @@ def test_figure_bytes_identical_twice_in_one_process(dest):
 
 SCRIPT = """
 import hashlib, sys
-from odas_analysis import export, plots
+from odas_analysis import export
+from odas_analysis.figures import generic
 export.configure(sys.argv[1], run="x")
-fig = plots.bar_chart(["Angers", "Arras"], [12345.5, 4000.25], title="Essai", decimals=1)
+fig = generic.bar_chart(["Angers", "Arras"], [12345.5, 4000.25], title="Essai", decimals=1)
 for fmt, p in sorted(export.figure(fig, "f").items()):
     print(fmt, hashlib.sha256(p.read_bytes()).hexdigest())
 """
