@@ -61,7 +61,12 @@ if fieldwork.data_source()["synthetic"]:
 result = hypotheses.test(hypothesis_id)
 
 # %%
-export.figure(figures.sites(result), "sites")
+export.figure(
+    figures.sites(result),
+    "sites",
+    alt=f"Grille colorée : niveaux de 0 à 3 des onze sites sur les conditions et le résultat de {hypothesis_id}, "
+    "avec la part des passages d'entretien qui confirment l'hypothèse",
+)
 
 # %% [markdown]
 # ## Les tests
@@ -77,7 +82,12 @@ tests = result.results_fr()
 export.table(tests, "tests", caption=tests.attrs["note_fr"])
 
 # %%
-export.figure(figures.testimony(result), "temoignages")
+export.figure(
+    figures.testimony(result),
+    "temoignages",
+    alt=f"Points et intervalles de confiance : part des passages d'entretien qui confirment {hypothesis_id}, "
+    "par groupe d'acteurs",
+)
 
 # %% [markdown]
 # ## Ce qu'on peut en dire

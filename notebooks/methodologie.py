@@ -40,7 +40,12 @@ from odas_analysis.tables import methodologie as tables
 # sous-groupes thématiques se sont réunis deux fois chacun.
 
 # %%
-export.figure(figures.timeline(), "calendrier")
+export.figure(
+    figures.timeline(),
+    "calendrier",
+    alt="Frise chronologique de la recherche-action, de septembre 2015 à novembre 2017 : les quatre phases, "
+    "les comités de pilotage et les réunions des sous-groupes thématiques",
+)
 
 # %%
 export.table(tables.calendar_table(), "calendrier", caption=tables.calendar_note())
@@ -64,7 +69,12 @@ export.table(tables.fieldwork_totals_table(), "totaux-publies", caption=tables.f
 # local reste inconnu.
 
 # %%
-export.figure(figures.sites_by_axis(), "sites-par-axe")
+export.figure(
+    figures.sites_by_axis(),
+    "sites-par-axe",
+    alt="Les onze sites en tuiles rangées par axe de recherche, la couleur disant si l'axe est publié par "
+    "l'Odas ou déduit par élimination",
+)
 
 # %%
 export.table(tables.sites_by_axis_table(), "sites-par-axe", caption=tables.sites_by_axis_note())

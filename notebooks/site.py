@@ -58,10 +58,20 @@ export.table(tables.card(site_id), "fiche", caption=tables.card_sources(site_id)
 export.table(tables.territory_table(site_id), "territoire", caption=tables.territory_note(site_id))
 
 # %%
-export.figure(figures.references(site_id), "territoire-references")
+export.figure(
+    figures.references(site_id),
+    "territoire-references",
+    alt=f"Points : {study.site(site_id)['name']} face à son département, sa région et la France "
+    "pour le chômage, la participation aux deux tours de la présidentielle 2017 et le taux de pauvreté",
+)
 
 # %%
-export.figure(figures.distribution(site_id), "territoire-distribution")
+export.figure(
+    figures.distribution(site_id),
+    "territoire-distribution",
+    alt=f"Six courbes de distribution nationale (communes ou EPCI) et le rang centile de {study.site(site_id)['name']}"
+    " pour la population, le revenu, la pauvreté, le rapport D9/D1, le chômage et la participation",
+)
 
 # %% [markdown]
 # ## Le terrain
@@ -75,7 +85,8 @@ if fieldwork.data_source()["synthetic"]:
     render.mark_simulated("les relevés de terrain de cette fiche sont ceux du jeu de démonstration.")
 
 # %%
-export.table(tables.fieldwork_table(site_id), "terrain", decimals=1, caption=fieldwork.source_note_fr())
+terrain = tables.fieldwork_table(site_id)
+export.table(terrain, "terrain", caption=terrain.attrs["note_fr"] + " " + fieldwork.source_note_fr())
 
 # %%
 participants = tables.participants_table(site_id)

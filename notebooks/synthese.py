@@ -51,7 +51,12 @@ export.table(
 )
 
 # %%
-export.figure(figures.indicator_heatmap(), "sites-indicateurs")
+export.figure(
+    figures.indicator_heatmap(),
+    "sites-indicateurs",
+    alt="Carte de chaleur : les onze sites en lignes, sept indicateurs en colonnes, la couleur disant l'écart "
+    "à la moyenne des sites et chaque case portant la valeur",
+)
 
 # %% [markdown]
 # ## Une typologie des sites
@@ -70,7 +75,11 @@ export.table(typ.selection_table(), "typologie-choix", decimals=3, caption="Choi
 display(Markdown(tables.typology_summary(typ)))
 
 # %%
-export.figure(figures.typology_dendrogram(typ), "typologie-dendrogramme")
+export.figure(
+    figures.typology_dendrogram(typ),
+    "typologie-dendrogramme",
+    alt=f"Dendrogramme de la classification de Ward des onze sites, coupé en {typ.k} groupes de couleurs différentes",
+)
 
 # %%
 export.table(
@@ -81,7 +90,12 @@ export.table(
 )
 
 # %%
-export.figure(figures.typology_map(typ), "typologie-carte")
+export.figure(
+    figures.typology_map(typ),
+    "typologie-carte",
+    alt=f"Nuage de points : les onze sites sur les deux premières composantes principales, colorés selon "
+    f"leurs {typ.k} groupes",
+)
 
 # %% [markdown]
 # Robustesse : la typologie est refaite en retirant un indicateur à la fois. Un indice de
@@ -104,10 +118,15 @@ export.table(typ.robustness(), "typologie-robustesse", decimals=3, caption="Typo
 
 # %%
 cohorts = tables.earlier_vs_new()
-export.table(tables.earlier_vs_new_table(cohorts), "cohortes", decimals=3, caption=tables.indicator_sources())
+export.table(tables.earlier_vs_new_table(cohorts), "cohortes", caption=tables.indicator_sources())
 
 # %%
 display(Markdown(tables.earlier_vs_new_summary(cohorts)))
 
 # %%
-export.figure(figures.cohorts(), "cohortes")
+export.figure(
+    figures.cohorts(),
+    "cohortes",
+    alt="Sept panneaux de points : pour chaque indicateur, les quatre sites de l'étude 2010-2012 et les sept "
+    "nouveaux, avec la moyenne de chaque groupe",
+)

@@ -21,15 +21,21 @@ def _texts(fig: Figure) -> list[str]:
 
 
 def _check(fig: Figure) -> str:
-    """Common contract: a Figure outside pyplot, drawable, with a note naming its source."""
+    """Common contract: a Figure outside pyplot, drawable, with a legend naming its source.
+
+    The legend travels with the figure (shown under it by ``export.figure``), it is not
+    drawn inside the image. Returns the image's text and the legend.
+    """
     import matplotlib.pyplot as plt
 
     assert isinstance(fig, Figure)
     assert fig not in [plt.figure(n) for n in plt.get_fignums()]
     FigureCanvasAgg(fig).draw()
     text = "\n".join(_texts(fig))
-    assert "Source" in text
-    return text
+    note = getattr(fig, export.NOTE_ATTR)
+    assert "Source" in note
+    assert "Source" not in text, "the source note belongs to the legend, not to the image"
+    return text + "\n" + note
 
 
 @pytest.fixture(scope="module")

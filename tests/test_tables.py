@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from odas_analysis import french, study
+from odas_analysis import export, french, study
 from odas_analysis.errors import ParameterError
 from odas_analysis.tables import common, indicators, typology
 from odas_analysis.tables import hypothese as hypothesis_tables
@@ -103,9 +103,12 @@ def test_calendar_table_keeps_unknown_dates_unknown():
 
 
 def test_fieldwork_totals_table_writes_lower_bounds():
-    table = method_tables.fieldwork_totals_table().set_index("Grandeur")["Valeur publiée"]
-    assert table["Acteurs locaux entendus"] == "plus de 400"
-    assert table["Entretiens de la phase 2"] == "143"
+    table = method_tables.fieldwork_totals_table().set_index("Grandeur")
+    assert table.loc["Acteurs locaux entendus", "Valeur publiée"] == 400
+    assert table.loc["Acteurs locaux entendus", "Nature de la valeur"].startswith("borne inférieure")
+    assert table.loc["Entretiens de la phase 2", "Valeur publiée"] == 143
+    assert table.loc["Entretiens de la phase 2", "Nature de la valeur"] == "valeur exacte"
+    assert table["Valeur publiée"].dtype.kind == "i"
 
 
 def test_sites_by_axis_table():
@@ -159,11 +162,14 @@ def test_indicator_sources_name_sources_and_geographies():
 
 def test_site_territory_table():
     table = site_tables.territory_table("angers")
-    row = table[(table["Indicateur"] == "Population municipale légale") & (table["Année"] == "2016")].iloc[0]
-    assert row["Site"] == f"151{french.NNBSP}229"
+    position = table.index[(table["Indicateur"] == "Population municipale légale") & (table["Année"] == 2016)][0]
+    row = table.loc[position]
+    assert row["Site"] == 151229.0  # a number for machines...
+    assert table.attrs["decimals"]["Site"][position] == 0
+    assert f"| 151{french.NNBSP}229 |" in export.table_markdown(table)  # ...French for people
     assert row["Parmi les"] == "communes"
-    poverty = table[table["Indicateur"].str.startswith("Taux de pauvreté") & (table["Année"] == "2016")].iloc[0]
-    assert poverty["Département"] == french.MISSING and poverty["France"] == french.MISSING
+    poverty = table[table["Indicateur"].str.startswith("Taux de pauvreté") & (table["Année"] == 2016)].iloc[0]
+    assert pd.isna(poverty["Département"]) and pd.isna(poverty["France"])  # not available, never imputed
     moulins = site_tables.territory_table("moulins-communaute")
     assert set(moulins["Parmi les"]) == {"EPCI"}
     assert "jamais imputé" in site_tables.territory_note("angers")
@@ -301,9 +307,11 @@ def test_earlier_vs_new_reader_table_and_summary():
     raw = synthesis_tables.earlier_vs_new()
     table = synthesis_tables.earlier_vs_new_table(raw)
     pop = table[table["Indicateur"].str.startswith("Population")].iloc[0]
-    assert pop["Différence"].startswith("+")
-    assert french.NNBSP in pop["Sites 2010-2012 (moyenne)"]
-    assert table["IC 95 % (exact)"].str.match(r"^\[.*;.*\]$").all()
+    assert pop["Différence"] > 0
+    assert (table["IC 95 % (exact), borne basse"] <= table["Différence"]).all()
+    assert (table["Différence"] <= table["IC 95 % (exact), borne haute"]).all()
+    markdown = export.table_markdown(table, decimals=table.attrs["decimals"])
+    assert french.NNBSP in markdown.splitlines()[2]  # the population mean, grouped for people
     text = synthesis_tables.earlier_vs_new_summary(raw)
     assert "Holm" in text
     flagged = raw.assign(**{"p ajusté (Holm)": [0.01] + [0.9] * (len(raw) - 1)})
@@ -327,7 +335,9 @@ def test_site_hypotheses_and_operationalisation_tables():
     table = site_tables.hypotheses_table("creil")
     assert set(table["Hypothèse"]) == set(study.hypothesis_ids())
     grid = table[table["Rôle"] == "condition"]
-    assert grid["Valeur du site"].str.endswith("sur 3").all()
+    assert grid["Valeur du site"].between(0, 3).all() and set(grid["Unité"]) == {"niveau (0 à 3)"}
+    coded = table[table["Unité"] == "% des passages codés"]
+    assert len(coded) and coded["Valeur du site"].between(0, 100).all()
     ops = hypothesis_tables.operationalisation_table("H2")
     assert "résultat" in set(ops["Rôle"])
     assert hypothesis_tables.operationalisation_note("H2").startswith("Source")

@@ -1,35 +1,27 @@
-"""Pieces shared by the figures of several notebooks: the note under a figure, small panels, site names."""
+"""Pieces shared by the figures of several notebooks: the legend of a figure, small panels, site names."""
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 
 import numpy as np
 
 from .. import study
+from ..export import NOTE_ATTR
 from .style import new_figure
 
-NOTE_FONTSIZE = 7.5
-NOTE_WRAP = 118
 
+def add_note(fig, text: str) -> None:
+    """Attach ``text`` (sources, vintage, how to read the figure) to ``fig`` as its legend.
 
-def add_note(fig, text: str, *, wrap: int = NOTE_WRAP) -> None:
-    """Write ``text`` (source, vintage, caveats) under the axes of ``fig``.
-
-    The constrained layout is told to keep room for it, so nothing overlaps.
+    The note is not drawn inside the image: :func:`odas_analysis.export.figure` shows it
+    under the figure on the page and writes it in the figure's ``.json`` for the report,
+    where it is read at the size of the text. A second call appends to the first.
     """
     if not text:
         return
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        lines.extend(textwrap.wrap(paragraph, wrap) or [""])
-    height_in = 0.06 + 0.145 * len(lines)
-    frac = min(0.45, height_in / fig.get_figheight())
-    engine = fig.get_layout_engine()
-    if engine is not None and hasattr(engine, "set"):
-        engine.set(rect=(0, frac, 1, 1 - frac))
-    fig.text(0.01, 0.01, "\n".join(lines), ha="left", va="bottom", fontsize=NOTE_FONTSIZE, color="#4d5656")
+    previous = getattr(fig, NOTE_ATTR, "")
+    setattr(fig, NOTE_ATTR, f"{previous} {text}".strip())
 
 
 def panels(count: int, *, ncols: int, row_height: float, top: float):

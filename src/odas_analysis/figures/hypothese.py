@@ -15,7 +15,7 @@ import pandas as pd
 
 from .. import french, study
 from .common import add_note, site_names
-from .style import COLORS, french_axis, new_figure
+from .style import COLORS, french_axis, new_figure, text_color
 
 
 def sites(result):
@@ -39,12 +39,13 @@ def sites(result):
     data = data.sort_values([*outcome, "_name"], ascending=[False] * len(outcome) + [True], kind="stable")
     values = data[columns].to_numpy(dtype=float)
     fig, ax = new_figure(size=(7.6, 1.9 + 0.3 * len(data)))
-    from matplotlib.colors import BoundaryNorm, LinearSegmentedColormap
+    from matplotlib.colors import BoundaryNorm, LinearSegmentedColormap, to_hex
 
     cmap = LinearSegmentedColormap.from_list("odas-levels", ["#f4f6f6", COLORS["site"]], N=4).with_extremes(
         bad="#d5d8dc"
     )
-    ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=BoundaryNorm([-0.5, 0.5, 1.5, 2.5, 3.5], 4), aspect="auto")
+    norm = BoundaryNorm([-0.5, 0.5, 1.5, 2.5, 3.5], 4)
+    ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             v = values[i, j]
@@ -55,7 +56,7 @@ def sites(result):
                 ha="center",
                 va="center",
                 fontsize=7.5,
-                color="white" if (not np.isnan(v) and v >= 2) else "black",
+                color="black" if np.isnan(v) else text_color(to_hex(cmap(norm(v)))),
             )
     if "support_share" in data.columns:
         for i, share in enumerate(data["support_share"]):
@@ -114,6 +115,6 @@ def testimony(result):
     add_note(
         fig,
         "Point : part estimée par le modèle (GEE binomiale, grappes = sites) et son intervalle à 95 % ; "
-        "trait rouge : part observée. " + fieldwork.source_note_fr(),
+        "trait orange : part observée. " + fieldwork.source_note_fr(),
     )
     return fig

@@ -17,7 +17,7 @@ import pandas as pd
 from .. import study
 from ..tables.common import AXIS_STATUS_FR, sources_note
 from .common import add_note
-from .style import COLORS, new_figure
+from .style import COLORS, new_figure, text_color
 
 MONTHS_FR_SHORT = (
     "janv.",
@@ -204,7 +204,10 @@ def sites_by_axis(sites: pd.DataFrame | None = None):
             y = depth - 1 - row
             ax.add_patch(Rectangle((col + 0.04, y + 0.06), 0.92, 0.88, color=status_colors[rec.axis_status]))
             star = "*" if bool(rec.in_2010_2012_study) else ""
-            ax.text(col + 0.5, y + 0.5, f"{rec.name}{star}", ha="center", va="center", fontsize=8.5, color="white")
+            tile = status_colors[rec.axis_status]
+            ax.text(
+                col + 0.5, y + 0.5, f"{rec.name}{star}", ha="center", va="center", fontsize=8.5, color=text_color(tile)
+            )
     ax.set_xlim(0, len(axes))
     ax.set_ylim(-0.75, depth + 1.6)
     ax.axis("off")

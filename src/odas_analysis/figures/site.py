@@ -197,7 +197,7 @@ def distribution(site_id: str, indicators: Sequence[tuple[str, int]] = DISTRIBUT
     )
     add_note(
         fig,
-        "Courbe grise : valeur atteinte à chaque centile (distribution non pondérée) ; point rouge : le site, "
+        "Courbe grise : valeur atteinte à chaque centile (distribution non pondérée) ; point orange : le site, "
         "à son rang centile (part des territoires dont la valeur est inférieure ou égale). Filosofi : "
         "seuls les territoires où l'INSEE diffuse la valeur (secret statistique), donc surtout les grandes "
         "communes. " + sources_note(sources),

@@ -28,31 +28,48 @@ from typing import Any
 from .. import french
 
 COLORS: dict[str, str] = {
-    "site": "#1b4f72",
-    "departement": "#5dade2",
-    "region": "#a9cce3",
-    "france": "#7f8c8d",
-    "highlight": "#c0392b",
-    "neutral": "#95a5a6",
-    "positive": "#1e8449",
-    "negative": "#c0392b",
+    "site": "#0072B2",
+    "departement": "#56B4E9",
+    "region": "#B3DDF5",
+    "france": "#5F5F5F",
+    "highlight": "#D55E00",
+    "neutral": "#A0A0A0",
+    "positive": "#009E73",
+    "negative": "#D55E00",
 }
-"""Named colours, so that a site, its département, its region and France always look the same."""
+"""Named colours, so that a site, its département, its region and France always look the same.
+
+Taken from (or, for the region and the greys, lightened from) the Okabe-Ito palette: any
+two of them stay distinct under simulated deuteranopia and protanopia (CIEDE2000 ≥ 10,
+``tests/test_figures_style.py``)."""
 
 PALETTE: tuple[str, ...] = (
-    "#1b4f72",
-    "#c0392b",
-    "#1e8449",
-    "#d68910",
-    "#6c3483",
-    "#5dade2",
-    "#7f8c8d",
-    "#b7950b",
-    "#117864",
-    "#943126",
-    "#2e4053",
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#E69F00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
 )
-"""Categorical cycle, long enough for the eleven sites."""
+"""Categorical cycle: the Okabe-Ito palette (Okabe & Ito 2008), safe for colour-blind readers.
+
+Eight colours; a figure needing more categories labels them rather than cycling."""
+
+
+def relative_luminance(color: str) -> float:
+    """WCAG 2 relative luminance of a ``#rrggbb`` colour."""
+    channels = [int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def text_color(background: str) -> str:
+    """``"black"`` or ``"white"``, whichever contrasts more with ``background`` (WCAG ratio)."""
+    lum = relative_luminance(background)
+    return "black" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "white"
+
 
 STYLE: dict[str, Any] = {
     "figure.figsize": (7.0, 4.2),

@@ -24,7 +24,7 @@ from ..tables.indicators import (
 )
 from ..tables.typology import Typology
 from .common import add_note, panels, site_names
-from .style import COLORS, PALETTE, french_axis, new_figure
+from .style import COLORS, PALETTE, french_axis, new_figure, text_color
 
 
 def _lower_first(text: str) -> str:
@@ -38,7 +38,7 @@ def indicator_heatmap(specs: Sequence[IndicatorSpec] = CROSS_SITE_INDICATORS, ma
     log scale), so it reads "above / below the average of the sites", not a national
     position. A missing value is a grey cell marked ``n.d.``.
     """
-    from matplotlib.colors import TwoSlopeNorm
+    from matplotlib.colors import TwoSlopeNorm, to_hex
 
     data = indicator_matrix(specs) if matrix is None else matrix[[s.key for s in specs]]
     scaled = data.astype("float64").copy()
@@ -51,13 +51,14 @@ def indicator_heatmap(specs: Sequence[IndicatorSpec] = CROSS_SITE_INDICATORS, ma
     fig, ax = new_figure(size=(7.6, 1.6 + 0.34 * len(data)))
     values = np.ma.masked_invalid(scaled.to_numpy())
     cmap = _diverging_cmap()
-    image = ax.imshow(values, cmap=cmap, norm=TwoSlopeNorm(0, -2.5, 2.5), aspect="auto")
+    norm = TwoSlopeNorm(0, -2.5, 2.5)
+    image = ax.imshow(values, cmap=cmap, norm=norm, aspect="auto")
     for i in range(data.shape[0]):
         for j, spec in enumerate(specs):
             raw = data.iloc[i, j]
             z = scaled.iloc[i, j]
             text = french.MISSING if pd.isna(raw) else french.number(raw, spec.decimals)
-            color = "white" if (not pd.isna(z) and abs(z) > 1.4) else "black"
+            color = "black" if pd.isna(z) else text_color(to_hex(cmap(norm(z))))
             ax.text(j, i, text, ha="center", va="center", fontsize=7, color=color)
     ax.set_xticks(range(len(specs)), [textwrap.fill(f"{s.short_label} ({s.data_year})", 13) for s in specs], fontsize=7)
     ax.xaxis.tick_top()

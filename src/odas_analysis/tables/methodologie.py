@@ -91,17 +91,17 @@ def calendar_note() -> str:
     return sources_note(study.calendar()["source_id"])
 
 
+BOUND_FR = {"exact": "valeur exacte", "lower_bound": "borne inférieure (« plus de »)"}
+
+
 def fieldwork_totals_table() -> pd.DataFrame:
-    """Published totals, with ``plus de N`` for lower bounds."""
+    """Published totals: the number, and whether it is exact or a lower bound (« plus de 400 »)."""
     totals = study.fieldwork_totals()
-    values = [
-        (f"plus de {french.number(v)}" if b == "lower_bound" else french.number(v))
-        for v, b in zip(totals["value"], totals["bound"])
-    ]
     return pd.DataFrame(
         {
             "Grandeur": totals["label"].astype(str),
-            "Valeur publiée": values,
+            "Valeur publiée": totals["value"].astype("int64"),
+            "Nature de la valeur": [BOUND_FR.get(str(b), str(b)) for b in totals["bound"]],
             "Source": [source_tag(v) for v in totals["source_id"]],
         }
     )

@@ -67,45 +67,42 @@ INDICATOR_DECIMALS: dict[str, int] = {
 }
 
 
-def _level_cell(by_level: dict, level: str, digits: int) -> str:
-    """The value of one level of a comparison row, or ``n.d.`` when the level is missing."""
+def _level_value(by_level: dict, level: str) -> float:
+    """The value of one level of a comparison row (NaN when the level is not available)."""
     row = by_level.get(level)
-    return french.number(row.value, digits) if row is not None else french.MISSING
+    return float(row.value) if row is not None and not pd.isna(row.value) else np.nan
+
+
+LEVEL_COLUMNS = {"site": "Site", "département": "Département", "région": "Région", "France": "France"}
 
 
 def territory_table(site_id: str) -> pd.DataFrame:
     """The site against its département, région and France, every indicator and vintage.
 
-    One row per indicator × data year; values written in the indicator's precision
-    (``n.d.`` where the reference is not available), the site's percentile rank among
-    the communes (or the EPCI) and the source of the row.
+    One row per indicator × data year: the values (numbers, NaN where the reference is
+    not available), the site's percentile rank among the communes (or the EPCI) and the
+    source of the row. ``.attrs["decimals"]`` gives each row its indicator's precision.
     """
     from .. import territory
 
     table = territory.comparison_table(site_id, french=False)
     rows = []
+    digits: list[int] = []
     for (indicator, year), grp in table.groupby(["indicator", "data_year"], sort=False):
         by_level = {str(r.level): r for r in grp.itertuples(index=False)}
-        digits = INDICATOR_DECIMALS.get(str(indicator), 1)
+        digits.append(INDICATOR_DECIMALS.get(str(indicator), 1))
         site_row = by_level["site"]
-
-        rank = site_row.pct_rank
-        rows.append(
-            {
-                "Indicateur": str(site_row.label),
-                "Année": str(int(year)),
-                "Unité": str(site_row.unit),
-                "Site": _level_cell(by_level, "site", digits),
-                "Département": _level_cell(by_level, "département", digits),
-                "Région": _level_cell(by_level, "région", digits),
-                "France": _level_cell(by_level, "France", digits),
-                "Rang centile": french.MISSING if pd.isna(rank) else french.number(rank, 1),
-                "Parmi les": french.MISSING if pd.isna(site_row.rank_population) else str(site_row.rank_population),
-                "Géographie": str(site_row.geography),
-                "Source": source_tag(site_row.source_id),
-            }
-        )
-    return pd.DataFrame(rows)
+        row = {"Indicateur": str(site_row.label), "Année": int(year), "Unité": str(site_row.unit)}
+        row.update({column: _level_value(by_level, level) for level, column in LEVEL_COLUMNS.items()})
+        row["Rang centile"] = float(site_row.pct_rank) if not pd.isna(site_row.pct_rank) else np.nan
+        row["Parmi les"] = french.MISSING if pd.isna(site_row.rank_population) else str(site_row.rank_population)
+        row["Géographie"] = str(site_row.geography)
+        row["Source"] = source_tag(site_row.source_id)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs["decimals"] = {**{column: digits for column in LEVEL_COLUMNS.values()}, "Rang centile": 1}
+    out.attrs["units"] = {"Rang centile": "centile (0 à 100)"}
+    return out
 
 
 def territory_note(site_id: str) -> str:
@@ -120,30 +117,39 @@ def territory_note(site_id: str) -> str:
     )
 
 
-def fieldwork_table(site_id: str) -> pd.DataFrame:
-    """The site's fieldwork in counts, beside the median of the eleven sites.
+FIELDWORK_LABELS: dict[str, str] = {
+    "entretiens_phase_2": "Entretiens de la phase 2",
+    "participants_phase_2": "Participants aux entretiens de la phase 2",
+    "entretiens_phase_4": "Ateliers et visites de la phase 4",
+    "participants_phase_4": "Participants de la phase 4",
+    "segments_codes": "Passages codés (codage principal)",
+}
+"""Row labels of :func:`fieldwork_table`, by column of :func:`odas_analysis.fieldwork.fieldwork_summary`."""
 
-    Counts of interviews and workshops are not about persons; the participants by group
-    of actors are (see :func:`participants_table`).
+
+def fieldwork_table(site_id: str) -> pd.DataFrame:
+    """The site's fieldwork in counts, beside the median of the eleven sites, small counts masked.
+
+    Every count goes through :func:`odas_analysis.disclosure.protect_counts` (an
+    interview or a phase with one or two participants would point at persons), the
+    medians too: the median of eleven sites is the count of the sixth one (the lower
+    middle value when a site is missing, so that it is always an observed count).
+    ``.attrs["note_fr"]`` explains the masks.
     """
-    from .. import fieldwork
+    import statistics
+
+    from .. import disclosure, fieldwork
 
     study.check_site_id(site_id)
     summary = fieldwork.fieldwork_summary().set_index("site_id")
-    labels = {
-        "entretiens_phase_2": "Entretiens de la phase 2",
-        "participants_phase_2": "Participants aux entretiens de la phase 2",
-        "entretiens_phase_4": "Ateliers et visites de la phase 4",
-        "participants_phase_4": "Participants de la phase 4",
-        "segments_codes": "Passages codés (codage principal)",
-    }
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
-            "Grandeur": [labels.get(c, c) for c in summary.columns],
+            "Grandeur": [FIELDWORK_LABELS.get(c, c) for c in summary.columns],
             "Site": [int(summary.loc[site_id, c]) for c in summary.columns],
-            "Médiane des onze sites": [float(summary[c].median()) for c in summary.columns],
+            "Médiane des onze sites": [int(statistics.median_low(summary[c].astype(int))) for c in summary.columns],
         }
     )
+    return disclosure.protect_counts(frame, ["Site", "Médiane des onze sites"], margins=False, label_col="Grandeur")
 
 
 def participants_table(site_id: str, phase: int = 2) -> pd.DataFrame:
@@ -160,41 +166,55 @@ def participants_table(site_id: str, phase: int = 2) -> pd.DataFrame:
     return disclosure.protect_counts(frame, ["Participants"], label_col="Groupe d'acteurs")
 
 
-def _value_text(value: object, source: str) -> str:
+#: Unit of a variable of the hypotheses, by data source.
+VALUE_UNITS = {"grid": "niveau (0 à 3)", "coding": "% des passages codés", "territory": "valeur de l'indicateur"}
+
+
+def _value(value: object, source: str) -> float:
+    """A variable's value as a number: a level, a percentage of segments or an indicator value."""
     if value is None or pd.isna(value):
-        return french.MISSING
-    if source == "grid":
-        digits = 0 if float(value).is_integer() else 1
-        return f"{french.number(value, digits)} sur 3"
-    if source == "coding":
-        return f"{french.number(float(value) * 100, 0)}{french.NNBSP}%"
-    return french.number(value, 1)
+        return np.nan
+    return float(value) * 100 if source == "coding" else float(value)
+
+
+def _row_digits(source: str, values: tuple[float, float]) -> int:
+    """Decimals of a row: levels and percentages as integers unless a median falls between two."""
+    if source == "territory":
+        return 1
+    return 0 if all(pd.isna(v) or float(v).is_integer() for v in values) else 1
 
 
 def hypotheses_table(site_id: str) -> pd.DataFrame:
     """Where the site stands on each hypothesis: its value of every variable, and the median.
 
     One row per hypothesis × variable (conditions, outcome, context, testimonies), from
-    :func:`odas_analysis.hypotheses.site_data`.
+    :func:`odas_analysis.hypotheses.site_data`: numbers, with their unit in ``Unité`` and
+    their precision in ``.attrs["decimals"]``.
     """
     from .. import fieldwork, hypotheses
 
     study.check_site_id(site_id)
     records = fieldwork.load_records()
-    rows = []
+    rows, digits = [], []
     for hid in study.hypothesis_ids():
         ops = hypotheses.operationalisation(hid)
         data = hypotheses.site_data(hid, records)
         for op in ops.itertuples(index=False):
             var, src = str(op.variable_id), str(op.data_source)
             column = data[var] if var in data.columns else pd.Series(dtype="float64")
+            site_value = _value(column.get(site_id, np.nan), src)
+            median = _value(column.median() if len(column) else np.nan, src)
+            digits.append(_row_digits(src, (site_value, median)))
             rows.append(
                 {
                     "Hypothèse": hid,
                     "Rôle": ELEMENT_FR.get(str(op.element), str(op.element)),
                     "Variable": str(op.label_fr),
-                    "Valeur du site": _value_text(column.get(site_id, np.nan), src),
-                    "Médiane des onze sites": _value_text(column.median() if len(column) else np.nan, src),
+                    "Unité": VALUE_UNITS.get(src, src),
+                    "Valeur du site": site_value,
+                    "Médiane des onze sites": median,
                 }
             )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["decimals"] = {"Valeur du site": digits, "Médiane des onze sites": digits}
+    return out

@@ -55,6 +55,8 @@ def cross_site_table(specs: Sequence[IndicatorSpec] = CROSS_SITE_INDICATORS) -> 
     )
     for spec in specs:
         out[spec.header] = matrix[spec.key].to_numpy()
+    out.attrs["decimals"] = cross_site_decimals(specs)
+    out.attrs["units"] = {spec.header: spec.unit for spec in specs if spec.unit}
     return out
 
 
@@ -109,32 +111,34 @@ def earlier_vs_new(
     return out
 
 
-def earlier_vs_new_table(table: pd.DataFrame, specs: Sequence[IndicatorSpec] = CROSS_SITE_INDICATORS) -> pd.DataFrame:
-    """:func:`earlier_vs_new` for the reader: each row in its indicator's precision.
+#: Columns of :func:`earlier_vs_new_table`, and the columns of :func:`earlier_vs_new` they show.
+EARLIER_VS_NEW_COLUMNS = {
+    "Sites 2010-2012 (moyenne)": "Moyenne des sites 2010-2012",
+    "Nouveaux sites (moyenne)": "Moyenne des nouveaux sites",
+    "Différence": "Différence",
+    "IC 95 % (exact), borne basse": "IC 95 % bas",
+    "IC 95 % (exact), borne haute": "IC 95 % haut",
+}
 
-    Means, difference and interval are written as French text with the decimals of the
-    indicator (one table mixes euros, percentages and ratios); p-values stay numbers.
+
+def earlier_vs_new_table(table: pd.DataFrame, specs: Sequence[IndicatorSpec] = CROSS_SITE_INDICATORS) -> pd.DataFrame:
+    """:func:`earlier_vs_new` for the reader: numbers, each row in its indicator's precision.
+
+    One table mixes euros, percentages and ratios: ``.attrs["decimals"]`` gives means,
+    difference and interval the decimals of the row's indicator, p-values three.
     """
     by_header = {s.header: s for s in specs}
+    digits = [by_header[h].decimals for h in table["Indicateur"]]
     out = pd.DataFrame({"Indicateur": table["Indicateur"]})
-    texts: dict[str, list[str]] = {
-        "Sites 2010-2012 (moyenne)": [],
-        "Nouveaux sites (moyenne)": [],
-        "Différence": [],
-        "IC 95 % (exact)": [],
-    }
-    for _, row in table.iterrows():
-        d = by_header[row["Indicateur"]].decimals
-        texts["Sites 2010-2012 (moyenne)"].append(french.number(row["Moyenne des sites 2010-2012"], d))
-        texts["Nouveaux sites (moyenne)"].append(french.number(row["Moyenne des nouveaux sites"], d))
-        texts["Différence"].append(french.number(row["Différence"], d, sign=True))
-        texts["IC 95 % (exact)"].append(
-            f"[{french.number(row['IC 95 % bas'], d)}{french.NNBSP}; {french.number(row['IC 95 % haut'], d)}]"
-        )
-    for col, values in texts.items():
-        out[col] = values
+    for column, source in EARLIER_VS_NEW_COLUMNS.items():
+        out[column] = table[source].astype("float64").to_numpy()
     out["p exact"] = table["p exact"].astype("float64")
     out["p ajusté (Holm)"] = table["p ajusté (Holm)"].astype("float64")
+    out.attrs["decimals"] = {
+        **{column: digits for column in EARLIER_VS_NEW_COLUMNS},
+        "p exact": 3,
+        "p ajusté (Holm)": 3,
+    }
     return out
 
 
