@@ -27,10 +27,12 @@ hypothesis_id = "H1"
 # %%
 from IPython.display import Markdown, display
 
-from odas_analysis import charts, export, fieldwork, hypotheses, render, study, synthesis
+from odas_analysis import export, fieldwork, hypotheses, render, study
+from odas_analysis.figures import hypothese as figures
+from odas_analysis.tables import hypothese as tables
 
 hypothesis_id = study.check_hypothesis_id(hypothesis_id)
-display(Markdown(synthesis.hypothesis_heading(hypothesis_id)))
+display(Markdown(tables.heading(hypothesis_id)))
 
 # %% [markdown]
 # ## Comment la mesurer
@@ -42,9 +44,9 @@ display(Markdown(synthesis.hypothesis_heading(hypothesis_id)))
 
 # %%
 export.table(
-    synthesis.operationalisation_table(hypothesis_id),
+    tables.operationalisation_table(hypothesis_id),
     "mesure",
-    caption=synthesis.operationalisation_note(hypothesis_id),
+    caption=tables.operationalisation_note(hypothesis_id),
 )
 
 # %% [markdown]
@@ -59,7 +61,12 @@ if fieldwork.data_source()["synthetic"]:
 result = hypotheses.test(hypothesis_id)
 
 # %%
-export.figure(charts.hypothesis_sites(result), "sites")
+export.figure(
+    figures.sites(result),
+    "sites",
+    alt=f"Grille colorée : niveaux de 0 à 3 des onze sites sur les conditions et le résultat de {hypothesis_id}, "
+    "avec la part des passages d'entretien qui confirment l'hypothèse",
+)
 
 # %% [markdown]
 # ## Les tests
@@ -75,7 +82,12 @@ tests = result.results_fr()
 export.table(tests, "tests", caption=tests.attrs["note_fr"])
 
 # %%
-export.figure(charts.hypothesis_testimony(result), "temoignages")
+export.figure(
+    figures.testimony(result),
+    "temoignages",
+    alt=f"Points et intervalles de confiance : part des passages d'entretien qui confirment {hypothesis_id}, "
+    "par groupe d'acteurs",
+)
 
 # %% [markdown]
 # ## Ce qu'on peut en dire

@@ -26,7 +26,9 @@
 # Ce carnet n'a pas de paramètre : il porte sur l'ensemble de la recherche-action.
 
 # %%
-from odas_analysis import charts, export, synthesis
+from odas_analysis import export
+from odas_analysis.figures import methodologie as figures
+from odas_analysis.tables import methodologie as tables
 
 # %% [markdown]
 # ## Calendrier
@@ -38,10 +40,15 @@ from odas_analysis import charts, export, synthesis
 # sous-groupes thématiques se sont réunis deux fois chacun.
 
 # %%
-export.figure(charts.timeline(), "calendrier")
+export.figure(
+    figures.timeline(),
+    "calendrier",
+    alt="Frise chronologique de la recherche-action, de septembre 2015 à novembre 2017 : les quatre phases, "
+    "les comités de pilotage et les réunions des sous-groupes thématiques",
+)
 
 # %%
-export.table(synthesis.calendar_table(), "calendrier", caption=synthesis.calendar_note())
+export.table(tables.calendar_table(), "calendrier", caption=tables.calendar_note())
 
 # %% [markdown]
 # ## Le terrain en chiffres
@@ -50,7 +57,7 @@ export.table(synthesis.calendar_table(), "calendrier", caption=synthesis.calenda
 # nombre exact d'acteurs rencontrés n'est pas connu.
 
 # %%
-export.table(synthesis.fieldwork_totals_table(), "totaux-publies", caption=synthesis.fieldwork_totals_note())
+export.table(tables.fieldwork_totals_table(), "totaux-publies", caption=tables.fieldwork_totals_note())
 
 # %% [markdown]
 # ## Les sites par axe de recherche
@@ -62,7 +69,12 @@ export.table(synthesis.fieldwork_totals_table(), "totaux-publies", caption=synth
 # local reste inconnu.
 
 # %%
-export.figure(charts.sites_by_axis(), "sites-par-axe")
+export.figure(
+    figures.sites_by_axis(),
+    "sites-par-axe",
+    alt="Les onze sites en tuiles rangées par axe de recherche, la couleur disant si l'axe est publié par "
+    "l'Odas ou déduit par élimination",
+)
 
 # %%
-export.table(synthesis.sites_by_axis_table(), "sites-par-axe", caption=synthesis.sites_by_axis_note())
+export.table(tables.sites_by_axis_table(), "sites-par-axe", caption=tables.sites_by_axis_note())

@@ -27,7 +27,9 @@ site_id = "angers"
 # %%
 from IPython.display import Markdown, display
 
-from odas_analysis import charts, export, fieldwork, render, study, synthesis
+from odas_analysis import export, fieldwork, render, study
+from odas_analysis.figures import site as figures
+from odas_analysis.tables import site as tables
 
 site_id = study.check_site_id(site_id)
 display(Markdown(f"## {study.site(site_id)['name']}"))
@@ -40,7 +42,7 @@ display(Markdown(f"## {study.site(site_id)['name']}"))
 # indiqué « non publié ».
 
 # %%
-export.table(synthesis.site_card(site_id), "fiche", caption=synthesis.site_card_sources(site_id))
+export.table(tables.card(site_id), "fiche", caption=tables.card_sources(site_id))
 
 # %% [markdown]
 # ## Le territoire
@@ -53,13 +55,23 @@ export.table(synthesis.site_card(site_id), "fiche", caption=synthesis.site_card_
 # d'agglomération, le rang centile la situe parmi les EPCI, non parmi les communes.
 
 # %%
-export.table(synthesis.site_territory_table(site_id), "territoire", caption=synthesis.site_territory_note(site_id))
+export.table(tables.territory_table(site_id), "territoire", caption=tables.territory_note(site_id))
 
 # %%
-export.figure(charts.site_vs_references(site_id), "territoire-references")
+export.figure(
+    figures.references(site_id),
+    "territoire-references",
+    alt=f"Points : {study.site(site_id)['name']} face à son département, sa région et la France "
+    "pour le chômage, la participation aux deux tours de la présidentielle 2017 et le taux de pauvreté",
+)
 
 # %%
-export.figure(charts.site_in_distribution(site_id), "territoire-distribution")
+export.figure(
+    figures.distribution(site_id),
+    "territoire-distribution",
+    alt=f"Six courbes de distribution nationale (communes ou EPCI) et le rang centile de {study.site(site_id)['name']}"
+    " pour la population, le revenu, la pauvreté, le rapport D9/D1, le chômage et la participation",
+)
 
 # %% [markdown]
 # ## Le terrain
@@ -73,10 +85,11 @@ if fieldwork.data_source()["synthetic"]:
     render.mark_simulated("les relevés de terrain de cette fiche sont ceux du jeu de démonstration.")
 
 # %%
-export.table(synthesis.site_fieldwork_table(site_id), "terrain", decimals=1, caption=fieldwork.source_note_fr())
+terrain = tables.fieldwork_table(site_id)
+export.table(terrain, "terrain", caption=terrain.attrs["note_fr"] + " " + fieldwork.source_note_fr())
 
 # %%
-participants = synthesis.site_participants_table(site_id)
+participants = tables.participants_table(site_id)
 export.table(participants, "participants", caption=participants.attrs["note_fr"] + " " + fieldwork.source_note_fr())
 
 # %% [markdown]
@@ -88,4 +101,4 @@ export.table(participants, "participants", caption=participants.attrs["note_fr"]
 # l'hypothèse ; la médiane des onze sites sert de repère.
 
 # %%
-export.table(synthesis.site_hypotheses_table(site_id), "hypotheses", caption=fieldwork.source_note_fr())
+export.table(tables.hypotheses_table(site_id), "hypotheses", caption=fieldwork.source_note_fr())

@@ -29,7 +29,9 @@
 # %%
 from IPython.display import Markdown, display
 
-from odas_analysis import charts, export, synthesis
+from odas_analysis import export
+from odas_analysis.figures import synthese as figures
+from odas_analysis.tables import synthese as tables
 
 # %% [markdown]
 # ## Les sites et leurs indicateurs
@@ -42,14 +44,19 @@ from odas_analysis import charts, export, synthesis
 
 # %%
 export.table(
-    synthesis.cross_site_table(),
+    tables.cross_site_table(),
     "sites-indicateurs",
-    decimals=synthesis.cross_site_decimals(),
-    caption=synthesis.indicator_sources(),
+    decimals=tables.cross_site_decimals(),
+    caption=tables.indicator_sources(),
 )
 
 # %%
-export.figure(charts.indicator_heatmap(), "sites-indicateurs")
+export.figure(
+    figures.indicator_heatmap(),
+    "sites-indicateurs",
+    alt="Carte de chaleur : les onze sites en lignes, sept indicateurs en colonnes, la couleur disant l'écart "
+    "à la moyenne des sites et chaque case portant la valeur",
+)
 
 # %% [markdown]
 # ## Une typologie des sites
@@ -61,14 +68,18 @@ export.figure(charts.indicator_heatmap(), "sites-indicateurs")
 # groupes) ; le plus grand saut des hauteurs de fusion sert de second avis.
 
 # %%
-typ = synthesis.typology()
+typ = tables.typology()
 export.table(typ.selection_table(), "typologie-choix", decimals=3, caption="Choix du nombre de groupes")
 
 # %%
-display(Markdown(synthesis.typology_summary(typ)))
+display(Markdown(tables.typology_summary(typ)))
 
 # %%
-export.figure(charts.typology_dendrogram(typ), "typologie-dendrogramme")
+export.figure(
+    figures.typology_dendrogram(typ),
+    "typologie-dendrogramme",
+    alt=f"Dendrogramme de la classification de Ward des onze sites, coupé en {typ.k} groupes de couleurs différentes",
+)
 
 # %%
 export.table(
@@ -79,7 +90,12 @@ export.table(
 )
 
 # %%
-export.figure(charts.typology_map(typ), "typologie-carte")
+export.figure(
+    figures.typology_map(typ),
+    "typologie-carte",
+    alt=f"Nuage de points : les onze sites sur les deux premières composantes principales, colorés selon "
+    f"leurs {typ.k} groupes",
+)
 
 # %% [markdown]
 # Robustesse : la typologie est refaite en retirant un indicateur à la fois. Un indice de
@@ -101,11 +117,16 @@ export.table(typ.robustness(), "typologie-robustesse", decimals=3, caption="Typo
 # sont ensuite ajustées par la méthode de Holm (sept tests).
 
 # %%
-cohorts = synthesis.earlier_vs_new()
-export.table(synthesis.earlier_vs_new_table(cohorts), "cohortes", decimals=3, caption=synthesis.indicator_sources())
+cohorts = tables.earlier_vs_new()
+export.table(tables.earlier_vs_new_table(cohorts), "cohortes", caption=tables.indicator_sources())
 
 # %%
-display(Markdown(synthesis.earlier_vs_new_summary(cohorts)))
+display(Markdown(tables.earlier_vs_new_summary(cohorts)))
 
 # %%
-export.figure(charts.cohorts(), "cohortes")
+export.figure(
+    figures.cohorts(),
+    "cohortes",
+    alt="Sept panneaux de points : pour chaque indicateur, les quatre sites de l'étude 2010-2012 et les sept "
+    "nouveaux, avec la moyenne de chaque groupe",
+)

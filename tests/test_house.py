@@ -42,7 +42,9 @@ def test_module_is_short_enough(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
     if _rel(path) in LONG_MODULES:
         return
-    assert lines <= MAX_MODULE_LINES, f"{_rel(path)} has {lines} lines (at most {MAX_MODULE_LINES}): split it by concern"
+    assert lines <= MAX_MODULE_LINES, (
+        f"{_rel(path)} has {lines} lines (at most {MAX_MODULE_LINES}): split it by concern"
+    )
 
 
 def _functions(tree: ast.AST):

@@ -107,11 +107,24 @@ def test_committed_outputs_are_complete_and_deterministic(name):
                 assert out["name"] != "stderr", plain
 
 
+def _html(out: dict) -> str:
+    text = out.get("data", {}).get("text/html", "")
+    return text if isinstance(text, str) else "".join(text)
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_figures_are_displayed_as_png_images(name):
-    images = [out for cell in _code_cells(_load(name)) for out in cell["outputs"] if "image/png" in out.get("data", {})]
-    exported = sum(_source(c).count("export.figure(") for c in _code_cells(_load(name)))
+def test_figures_are_displayed_as_png_images_with_alternative_text(name):
+    cells = _code_cells(_load(name))
+    images = [_html(out) for cell in cells for out in cell["outputs"] if "<img" in _html(out)]
+    exported = sum(_source(c).count("export.figure(") for c in cells)
     assert len(images) == exported
+    assert sum(_source(c).count("alt=") for c in cells if "export.figure(" in _source(c)) == exported
+    for page in images:
+        assert 'src="data:image/png;base64,' in page
+        alt = re.search(r'alt="([^"]*)"', page)
+        assert alt and len(alt.group(1).split()) >= 6, "describe the figure in a French sentence"
+        assert "No description" not in page
+    assert not [out for cell in cells for out in cell["outputs"] if "image/png" in out.get("data", {})]
 
 
 @pytest.mark.parametrize("name", sorted(USES_FIELDWORK))

@@ -56,12 +56,14 @@ def test_outputs_exist(batch):
         for audience in ("reviewers", "researchers"):
             assert (out / "build" / "html" / audience / f"{name}.html").is_file()
         assert sorted(p.name for p in (out / "figures" / name).iterdir()) == [
+            "comparaison.json",
             "comparaison.png",
             "comparaison.svg",
+            "evolution.json",
             "evolution.png",
             "evolution.svg",
         ]
-        assert sorted(p.name for p in (out / "tables" / name).iterdir()) == ["indice.csv", "indice.md"]
+        assert sorted(p.name for p in (out / "tables" / name).iterdir()) == ["indice.csv", "indice.md", "indice.xlsx"]
     assert (out / "build" / "html" / "index.html").is_file()
     assert not (out / "build" / ".staging" / "site-angers").exists()
 

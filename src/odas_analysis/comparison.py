@@ -33,7 +33,7 @@ import pandas as pd
 from . import french
 from .errors import ParameterError
 from .national.rows import pct_rank
-from .synthesis import standardise
+from .tables.typology import standardise
 
 LEVELS = ("commune", "EPCI")
 DEFAULT_NEIGHBOUR_INDICATORS: tuple[tuple[str, int], ...] = (

@@ -1,10 +1,12 @@
-"""Deterministic writing of figures (SVG + PNG) and tables (CSV + Markdown).
+"""Deterministic writing of figures (SVG + PNG + legend) and tables (CSV + XLSX + Markdown).
 
 A notebook calls::
 
     from odas_analysis import export
-    export.figure(fig, "taux-pauvrete")      # -> figures/<run>/taux-pauvrete.svg and .png
-    export.table(df, "indicateurs", decimals=1)  # -> tables/<run>/indicateurs.csv and .md
+    export.figure(fig, "taux-pauvrete", alt="Barres : taux de pauvreté des onze sites")
+    # -> figures/<run>/taux-pauvrete.svg, .png and .json (alternative text and legend)
+    export.table(df, "indicateurs", decimals=1, caption="Source : INSEE, Filosofi 2016.")
+    # -> tables/<run>/indicateurs.csv, .xlsx and .md
 
 and never deals with paths. Names are stable identifiers (lower-case letters, digits,
 ``-`` and ``_``), so that a figure keeps its file name from one run to the next.
@@ -26,33 +28,75 @@ Outside the batch (JupyterLab, a script), files go to
 ``build/interactif/{figures,tables}/``, never into the published ``figures/`` and
 ``tables/``, which only the batch writes. :func:`configure` overrides both.
 
+Files for machines, files for people
+------------------------------------
+``<name>.csv``
+    for machines: numbers as numbers (``.`` decimal point, no thousands separator, the
+    decimals asked for), empty cell for a missing value, UTF-8, ``\\n`` line ends. Its
+    first line is a comment holding the source and the units as JSON::
+
+        # {"source": "Source : INSEE, Filosofi 2016.", "unites": {"Taux de pauvreté": "%"}}
+
+    read it with ``pandas.read_csv(path, comment="#")`` (text cells holding ``#`` are
+    quoted, so the comment mark only ever starts that line) and the header line with
+    ``json.loads(first_line[2:])``. A count column protected by
+    :func:`odas_analysis.disclosure.protect_counts` is text (``< 3``, ``s``).
+``<name>.xlsx``
+    sheet ``tableau``: numbers as numeric cells with a French number format
+    (``[$-fr-FR]#,##0.0``: a space between thousands and a decimal comma in a French
+    spreadsheet), years and codes without grouping; sheet ``source``: source and units.
+``<name>.md`` and the HTML shown in the notebook
+    for people: French numbers (:mod:`odas_analysis.french`).
+``<name>.json`` beside a figure
+    ``{"alt": "...", "legende": "..."}``: the figure's alternative text (required, in
+    French) and its legend (sources and how to read it, not drawn inside the image), for
+    the report.
+
+Text cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are
+neutralised in the CSV and the XLSX (:func:`neutralise`, OWASP CSV injection).
+
 Byte-stability
 --------------
 The same figure or table gives the same bytes on every run: SVG with a fixed
 ``svg.hashsalt`` and no date, PNG without the ``Software`` chunk (matplotlib writes no
-date in PNG), CSV with an explicit number format, ``\\n`` line ends, UTF-8 and no index
-unless asked, Markdown in the French number format. Sorting rows is the caller's job:
-these functions keep the order they are given.
+date in PNG), CSV with an explicit number format, XLSX with fixed times, Markdown in the
+French number format. Sorting rows is the caller's job: these functions keep the order
+they are given.
 
 Display
 -------
-In a notebook, :func:`figure` displays the PNG bytes it just wrote (exactly once: the
-figure is closed, so the inline backend does not draw it a second time) and
-:func:`table` displays an HTML table in the French number format, with the Markdown as
-plain-text fallback. Outside IPython nothing is displayed.
+In a notebook, :func:`figure` displays the PNG bytes it just wrote as an ``<img>`` with
+its alternative text, and its legend under it (exactly once: the figure is closed, so
+the inline backend does not draw it a second time); :func:`table` displays an HTML table
+in the French number format, with the Markdown as plain-text fallback. Outside IPython
+nothing is displayed.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import io
+import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import files, french
+from . import files
 from .errors import ParameterError
+from .tables.formats import (  # the writers of each format, re-exported for callers
+    PLAIN_COLUMNS,
+    Decimals,
+    csv_header_line,
+    neutralise,
+    resolve_decimals,
+    table_csv,
+    table_html,
+    table_markdown,
+    table_xlsx,
+)
 
 EXPORT_DIR_ENV = "ODAS_EXPORT_DIR"
 RUN_NAME_ENV = "ODAS_RUN_NAME"
@@ -112,8 +156,8 @@ def destination() -> Destination:
 def _check_name(name: str) -> str:
     if not isinstance(name, str) or not _NAME.match(name):
         raise ParameterError(
-            f"export name {name!r}: use lower-case letters, digits, '-' and '_' "
-            "(it becomes a stable file name), e.g. 'taux-pauvrete'"
+            f"nom d'export {name!r} : utiliser des minuscules sans accent, des chiffres, '-' et '_' "
+            "(il devient un nom de fichier stable), par exemple 'taux-pauvrete'"
         )
     return name
 
@@ -151,7 +195,7 @@ def figure_bytes(fig, fmt: str, *, dpi: int = DEFAULT_DPI) -> bytes:
     elif fmt == "png":
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     else:
-        raise ParameterError(f"figure format {fmt!r}: expected 'svg' or 'png'")
+        raise ParameterError(f"format de figure {fmt!r} : attendu 'svg' ou 'png'")
     return buf.getvalue()
 
 
@@ -170,19 +214,65 @@ def _check_no_participant_name(fig) -> None:
     check_figure_text(fig)
 
 
-def figure(fig, name: str, *, dpi: int = DEFAULT_DPI, show: bool = True, close: bool = True) -> Written:
-    """Write ``fig`` as ``<name>.svg`` and ``<name>.png``; display it once in a notebook.
+NOTE_ATTR = "odas_note"
+"""Attribute of a Figure holding its legend (set by :func:`odas_analysis.figures.common.add_note`)."""
+
+
+def _check_alt(alt: object) -> str:
+    if not isinstance(alt, str) or len(alt.strip()) < 10:
+        raise ParameterError(
+            f"texte de remplacement {alt!r} : décrire la figure en français en une phrase "
+            "(ce qu'elle montre, pour qui ne la voit pas), par exemple "
+            'alt="Barres horizontales : taux de pauvreté des onze sites, Creil en tête"'
+        )
+    return " ".join(alt.split())
+
+
+def figure_legend(alt: str, caption: str | None) -> bytes:
+    """The ``<name>.json`` sidecar: ``{"alt": ..., "legende": ...}`` (UTF-8, sorted keys, final newline)."""
+    data = {"alt": alt, "legende": caption or ""}
+    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def figure_html(png: bytes, alt: str, caption: str | None, width_px: int) -> str:
+    """The figure as shown on a page: ``<img>`` with its alternative text, and its legend."""
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    legend = f'<figcaption class="odas-legende">{html.escape(caption)}</figcaption>' if caption else ""
+    return (
+        f'<figure class="odas-figure" style="margin:0">'
+        f'<img src="{src}" alt="{html.escape(alt)}" width="{width_px}" style="max-width:100%;height:auto">'
+        f"{legend}</figure>"
+    )
+
+
+def figure(
+    fig,
+    name: str,
+    *,
+    alt: str,
+    caption: str | None = None,
+    dpi: int = DEFAULT_DPI,
+    show: bool = True,
+    close: bool = True,
+) -> Written:
+    """Write ``fig`` as ``<name>.svg``, ``<name>.png`` and ``<name>.json``; display it once.
 
     Parameters
     ----------
     fig
-        A matplotlib Figure (from :mod:`odas_analysis.plots` or ``plt.subplots``).
+        A matplotlib Figure (from :mod:`odas_analysis.figures` or ``plt.subplots``).
     name
         Stable file name without extension: ``[a-z0-9][a-z0-9_-]*``.
+    alt
+        Required French alternative text: what the figure shows, for a reader who does
+        not see it (the ``alt`` of the page's image, and of the report's).
+    caption
+        The legend under the figure (sources, how to read it). Default: the note the
+        figure builder attached (:data:`NOTE_ATTR`); the image does not repeat it.
     dpi
         Resolution of the PNG (the SVG is resolution-free; rasterised artists use it too).
     show
-        Display the PNG in the notebook (ignored outside IPython).
+        Display the figure in the notebook (ignored outside IPython).
     close
         Close the figure in pyplot afterwards, so the inline backend does not show it
         again at the end of the cell.
@@ -190,15 +280,20 @@ def figure(fig, name: str, *, dpi: int = DEFAULT_DPI, show: bool = True, close: 
     Returns
     -------
     Written
-        ``{"svg": path, "png": path}`` (displays nothing at the end of a cell).
+        ``{"svg": path, "png": path, "json": path}`` (displays nothing at the end of a cell).
 
     Raises
     ------
+    ParameterError
+        A bad name, or an alternative text missing or too short to describe anything.
     DisclosureError
         With ``ODAS_PRIVATE_DATA`` set, when the figure's text holds a participant name
         of the private overlay (nothing is written then).
     """
     _check_name(name)
+    alt = _check_alt(alt)
+    if caption is None:
+        caption = getattr(fig, NOTE_ATTR, None)
     _check_no_participant_name(fig)
     freeze_layout(fig)
     dest = destination()
@@ -211,11 +306,14 @@ def figure(fig, name: str, *, dpi: int = DEFAULT_DPI, show: bool = True, close: 
         paths[fmt] = path
         if fmt == "png":
             png = data
+    paths["json"] = dest.figures / f"{name}.json"
+    files.write_bytes(paths["json"], figure_legend(alt, caption))
     if show and _in_ipython():
-        from IPython.display import Image, display
+        from IPython.display import display
 
         width_px = int(round(fig.get_figwidth() * 100))
-        display(Image(data=png, format="png", width=width_px))
+        text = alt + (f"\n{caption}" if caption else "")
+        display({"text/html": figure_html(png, alt, caption, width_px), "text/plain": text}, raw=True)
     if close:
         try:
             import matplotlib.pyplot as plt
@@ -224,101 +322,6 @@ def figure(fig, name: str, *, dpi: int = DEFAULT_DPI, show: bool = True, close: 
         except Exception:  # noqa: BLE001 - a figure outside pyplot is fine as it is
             pass
     return paths
-
-
-def _decimals_for(column: str, decimals: int | dict[str, int]) -> int:
-    if isinstance(decimals, dict):
-        return int(decimals.get(column, 2))
-    return int(decimals)
-
-
-def _is_float_dtype(series) -> bool:
-    import pandas as pd
-
-    return pd.api.types.is_float_dtype(series.dtype)
-
-
-def _is_numeric_dtype(series) -> bool:
-    import pandas as pd
-
-    return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
-
-
-def table_csv(df, *, decimals: int | dict[str, int] = 2, index: bool = False) -> bytes:
-    """Return the CSV bytes of ``df``: floats with fixed decimals (``.`` decimal point).
-
-    CSV is for machines: decimal point, no thousands separator, empty cell for a
-    missing value, ``\\n`` line ends, UTF-8.
-    """
-    frame = df.reset_index() if index else df
-    out = frame.copy()
-    for col in out.columns:
-        if _is_float_dtype(out[col]):
-            d = _decimals_for(str(col), decimals)
-            out[col] = [("" if french.is_missing(v) else f"{float(v):.{d}f}") for v in out[col]]
-    text = out.to_csv(index=False, lineterminator="\n")
-    return text.encode("utf-8")
-
-
-PLAIN_COLUMNS = re.compile(r"(ann[ée]e|year|mill[ée]sime|code|_id$|^id$|siren|insee)", re.I)
-"""Integer columns written without a thousands separator (2015, not 2 015; codes as is)."""
-
-
-def _french_cells(df, decimals: int | dict[str, int]) -> tuple[list[str], list[list[str]], list[bool]]:
-    header = [str(c) for c in df.columns]
-    numeric = [_is_numeric_dtype(df[c]) for c in df.columns]
-    plain = [not _is_float_dtype(df[c]) and bool(PLAIN_COLUMNS.search(h)) for h, c in zip(header, df.columns)]
-    digits = [(_decimals_for(col, decimals) if _is_float_dtype(df[c]) else 0) for col, c in zip(header, df.columns)]
-    rows = []
-    for values in df.itertuples(index=False, name=None):
-        cells = []
-        for value, is_num, d, as_is in zip(values, numeric, digits, plain):
-            if french.is_missing(value):
-                cells.append(french.MISSING)
-            elif as_is:
-                cells.append(str(value))
-            elif is_num:
-                cells.append(french.number(value, d))
-            else:
-                cells.append(str(value))
-        rows.append(cells)
-    return header, rows, numeric
-
-
-def table_markdown(df, *, decimals: int | dict[str, int] = 2, index: bool = False) -> str:
-    """Return ``df`` as a Markdown (pipe) table with French numbers, numbers right-aligned."""
-    frame = df.reset_index() if index else df
-    header, rows, numeric = _french_cells(frame, decimals)
-
-    def esc(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(esc(h) for h in header) + " |"]
-    lines.append("|" + "|".join("---:" if n else ":---" for n in numeric) + "|")
-    for cells in rows:
-        lines.append("| " + " | ".join(esc(c) for c in cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def table_html(df, *, decimals: int | dict[str, int] = 2, index: bool = False, caption: str | None = None) -> str:
-    """Return ``df`` as a small HTML table with French numbers (for display)."""
-    from html import escape
-
-    frame = df.reset_index() if index else df
-    header, rows, numeric = _french_cells(frame, decimals)
-    parts = ['<table class="odas-table">']
-    if caption:
-        parts.append(f"<caption>{escape(caption)}</caption>")
-    parts.append("<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr></thead>")
-    parts.append("<tbody>")
-    for cells in rows:
-        tds = "".join(
-            f'<td style="text-align:right">{escape(c)}</td>' if n else f"<td>{escape(c)}</td>"
-            for c, n in zip(cells, numeric)
-        )
-        parts.append(f"<tr>{tds}</tr>")
-    parts.append("</tbody></table>")
-    return "".join(parts)
 
 
 SIMULATED_MARK = "données simulées"
@@ -330,59 +333,69 @@ def table(
     df,
     name: str,
     *,
-    decimals: int | dict[str, int] = 2,
+    decimals: Decimals = None,
     index: bool = False,
     caption: str | None = None,
+    units: dict[str, str] | None = None,
     show: bool = True,
     simulated: bool | None = None,
 ) -> Written:
-    """Write ``df`` as ``<name>.csv`` and ``<name>.md``; display it in a notebook.
+    """Write ``df`` as ``<name>.csv``, ``<name>.xlsx`` and ``<name>.md``; display it in a notebook.
 
     Parameters
     ----------
     df
-        A pandas DataFrame, already sorted the way it should read.
+        A pandas DataFrame, already sorted the way it should read. Numbers must be
+        numbers (never French text): the French form is written here, for people only.
     name
         Stable file name without extension: ``[a-z0-9][a-z0-9_-]*``.
     decimals
-        Digits after the decimal mark for float columns: one number, or a dict by
-        column name (columns not named get 2). Integer columns are written as integers,
-        with thousands separators except years and codes (:data:`PLAIN_COLUMNS`).
+        Digits after the decimal mark for float columns (:data:`Decimals`); default
+        ``df.attrs["decimals"]`` when the table function set it, else 2. Integer columns
+        are written as integers, with thousands separators for people except years and
+        codes (:data:`PLAIN_COLUMNS`).
     index
         Write the index as the first column(s).
     caption
-        Shown above the table in the notebook and written under the Markdown table
-        (source, vintage, notes); not in the CSV.
+        Shown above the table in the notebook, written under the Markdown table and as
+        the ``source`` of the CSV's first line and of the XLSX's ``source`` sheet.
+    units
+        Unit of each column (by column name), for the CSV header line and the XLSX;
+        default ``df.attrs["units"]``.
     show
         Display the table in the notebook (ignored outside IPython).
     simulated
-        The table is built on simulated (demonstration) data. Then the CSV gets a last
-        column ``statut des données`` = ``données simulées`` on every row and the
-        Markdown file a notice, so the flag travels with the files. ``None`` (default):
-        simulated when the caption says « données simulées » (as
+        The table is built on simulated (demonstration) data. Then the CSV and the XLSX
+        get a last column ``statut des données`` = ``données simulées`` on every row and
+        the Markdown file a notice, so the flag travels with the files. ``None``
+        (default): simulated when the caption says « données simulées » (as
         ``fieldwork.source_note_fr()`` does for the demonstration set).
 
     Returns
     -------
     Written
-        ``{"csv": path, "md": path}`` (displays nothing at the end of a cell).
+        ``{"csv": path, "xlsx": path, "md": path}`` (displays nothing at the end of a cell).
     """
     _check_name(name)
     dest = destination()
-    csv_path = dest.tables / f"{name}.csv"
-    md_path = dest.tables / f"{name}.md"
+    decimals = resolve_decimals(df, decimals)
+    if units is None:
+        units = df.attrs.get("units") or {}
     md = table_markdown(df, decimals=decimals, index=index)
     if simulated is None:
         simulated = SIMULATED_MARK in (caption or "").lower()
     md_file = md
     if caption:
         md_file += "\n" + caption.replace("\n", " ") + "\n"
-    csv_frame = df
+    machine = df.reset_index() if index else df
     if simulated:
         md_file += "\n**Données simulées** : ce tableau est calculé sur le jeu de démonstration.\n"
-        csv_frame = (df.reset_index() if index else df).assign(**{SIMULATED_COLUMN: "données simulées"})
-    files.write_bytes(csv_path, table_csv(csv_frame, decimals=decimals, index=index and not simulated))
-    files.write_bytes(md_path, md_file.encode("utf-8"))
+        machine = machine.assign(**{SIMULATED_COLUMN: "données simulées"})
+    paths = Written(csv=dest.tables / f"{name}.csv", xlsx=dest.tables / f"{name}.xlsx", md=dest.tables / f"{name}.md")
+    options = {"decimals": decimals, "source": caption, "units": units}
+    files.write_bytes(paths["csv"], table_csv(machine, **options))
+    files.write_bytes(paths["xlsx"], table_xlsx(machine, **options))
+    files.write_bytes(paths["md"], md_file.encode("utf-8"))
     if show and _in_ipython():
         from IPython.display import display
 
@@ -390,18 +403,24 @@ def table(
             {"text/html": table_html(df, decimals=decimals, index=index, caption=caption), "text/plain": md},
             raw=True,
         )
-    return Written(csv=csv_path, md=md_path)
+    return paths
 
 
 __all__ = [
+    "PLAIN_COLUMNS",
     "Destination",
     "Written",
     "configure",
+    "csv_header_line",
     "destination",
     "figure",
     "figure_bytes",
+    "figure_html",
+    "figure_legend",
+    "neutralise",
     "table",
     "table_csv",
     "table_html",
     "table_markdown",
+    "table_xlsx",
 ]

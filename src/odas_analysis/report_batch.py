@@ -264,9 +264,14 @@ def png_300dpi(svg: bytes, png: bytes | None = None, *, dpi: int = PRINT_DPI) ->
 
 
 def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a CSV export, as strings exactly as written."""
+    """Header and rows of a CSV export, as strings exactly as written.
+
+    The export's first line, ``# `` and the source and units as JSON
+    (:func:`odas_analysis.export.csv_header_line`), is not a row.
+    """
     with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
+        first = fh.readline()
+        rows = list(csv.reader(([] if first.startswith("# ") else [first]) + fh.readlines()))
     if not rows:
         return [], []
     return rows[0], rows[1:]

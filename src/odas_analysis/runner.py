@@ -728,7 +728,8 @@ PRELOAD = (
     "matplotlib",
     "matplotlib.pyplot",
     "odas_analysis",
-    "odas_analysis.plots",
+    "odas_analysis.figures.style",
+    "odas_analysis.figures.generic",
     "odas_analysis.export",
     "odas_analysis.render",
 )
@@ -1359,9 +1360,10 @@ def _warm_caches() -> None:
 
     import pandas as pd
 
-    from . import export, plots
+    from . import export
+    from .figures import generic
 
-    fig = plots.bar_chart(["Angers", "Arras"], [1234.5, 0.5], title="Préchauffage", xlabel="%", decimals=1)
+    fig = generic.bar_chart(["Angers", "Arras"], [1234.5, 0.5], title="Préchauffage", xlabel="%", decimals=1)
     ax = fig.axes[0]
     ax.plot([0, 1], [0, 1], "o-")
     ax.legend(["é"])

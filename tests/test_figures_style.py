@@ -1,4 +1,4 @@
-"""Tests of odas_analysis.plots: French number formatting and the shared figure style."""
+"""Tests of odas_analysis.figures.style and .generic: French number formatting and the shared figure style."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from odas_analysis import french, plots
+from odas_analysis import french
+from odas_analysis.figures import generic, style
 
 
 @pytest.mark.parametrize(
@@ -68,9 +69,9 @@ def test_chart_functions_return_figures_without_pyplot(monkeypatch):
     monkeypatch.setattr(plt, "show", forbidden)
     before = plt.get_fignums()
     figs = [
-        plots.bar_chart(["Angers", "Arras"], [1.5, None], title="Titre", highlight="Arras", decimals=1),
-        plots.reference_chart(["Angers", "Maine-et-Loire", "France"], [0.2, 0.1, 0.15], percent=True),
-        plots.scatter_chart([1, 2], [3, 4], labels=["a", "b"], background=([1, 2, 3], [1, 2, 3])),
+        generic.bar_chart(["Angers", "Arras"], [1.5, None], title="Titre", highlight="Arras", decimals=1),
+        generic.reference_chart(["Angers", "Maine-et-Loire", "France"], [0.2, 0.1, 0.15], percent=True),
+        generic.scatter_chart([1, 2], [3, 4], labels=["a", "b"], background=([1, 2, 3], [1, 2, 3])),
     ]
     for fig in figs:
         assert isinstance(fig, Figure)
@@ -78,21 +79,21 @@ def test_chart_functions_return_figures_without_pyplot(monkeypatch):
 
 
 def test_bar_chart_labels_are_french():
-    fig = plots.bar_chart(["A", "B"], [12345.5, 2.0], decimals=1)
+    fig = generic.bar_chart(["A", "B"], [12345.5, 2.0], decimals=1)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts == [f"12{french.NNBSP}345,5", "2,0"]
 
 
 def test_bar_chart_length_mismatch():
     with pytest.raises(ValueError):
-        plots.bar_chart(["A"], [1, 2])
+        generic.bar_chart(["A"], [1, 2])
 
 
 def test_style_is_scoped():
     import matplotlib as mpl
 
     before = mpl.rcParams["axes.titleweight"]
-    with plots.style():
+    with style.style():
         assert mpl.rcParams["svg.hashsalt"] == "odas-analysis"
         assert mpl.rcParams["axes.titleweight"] == "bold"
     assert mpl.rcParams["axes.titleweight"] == before

@@ -1,153 +1,24 @@
-"""One figure style for the whole project: French labels, French numbers.
+"""Ready-made chart types for a new notebook or a script: bars, reference dots, scatter.
 
-Every figure of the reports goes through this module so that they look alike and read
-as French: decimal comma, a narrow no-break space (U+202F) between thousands, ``%``
-after a narrow no-break space, missing values shown as ``n.d.`` (non disponible).
+None of the four notebooks uses them today (their figures live in the module named after
+the notebook); the batch's warm-up and the test fixtures do::
 
-The functions return a :class:`matplotlib.figure.Figure` built without ``pyplot`` (no
-global state, nothing shown twice by the inline backend) and never call
-``plt.show()``: a notebook hands the figure to :func:`odas_analysis.export.figure`,
-which writes it and displays it once.
+    from odas_analysis import export
+    from odas_analysis.figures import generic
 
-Typical use in a notebook::
-
-    from odas_analysis import plots, export
-
-    fig = plots.bar_chart(names, values, title="Taux de pauvreté", xlabel="%", percent=True)
-    export.figure(fig, "taux-pauvrete")
-
-or, for a figure of one's own::
-
-    fig, ax = plots.new_figure()
-    ax.plot(x, y, color=plots.COLORS["site"])
-    plots.french_axis(ax, "y", decimals=1)
-    export.figure(fig, "evolution")
-
-Numbers in text and tables are written by :mod:`odas_analysis.french`.
+    fig = generic.bar_chart(names, values, title="Taux de pauvreté", xlabel="%", percent=True)
+    export.figure(fig, "taux-pauvrete", alt="Barres horizontales : taux de pauvreté par site")
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from . import french
-
-COLORS: dict[str, str] = {
-    "site": "#1b4f72",
-    "departement": "#5dade2",
-    "region": "#a9cce3",
-    "france": "#7f8c8d",
-    "highlight": "#c0392b",
-    "neutral": "#95a5a6",
-    "positive": "#1e8449",
-    "negative": "#c0392b",
-}
-"""Named colours, so that a site, its département, its region and France always look the same."""
-
-PALETTE: tuple[str, ...] = (
-    "#1b4f72",
-    "#c0392b",
-    "#1e8449",
-    "#d68910",
-    "#6c3483",
-    "#5dade2",
-    "#7f8c8d",
-    "#b7950b",
-    "#117864",
-    "#943126",
-    "#2e4053",
-)
-"""Categorical cycle, long enough for the eleven sites."""
-
-STYLE: dict[str, Any] = {
-    "figure.figsize": (7.0, 4.2),
-    "figure.dpi": 100,
-    "savefig.dpi": 150,
-    "font.family": "DejaVu Sans",
-    "font.size": 10.0,
-    "axes.titlesize": 11.0,
-    "axes.titleweight": "bold",
-    "axes.titlelocation": "left",
-    "axes.labelsize": 10.0,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "axes.grid.axis": "y",
-    "axes.axisbelow": True,
-    "axes.formatter.use_locale": False,
-    "axes.unicode_minus": True,
-    "grid.color": "#d5d8dc",
-    "grid.linewidth": 0.6,
-    "legend.frameon": False,
-    "svg.hashsalt": "odas-analysis",
-    "svg.fonttype": "path",
-    "path.simplify": True,
-}
-"""The rcParams of the project style (applied by :func:`style` and :func:`use_style`)."""
+from .. import french
+from .style import COLORS, STYLE, french_axis, new_figure, with_style
 
 
-def french_axis(ax, axis: str = "y", decimals: int = 0, *, percent: bool = False, ratio: bool = True) -> None:
-    """Format the ticks of ``ax``'s ``"x"``, ``"y"`` or ``"both"`` axes as French numbers."""
-    if axis not in {"x", "y", "both"}:
-        raise ValueError(f"axis must be 'x', 'y' or 'both', not {axis!r}")
-    fmt = french.tick_formatter(decimals, as_percent=percent, ratio=ratio)
-    if axis in {"x", "both"}:
-        ax.xaxis.set_major_formatter(fmt)
-    if axis in {"y", "both"}:
-        ax.yaxis.set_major_formatter(fmt)
-
-
-def use_style() -> None:
-    """Apply :data:`STYLE` to matplotlib's global rcParams (for a whole notebook)."""
-    import matplotlib as mpl
-    from cycler import cycler
-
-    mpl.rcParams.update(STYLE)
-    mpl.rcParams["axes.prop_cycle"] = cycler(color=list(PALETTE))
-
-
-@contextlib.contextmanager
-def style() -> Iterator[None]:
-    """Context manager applying :data:`STYLE` for the figures created inside it."""
-    import matplotlib as mpl
-    from cycler import cycler
-
-    with mpl.rc_context({**STYLE, "axes.prop_cycle": cycler(color=list(PALETTE))}):
-        yield
-
-
-def new_figure(nrows: int = 1, ncols: int = 1, *, size: tuple[float, float] | None = None, **kwargs):
-    """Create a figure in the project style, outside ``pyplot``.
-
-    Returns ``(fig, ax)`` (``ax`` is an array when ``nrows * ncols > 1``). The figure
-    keeps the style it was created with: fonts, colours and spines are fixed at
-    creation, and ``svg.hashsalt`` is applied again when :mod:`odas_analysis.export`
-    saves it.
-    """
-    from matplotlib.figure import Figure
-
-    with style():
-        fig = Figure(figsize=size or STYLE["figure.figsize"], layout="constrained")
-        axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
-    return fig, axes
-
-
-def _with_style(func):
-    """Create every artist of a chart function inside :func:`style`."""
-
-    def wrapper(*args, **kwargs):
-        with style():
-            return func(*args, **kwargs)
-
-    wrapper.__name__ = func.__name__
-    wrapper.__qualname__ = func.__qualname__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
-
-
-@_with_style
+@with_style
 def bar_chart(
     labels: Sequence[str],
     values: Sequence[float],
@@ -190,7 +61,7 @@ def bar_chart(
     return fig
 
 
-@_with_style
+@with_style
 def reference_chart(
     levels: Sequence[str],
     values: Sequence[float],
@@ -230,7 +101,7 @@ def reference_chart(
     return fig
 
 
-@_with_style
+@with_style
 def scatter_chart(
     x: Sequence[float],
     y: Sequence[float],
