@@ -13,8 +13,8 @@ import pytest
 from fixtures.report import batch as fx  # tests/ is on sys.path (pytest's rootdir-less import)
 
 from odas_analysis import cli
-from odas_analysis.report import ReportError, pdf_available
-from odas_analysis.report_batch import png_dpi
+from odas_analysis.publication import ReportError, pdf_available
+from odas_analysis.publication.assets import png_dpi
 
 
 @pytest.fixture(scope="module")
@@ -358,7 +358,7 @@ def test_pdf_edition(tmp_path):
 
 
 def test_without_cairo_the_exported_png_is_used_and_said(tmp_path, monkeypatch):
-    import odas_analysis.report as report
+    import odas_analysis.publication.assets as report
 
     def no_cairo(svg, png=None, **_):
         raise OSError("no library called cairo was found")

@@ -123,7 +123,7 @@ def _cmd_fieldwork_check_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import build_report
+    from .publication import build_report
 
     result = build_report(
         sources=Path(args.sources) if args.sources else None,

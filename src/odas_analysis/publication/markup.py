@@ -20,12 +20,12 @@ Directives, as fenced blocks whose info string starts with ``{name}``::
 ``caption`` and ``source`` (required), ``label`` (for cross-references), ``alt``
 (figures) and ``code`` (tables: columns never reformatted as numbers). Other
 directives (``note``, ``sources``, ``versions``, ``data-hashes``, ``manifest``,
-``exports-list``) are handled by :mod:`odas_analysis.report`.
+``exports-list``) are handled by :mod:`odas_analysis.publication.html`.
 
 Roles, inline: ``{numref}`fig-angers-references``` becomes a link reading
 « figure A.1 »; ``{ref}`label``` the same with the caption.
 
-Every text node goes through :func:`odas_analysis.report_typography.fr`; code, URLs
+Every text node goes through :func:`odas_analysis.publication.typography.fr`; code, URLs
 of autolinks and attributes do not.
 """
 
@@ -44,7 +44,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
-from .report_typography import fr
+from .typography import fr
 
 _OPTION = re.compile(r"^:([a-z][a-z0-9_-]*):\s*(.*)$")
 

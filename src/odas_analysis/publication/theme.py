@@ -3,7 +3,7 @@
 The same ``style.css`` serves the screen pages, printing from a browser and the PDF
 edition (weasyprint reads the ``@media print`` and ``@page`` rules: A4, page numbers,
 running heads, a table of contents with page numbers). Templates are Jinja2 with
-autoescape; the body of a page is HTML already rendered by :mod:`odas_analysis.report`.
+autoescape; the body of a page is HTML already rendered by :mod:`odas_analysis.publication.html`.
 """
 
 from __future__ import annotations
