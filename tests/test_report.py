@@ -370,3 +370,22 @@ def test_without_cairo_the_exported_png_is_used_and_said(tmp_path, monkeypatch):
         root / "figures/synthese/comparaison.png"
     ).read_bytes()
     assert "pas de rastérisation à 300 dpi" in result.summary()
+
+
+def test_pdf_bytes_do_not_depend_on_the_clock(monkeypatch):
+    """fontTools stamps each embedded font subset with the time of the save unless
+    SOURCE_DATE_EPOCH is set: two PDFs made a second apart must still be identical."""
+    ok, why = pdf_available()
+    if not ok:
+        pytest.skip(why)
+    import os
+    import time
+
+    from odas_analysis.publication.pdf import pdf_bytes
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    html = '<html lang="fr"><body><p>Cohésion sociale, 12\u202f% — «\u202fessai\u202f»</p></body></html>'
+    first = pdf_bytes(html, {})
+    time.sleep(1.1)
+    assert pdf_bytes(html, {}) == first
+    assert "SOURCE_DATE_EPOCH" not in os.environ  # the caller's environment is left as it was

@@ -8,7 +8,10 @@ its resources served from memory.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,11 @@ PDF_BASE_URL = "https://rapport.odas-analysis.invalid/"
 """Base URL of the print edition inside the PDF renderer: files are served from memory,
 so that nothing of the build directory (whose path weasyprint hashes into image names)
 reaches the PDF, and no request leaves the process."""
+
+FONT_TIMESTAMP = "946684800"
+"""``SOURCE_DATE_EPOCH`` (2000-01-01) while WeasyPrint subsets the fonts: fontTools writes
+the time of the save into each embedded subset's ``head.modified`` (and hence its
+checksum) unless that variable is set, so that two builds a second apart differed."""
 
 _MIME = {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".html": "text/html"}
 
@@ -93,8 +101,22 @@ def _fetcher(files: dict[str, bytes]) -> Any:
     return fetcher
 
 
+@contextlib.contextmanager
+def _fixed_font_timestamp() -> Iterator[None]:
+    """Set ``SOURCE_DATE_EPOCH`` (unless the caller did) for the time of the block."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    if before is None:
+        os.environ["SOURCE_DATE_EPOCH"] = FONT_TIMESTAMP
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
 def pdf_bytes(html: str, files: dict[str, bytes]) -> bytes:
-    """The PDF of the print edition ``html``, its resources taken from ``files``."""
+    """The PDF of the print edition ``html``, its resources taken from ``files``; the same
+    input gives the same bytes (no date, fonts subset with a fixed timestamp)."""
     import logging
 
     import weasyprint
@@ -102,7 +124,8 @@ def pdf_bytes(html: str, files: dict[str, bytes]) -> bytes:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     document = weasyprint.HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=_fetcher(files))
-    return document.write_pdf()
+    with _fixed_font_timestamp():
+        return document.write_pdf()
 
 
 def pdf_available() -> tuple[bool, str]:
