@@ -264,6 +264,45 @@ def _anchor_for(kind: str, target: str, taken: set[str]) -> str:
     return anchor
 
 
+def _number_refs(pages: list[Page], problems: list[str]) -> dict[str, Ref]:
+    """Number the figures and tables of every page; return the references by label."""
+    labels: dict[str, Ref] = {}
+    for page in pages:
+        counts = {"figure": 0, "table": 0}
+        taken: set[str] = set()
+        for directive in fence_directives(page.tokens):
+            where = f"{page.where}, line {directive.line}"
+            if directive.name in ("figure", "table"):
+                counts[directive.name] += 1
+                missing = [o for o in ("caption", "source") if not directive.options.get(o)]
+                if not directive.argument:
+                    problems.append(f"{where}: {{{directive.name}}} without an export name")
+                    continue
+                if missing:
+                    problems.append(
+                        f"{where}: {directive.name} {directive.argument} has no :{': and :'.join(missing)}:"
+                    )
+                ref = Ref(
+                    directive.name,
+                    directive,
+                    page,
+                    f"{page.number}.{counts[directive.name]}",
+                    _anchor_for(directive.name, directive.argument, taken),
+                )
+                page.refs.append(ref)
+                lab = directive.options.get("label")
+                if lab:
+                    if lab in labels:
+                        problems.append(f"{where}: label '{lab}' already used in {labels[lab].page.where}")
+                    labels[lab] = ref
+                    ref.anchor = lab
+            elif directive.name not in SPECIAL_DIRECTIVES:
+                problems.append(
+                    f"{where}: unknown directive {{{directive.name}}}; known: figure, table, {', '.join(SPECIAL_DIRECTIVES)}"
+                )
+    return labels
+
+
 def plan_pages(
     book: Book, sources: Path, *, sites: Sequence[str] | None = None, context: dict[str, Any] | None = None
 ) -> list[Page]:
@@ -301,40 +340,7 @@ def plan_pages(
             )
         )
 
-    labels: dict[str, Ref] = {}
-    for page in pages:
-        counts = {"figure": 0, "table": 0}
-        taken: set[str] = set()
-        for directive in fence_directives(page.tokens):
-            where = f"{page.where}, line {directive.line}"
-            if directive.name in ("figure", "table"):
-                counts[directive.name] += 1
-                missing = [o for o in ("caption", "source") if not directive.options.get(o)]
-                if not directive.argument:
-                    problems.append(f"{where}: {{{directive.name}}} without an export name")
-                    continue
-                if missing:
-                    problems.append(
-                        f"{where}: {directive.name} {directive.argument} has no :{': and :'.join(missing)}:"
-                    )
-                ref = Ref(
-                    directive.name,
-                    directive,
-                    page,
-                    f"{page.number}.{counts[directive.name]}",
-                    _anchor_for(directive.name, directive.argument, taken),
-                )
-                page.refs.append(ref)
-                lab = directive.options.get("label")
-                if lab:
-                    if lab in labels:
-                        problems.append(f"{where}: label '{lab}' already used in {labels[lab].page.where}")
-                    labels[lab] = ref
-                    ref.anchor = lab
-            elif directive.name not in SPECIAL_DIRECTIVES:
-                problems.append(
-                    f"{where}: unknown directive {{{directive.name}}}; known: figure, table, {', '.join(SPECIAL_DIRECTIVES)}"
-                )
+    labels = _number_refs(pages, problems)
     for page in pages:
         for name, content, line in roles(page.tokens):
             if name not in ("numref", "ref"):

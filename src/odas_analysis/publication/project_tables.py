@@ -82,7 +82,7 @@ def data_hashes_table(data_dir: Path) -> str:
     rows = [
         [
             f"<code>data/{escape(p.relative_to(data_dir).as_posix())}</code>",
-            f"{p.stat().st_size}",
+            french.integer(p.stat().st_size),
             f'<span class="empreinte">{files.sha256_file(p)}</span>',
         ]
         for p in paths
@@ -105,8 +105,8 @@ def manifest_table(batch: Batch) -> str:
                 f"<code>{escape(params)}</code>",
                 escape(str(entry.get("status", ""))),
                 "oui" if entry.get("simulated") else "non",
-                str(len(outputs.get("figures") or [])),
-                str(len(outputs.get("tables") or [])),
+                french.integer(len(outputs.get("figures") or [])),
+                french.integer(len(outputs.get("tables") or [])),
                 f'<span class="empreinte">{escape(key[:16])}</span>',
             ]
         )
