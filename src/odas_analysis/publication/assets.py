@@ -6,6 +6,12 @@ cairosvg); every table as its export's CSV, unchanged, and as an XLSX workbook (
 as numbers, codes as text, a ``source`` sheet). ``exports.csv`` lists them all.
 
 Print forms are deterministic: the same export gives the same bytes.
+
+Spreadsheet cells are never formulas (OWASP « CSV injection »): a text cell starting with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'`` in the XLSX
+workbooks, in the published CSV files and in ``exports.csv``; numbers (``-0.5``) stay
+numbers (:func:`neutral_cell`). A CSV export holding no such cell is published byte for
+byte as the notebook wrote it.
 """
 
 from __future__ import annotations
@@ -44,6 +50,34 @@ EXPORTS_COLUMNS = (
     "sha256",
     "sha256_impression",
 )
+
+# --------------------------------------------------------------------------- spreadsheet cells
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_CSV_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def neutral_cell(value: str) -> str:
+    """``value`` made safe for a spreadsheet: a text starting like a formula gets a leading ``'``.
+
+    >>> neutral_cell('=HYPERLINK("http://x")'), neutral_cell("-0.5"), neutral_cell("Angers")
+    ('\'=HYPERLINK("http://x")', '-0.5', 'Angers')
+    """
+    if value and value.startswith(FORMULA_STARTS) and not _CSV_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def neutral_csv(data: bytes) -> bytes:
+    """A CSV export with every cell through :func:`neutral_cell`; the same bytes when none changes."""
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    safe = [[neutral_cell(v) for v in row] for row in rows]
+    if safe == rows:
+        return data
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(safe)
+    return buf.getvalue().encode("utf-8")
+
 
 # --------------------------------------------------------------------------- PNG
 
@@ -138,7 +172,7 @@ def xlsx_bytes(
     wb = Workbook()
     ws = wb.active
     ws.title = "tableau"
-    ws.append(header)
+    ws.append([neutral_cell(h) for h in header])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     number = re.compile(r"^[+-]?\d+(?:\.(\d+))?$")
@@ -150,11 +184,12 @@ def xlsx_bytes(
                 decimals = len(match.group(1) or "")
                 target.value = float(value) if decimals else int(value)
                 target.number_format = "0" if not decimals else "0." + "0" * decimals
-            else:
-                target.value = value if value != "" else None
+            elif value != "":
+                target.value = neutral_cell(value)
+                target.data_type = "s"  # never a formula, whatever openpyxl guesses
     info = wb.create_sheet("source")
     for key, value in meta:
-        info.append([key, value])
+        info.append([neutral_cell(key), neutral_cell(value)])
     wb.properties.creator = "odas-analysis"
     wb.properties.created = _FIXED_TIME
     wb.properties.modified = _FIXED_TIME
@@ -223,7 +258,7 @@ class Assets:
         assert export is not None
         base = f"tables/{export.run}/{export.name}"
         if f"{base}.csv" not in self.files:
-            self.files[f"{base}.csv"] = export.files["csv"].read_bytes()
+            self.files[f"{base}.csv"] = neutral_csv(export.files["csv"].read_bytes())
             meta = [
                 ("tableau", ref.title),
                 ("légende", ref.caption),
@@ -240,7 +275,8 @@ class Assets:
 
 
 def exports_csv(pages: list[Page], assets: Assets) -> bytes:
-    """``exports.csv``: every figure and table of the report, its files and hashes."""
+    """``exports.csv``: every figure and table of the report, its files and the hashes of
+    the published files (``sha256``: the SVG or CSV; ``sha256_impression``: the PNG or XLSX)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(EXPORTS_COLUMNS)
@@ -252,24 +288,34 @@ def exports_csv(pages: list[Page], assets: Assets) -> bytes:
                 paths = [f"figures/{export.run}/{export.name}.svg", f"figures/{export.run}/{export.name}.png"]
             else:
                 paths = [f"tables/{export.run}/{export.name}.csv", f"tables/{export.run}/{export.name}.xlsx"]
-            writer.writerow(
-                [
-                    ref.title,
-                    "figure" if ref.kind == "figure" else "tableau",
-                    export.target,
-                    ref.caption,
-                    ref.directive.options.get("source", ""),
-                    page.label,
-                    ref.href,
-                    export.notebook,
-                    export.run,
-                    "oui" if export.simulated else "non",
-                    ";".join(paths),
-                    files.sha256_file(export.primary),
-                    assets.print_hash.get(export.target, ""),
-                ]
-            )
+            row = [
+                ref.title,
+                "figure" if ref.kind == "figure" else "tableau",
+                export.target,
+                ref.caption,
+                ref.directive.options.get("source", ""),
+                page.label,
+                ref.href,
+                export.notebook,
+                export.run,
+                "oui" if export.simulated else "non",
+                ";".join(paths),
+                files.sha256_bytes(assets.files[paths[0]]),
+                assets.print_hash.get(export.target, ""),
+            ]
+            writer.writerow([neutral_cell(str(v)) for v in row])
     return buf.getvalue().encode("utf-8")
 
 
-__all__ = ["EXPORTS_COLUMNS", "PRINT_DPI", "Assets", "exports_csv", "png_300dpi", "png_dpi", "xlsx_bytes"]
+__all__ = [
+    "EXPORTS_COLUMNS",
+    "FORMULA_STARTS",
+    "PRINT_DPI",
+    "Assets",
+    "exports_csv",
+    "neutral_cell",
+    "neutral_csv",
+    "png_300dpi",
+    "png_dpi",
+    "xlsx_bytes",
+]

@@ -186,7 +186,7 @@ def jinja_env(sources: Path):
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(sources)),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        autoescape=True,  # the study's text (names, topics, labels) reaches the Markdown escaped
         keep_trailing_newline=True,
     )
     env.filters["nombre"] = lambda v, d=0: french.number(v, d)

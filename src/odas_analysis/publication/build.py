@@ -72,6 +72,13 @@ def _environment():
     return jinja2.Environment(autoescape=True, keep_trailing_newline=True)
 
 
+def _trusted(html: str):
+    """Our own HTML (:mod:`.html` escaped every text in it): the one thing the templates do not escape."""
+    from markupsafe import Markup
+
+    return Markup(html)  # noqa: S704 - built by HtmlRenderer, which escapes all text
+
+
 def html_pages(renderer: HtmlRenderer, sources: Path) -> tuple[dict[str, bytes], dict[str, str]]:
     """The screen pages (``index.html`` and one page per chapter) and each page's body, by slug."""
     book, pages = renderer.book, renderer.pages
@@ -83,14 +90,14 @@ def html_pages(renderer: HtmlRenderer, sources: Path) -> tuple[dict[str, bytes],
         html = page_tpl.render(
             book=book,
             title=page.heading_text,
-            body_html=body,
+            body_html=_trusted(body),
             prev=_nav(pages[i - 1] if i > 0 else None),
             next=_nav(pages[i + 1] if i + 1 < len(pages) else None),
         )
         tree[page.href] = html.encode("utf-8")
     index_body = renderer.cover(sources) + '<h2 id="sommaire">Sommaire</h2>\n' + renderer.toc(with_sections=True)
     tree["index.html"] = page_tpl.render(
-        book=book, title="Sommaire", body_html=index_body, prev=None, next=_nav(pages[0] if pages else None)
+        book=book, title="Sommaire", body_html=_trusted(index_body), prev=None, next=_nav(pages[0] if pages else None)
     ).encode("utf-8")
     return tree, bodies
 
@@ -98,7 +105,7 @@ def html_pages(renderer: HtmlRenderer, sources: Path) -> tuple[dict[str, bytes],
 def print_edition(renderer: HtmlRenderer, sources: Path, bodies: dict[str, str]) -> str:
     """``rapport-complet.html``: the whole report in one page, for printing and the PDF."""
     body = print_body(renderer.cover(sources), renderer.toc(with_sections=False), bodies)
-    return _environment().from_string(theme.PRINT_TEMPLATE).render(book=renderer.book, body_html=body)
+    return _environment().from_string(theme.PRINT_TEMPLATE).render(book=renderer.book, body_html=_trusted(body))
 
 
 def _pdf(pdf: bool | None, print_html: str, tree: dict[str, bytes]) -> tuple[bytes | None, str]:

@@ -125,7 +125,7 @@ class HtmlRenderer:
         paths = self.assets.figure(ref)
         alt = ref.directive.options.get("alt") or ref.caption
         return (
-            f'<figure class="figure" id="{ref.anchor}">\n'
+            f'<figure class="figure" id="{escape(ref.anchor)}">\n'
             f'<img src="{paths["svg"]}" alt="{escape(fr(alt))}">\n' + self._caption(ref) + f"{self._source_line(ref)}\n"
             f'<p class="fichiers">Fichiers\u00a0: <a href="{paths["svg"]}">SVG</a> · '
             f'<a href="{paths["png"]}">PNG 300\u00a0dpi</a></p>\n'
@@ -145,7 +145,7 @@ class HtmlRenderer:
         table = table_cells(header, rows, forced)
         paths = self.assets.table(ref, header, rows, table.text_columns)
         return (
-            f'<figure class="tableau" id="{ref.anchor}">\n'
+            f'<figure class="tableau" id="{escape(ref.anchor)}">\n'
             + self._caption(ref)
             + table_html(table)
             + f"{self._source_line(ref)}\n"
@@ -183,7 +183,7 @@ class HtmlRenderer:
         """HTML of a ``{numref}`` or ``{ref}`` cross-reference."""
         ref = self.labels[content]
         text = ref.title.lower() if name == "numref" else f"{ref.title} ({fr(ref.caption)})"
-        return f'<a class="renvoi" href="{ref.href}">{escape(text)}</a>'
+        return f'<a class="renvoi" href="{escape(ref.href)}">{escape(text)}</a>'
 
     # ------------------------------------------------------------- pages
 
@@ -213,12 +213,13 @@ class HtmlRenderer:
             sub = ""
             if with_sections and not page.templated and page.sections():
                 links = "".join(
-                    f'<li><a href="{page.href}#{sid}">{escape(fr(text))}</a></li>' for sid, text in page.sections()
+                    f'<li><a href="{escape(page.href)}#{sid}">{escape(fr(text))}</a></li>'
+                    for sid, text in page.sections()
                 )
                 sub = f"<ol>{links}</ol>"
             items.append(
                 f'<li><span class="numero">{page.label}</span> '
-                f'<a href="{page.href}">{escape(fr(page.title))}</a>{badge}{sub}</li>'
+                f'<a href="{escape(page.href)}">{escape(fr(page.title))}</a>{badge}{sub}</li>'
             )
         return '<ol class="sommaire">\n' + "\n".join(items) + "\n</ol>\n"
 

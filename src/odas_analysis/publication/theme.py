@@ -3,7 +3,8 @@
 The same ``style.css`` serves the screen pages, printing from a browser and the PDF
 edition (weasyprint reads the ``@media print`` and ``@page`` rules: A4, page numbers,
 running heads, a table of contents with page numbers). Templates are Jinja2 with
-autoescape; the body of a page is HTML already rendered by :mod:`odas_analysis.publication.html`.
+autoescape; the body of a page is HTML already rendered (and its text escaped) by
+:mod:`odas_analysis.publication.html`, passed in as ``Markup``: nothing else is trusted.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ PAGE_TEMPLATE = (
 </nav>
 </header>
 <main id="contenu">
-{{ body_html|safe }}
+{{ body_html }}
 </main>
 <nav class="precedent-suivant" aria-label="Chapitre précédent et suivant">
 <span>{% if prev %}<a rel="prev" href="{{ prev.href }}">← {{ prev.label }}</a>{% endif %}</span>
@@ -145,7 +146,7 @@ PRINT_TEMPLATE = (
     + """\
 <body>
 <main>
-{{ body_html|safe }}
+{{ body_html }}
 </main>
 </body>
 </html>
