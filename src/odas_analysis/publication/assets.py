@@ -43,7 +43,7 @@ EXPORTS_COLUMNS = (
     "source",
     "chapitre",
     "page",
-    "notebook",
+    "carnet",
     "execution",
     "donnees_simulees",
     "fichiers",
@@ -264,7 +264,7 @@ class Assets:
                 ("légende", ref.caption),
                 ("source", ref.directive.options.get("source", "")),
                 ("export", export.target),
-                ("notebook", export.notebook),
+                ("carnet", export.notebook),
                 ("exécution", export.run),
                 ("sha256 du CSV", files.sha256_file(export.files["csv"])),
             ]

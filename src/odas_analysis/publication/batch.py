@@ -33,6 +33,13 @@ from .. import config, files
 
 _REF = re.compile(r"^(figures|tables)/([A-Za-z0-9][A-Za-z0-9_.-]*)/([a-z0-9][a-z0-9_-]*)$")
 OK_STATUSES = frozenset({"done", "skipped"})
+_KIND_FR = {"figures": "une figure", "tables": "un tableau"}
+_STATUS_FR = {"failed": "a échoué", "interrupted": "a été interrompue", "running": "n'est pas terminée"}
+
+
+def rerun_command(run: str) -> str:
+    """What brings ``run``'s exports up to date, in French."""
+    return f"lancez `make reports` (ou `odas-analysis run --only {run}`), puis reconstruisez le rapport"
 
 
 def parse_target(target: str) -> tuple[str, str, str] | None:
@@ -70,10 +77,12 @@ class Export:
 
 
 class ExportProblem(Exception):
-    """A reference that cannot be published: ``kind`` is ``missing``, ``stale`` or ``invalid``."""
+    """A reference that cannot be published: ``kind`` is ``missing``, ``stale`` or ``invalid``;
+    ``run`` the run whose exports it names (when known)."""
 
-    def __init__(self, kind: str, message: str):
+    def __init__(self, kind: str, message: str, run: str = ""):
         self.kind = kind
+        self.run = run
         super().__init__(message)
 
 
@@ -101,7 +110,9 @@ class Batch:
         except FileNotFoundError:
             self.manifest = {}
         except ValueError as exc:
-            raise ExportProblem("invalid", f"{self.manifest_path} is not valid JSON: {exc}") from exc
+            raise ExportProblem(
+                "invalid", f"{files.display_path(self.manifest_path)} n'est pas du JSON valide : {exc}"
+            ) from exc
         runs = self.manifest.get("runs")
         self.runs: dict[str, dict[str, Any]] = runs if isinstance(runs, dict) else {}
         self._data_dirs = data_dirs
@@ -129,36 +140,39 @@ class Batch:
         return self._hasher.digest(site_id)
 
     def staleness(self, run: str, rel_files: list[str]) -> str | None:
-        """Why the files ``rel_files`` of ``run`` are stale, or ``None`` when fresh."""
+        """Why the files ``rel_files`` of ``run`` are stale (in French), or ``None`` when fresh.
+
+        The reason does not say what to run: :func:`rerun_command` does, once per run.
+        """
         entry = self.runs.get(run)
-        rerun = f"run `make reports` (or `odas-analysis run --only {run}`), then build the report again"
         if not self.manifest:
-            return f"no batch manifest at {self.manifest_path}: {rerun}"
+            return f"aucun manifeste de lot ({files.display_path(self.manifest_path)})"
         if entry is None:
-            return f"run '{run}' is not in {self.manifest_path.name}: {rerun}"
+            return f"l'exécution {run} n'est pas dans {self.manifest_path.name}"
         status = entry.get("status")
         if status not in OK_STATUSES:
             error = str(entry.get("error") or "").strip().splitlines()
             why = f" ({error[-1][:200]})" if error else ""
-            return f"the last run of '{run}' {status or 'has no status'}{why}; the files on disk come from an earlier run: {rerun}"
+            state = _STATUS_FR.get(str(status), f"est dans l'état « {status} »" if status else "n'a pas d'état")
+            return f"la dernière exécution de {run} {state}{why} ; les fichiers présents viennent d'une exécution antérieure"
         outputs = entry.get("outputs") or {}
         listed = set(outputs.get("figures") or []) | set(outputs.get("tables") or [])
         leftovers = [f for f in rel_files if f not in listed]
         if leftovers:
             return (
-                f"{leftovers[0]} is not among the outputs of the last run of '{run}' "
-                f"(left over from an earlier run, or written outside the batch): {rerun}"
+                f"{leftovers[0]} ne fait pas partie des sorties de la dernière exécution de {run} "
+                "(reste d'une exécution antérieure, ou écrit hors du lot)"
             )
         inputs = entry.get("inputs") or {}
         template = str(entry.get("template") or "")
         if template and inputs.get("notebook"):
             now = self._template_hash(template)
             if now is not None and now != inputs["notebook"]:
-                return f"the notebook {template} changed since the last run of '{run}': {rerun}"
+                return f"le carnet {template} a changé depuis la dernière exécution de {run}"
         if inputs.get("data"):
             digest = self._data_digest(entry)
             if digest is not None and digest != inputs["data"]:
-                return f"the data read by '{run}' changed since its last run: {rerun}"
+                return f"les données lues par {run} ont changé depuis sa dernière exécution"
         return None
 
     # ----------------------------------------------------------------- resolve
@@ -174,24 +188,30 @@ class Batch:
         parsed = parse_target(target)
         if parsed is None:
             raise ExportProblem(
-                "invalid", f"'{target}' is not an export name: expected figures/<run>/<name> or tables/<run>/<name>"
+                "invalid",
+                f"« {target} » n'est pas un nom d'export : attendu figures/<exécution>/<nom> ou tables/<exécution>/<nom>",
             )
         kind, run, name = parsed
         if kind != expected_kind:
-            raise ExportProblem("invalid", f"'{target}' is a {kind[:-1]}, referenced as a {expected_kind[:-1]}")
+            raise ExportProblem(
+                "invalid", f"« {target} » est {_KIND_FR[kind]}, appelé comme {_KIND_FR[expected_kind]}", run
+            )
         base = self.root / kind / run / name
         wanted = ("svg", "png") if kind == "figures" else ("csv",)
-        files = {ext: base.with_suffix(f".{ext}") for ext in wanted if base.with_suffix(f".{ext}").is_file()}
+        found = {ext: base.with_suffix(f".{ext}") for ext in wanted if base.with_suffix(f".{ext}").is_file()}
         primary = "svg" if kind == "figures" else "csv"
-        if primary not in files:
+        if primary not in found:
             known = self.available(kind, run)
-            hint = f"; exports of '{run}': {', '.join(known)}" if known else f"; '{run}' exported no {kind}"
-            raise ExportProblem("missing", f"no file {kind}/{run}/{name}.{primary} under {self.root}{hint}")
-        rel = [p.relative_to(self.root).as_posix() for p in files.values()]
+            hint = (
+                f" ; exports de {run} : {', '.join(known)}" if known else f" ; {run} n'a exporté aucun fichier {kind}"
+            )
+            where = files.display_path(self.root)
+            raise ExportProblem("missing", f"pas de fichier {kind}/{run}/{name}.{primary} sous {where}{hint}", run)
+        rel = [p.relative_to(self.root).as_posix() for p in found.values()]
         stale = self.staleness(run, rel)
         if stale:
-            raise ExportProblem("stale", stale)
-        return Export(target=target, kind=kind, run=run, name=name, files=files, entry=self.runs.get(run, {}))
+            raise ExportProblem("stale", stale, run)
+        return Export(target=target, kind=kind, run=run, name=name, files=found, entry=self.runs.get(run, {}))
 
     def tools(self) -> dict[str, str]:
         tools = self.manifest.get("tools")
@@ -210,4 +230,4 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
-__all__ = ["Batch", "Export", "ExportProblem", "parse_target", "read_csv"]
+__all__ = ["Batch", "Export", "ExportProblem", "parse_target", "read_csv", "rerun_command"]

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import config, french
-from .batch import Batch, Export, ExportProblem
+from .. import config, files, french
+from .batch import Batch, Export, ExportProblem, rerun_command
 from .errors import ReportError
 from .markup import Directive, fence_directives, headings, make_parser, roles, split_title
 from .typography import fr
@@ -119,28 +119,32 @@ class Book:
 def load_book(sources: Path) -> Book:
     """Read ``sommaire.toml`` from the sources directory."""
     path = sources / SOMMAIRE
+    shown = files.display_path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ReportError(f"no {SOMMAIRE} in {sources}: it lists the chapters and appendices in order") from exc
+        raise ReportError(
+            f"pas de {SOMMAIRE} dans {files.display_path(sources)} : il liste les chapitres et annexes dans l'ordre"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ReportError(f"{path}: {exc}") from exc
+        raise ReportError(f"{files.display_path(path)} : TOML invalide ({exc})") from exc
     entries = []
     problems = []
     for kind, key in (("chapitre", "chapitre"), ("annexe", "annexe")):
         for item in data.get(key, []):
             if "file" not in item:
-                problems.append(f"{path}: a [[{key}]] entry has no 'file'")
+                problems.append(f"{shown} : une entrée [[{key}]] n'a pas de « file »")
                 continue
             if item.get("foreach") not in (None, *FOREACH):
                 problems.append(
-                    f"{path}: foreach = {item['foreach']!r} in [[{key}]] {item['file']}: expected one of {', '.join(FOREACH)}"
+                    f"{shown} : foreach = {item['foreach']!r} dans [[{key}]] {item['file']} : "
+                    f"valeurs possibles {', '.join(FOREACH)}"
                 )
             if not (sources / item["file"]).is_file():
-                problems.append(f"{path}: [[{key}]] file {item['file']} does not exist")
+                problems.append(f"{shown} : [[{key}]] file = {item['file']} n'existe pas")
             entries.append({"kind": kind, **item})
     if problems:
-        raise ReportError(f"the report's table of contents ({path}) has problems:", problems)
+        raise ReportError(f"le sommaire du rapport ({shown}) a des problèmes :", problems)
     return Book(
         title=fr(str(data.get("title", "Rapport"))),
         subtitle=fr(str(data.get("subtitle", ""))),
@@ -205,7 +209,7 @@ def _expand(
         known = {s["site_id"] for s in site_rows}
         unknown = [s for s in sites if s not in known]
         if unknown:
-            raise ReportError(f"unknown site id {', '.join(unknown)}; valid: {', '.join(sorted(known))}")
+            raise ReportError(f"site inconnu : {', '.join(unknown)} ; sites valides : {', '.join(sorted(known))}")
         site_rows = [s for s in site_rows if s["site_id"] in set(sites)]
     out = []
     problems = []
@@ -233,12 +237,12 @@ def _expand(
             try:
                 text = env.get_template(entry["file"]).render(**context, **extra)
             except jinja2.TemplateError as exc:
-                where = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
-                problems.append(f"{label}{where}: {type(exc).__name__}: {exc}")
+                where = f", ligne {exc.lineno}" if getattr(exc, "lineno", None) else ""
+                problems.append(f"{label}{where} : {type(exc).__name__} : {exc}")
                 continue
             out.append((entry, slug, label, text))
     if problems:
-        raise ReportError("the report sources could not be filled in:", problems)
+        raise ReportError("les sources du rapport n'ont pas pu être remplies :", problems)
     return out
 
 
@@ -271,16 +275,16 @@ def _number_refs(pages: list[Page], problems: list[str]) -> dict[str, Ref]:
         counts = {"figure": 0, "table": 0}
         taken: set[str] = set()
         for directive in fence_directives(page.tokens):
-            where = f"{page.where}, line {directive.line}"
+            where = f"{page.where}, ligne {directive.line}"
             if directive.name in ("figure", "table"):
                 counts[directive.name] += 1
                 missing = [o for o in ("caption", "source") if not directive.options.get(o)]
                 if not directive.argument:
-                    problems.append(f"{where}: {{{directive.name}}} without an export name")
+                    problems.append(f"{where} : {{{directive.name}}} sans nom d'export")
                     continue
                 if missing:
                     problems.append(
-                        f"{where}: {directive.name} {directive.argument} has no :{': and :'.join(missing)}:"
+                        f"{where} : {directive.name} {directive.argument} n'a pas d'option :{': ni :'.join(missing)}:"
                     )
                 ref = Ref(
                     directive.name,
@@ -293,12 +297,13 @@ def _number_refs(pages: list[Page], problems: list[str]) -> dict[str, Ref]:
                 lab = directive.options.get("label")
                 if lab:
                     if lab in labels:
-                        problems.append(f"{where}: label '{lab}' already used in {labels[lab].page.where}")
+                        problems.append(f"{where} : l'étiquette « {lab} » est déjà prise dans {labels[lab].page.where}")
                     labels[lab] = ref
                     ref.anchor = lab
             elif directive.name not in SPECIAL_DIRECTIVES:
                 problems.append(
-                    f"{where}: unknown directive {{{directive.name}}}; known: figure, table, {', '.join(SPECIAL_DIRECTIVES)}"
+                    f"{where} : directive inconnue {{{directive.name}}} ; directives connues : figure, table, "
+                    + ", ".join(SPECIAL_DIRECTIVES)
                 )
     return labels
 
@@ -326,7 +331,7 @@ def plan_pages(
         tokens = md.parse(text)
         title, body = split_title(tokens)
         if not title:
-            problems.append(f"{label}: no title (a first-level heading '# ...')")
+            problems.append(f"{label} : pas de titre (un titre de premier niveau « # ... »)")
             title = slug
         pages.append(
             Page(
@@ -344,28 +349,64 @@ def plan_pages(
     for page in pages:
         for name, content, line in roles(page.tokens):
             if name not in ("numref", "ref"):
-                problems.append(f"{page.where}, line {line}: unknown role {{{name}}}; known: numref, ref")
+                problems.append(f"{page.where}, ligne {line} : rôle inconnu {{{name}}} ; rôles connus : numref, ref")
             elif content not in labels:
-                problems.append(f"{page.where}, line {line}: {{{name}}}`{content}` names no figure or table label")
+                problems.append(
+                    f"{page.where}, ligne {line} : {{{name}}}`{content}` ne nomme l'étiquette d'aucune figure ni d'aucun tableau"
+                )
     if problems:
-        raise ReportError("the report sources have problems:", problems)
+        raise ReportError("les sources du rapport ont des problèmes :", problems)
     return pages
 
 
+_PROBLEM_FR = {
+    ("missing", "figure"): "figure manquante",
+    ("missing", "table"): "tableau manquant",
+    ("invalid", "figure"): "figure mal nommée",
+    ("invalid", "table"): "tableau mal nommé",
+}
+
+
+def _stale_lines(stale: dict[str, list[tuple[Ref, str]]]) -> list[str]:
+    """One line per stale run: its reason, the references it spoils, the command that fixes it."""
+    lines = []
+    for run, items in stale.items():
+        titles = ", ".join(ref.title for ref, _ in items)
+        chapters = sorted({ref.page.label.lower() for ref, _ in items})
+        lines.append(
+            f"{run} périmée : {items[0][1]} ; {len(items)} renvoi(s) concerné(s) ({titles} ; "
+            f"{', '.join(chapters)}) ; {rerun_command(run)}"
+        )
+    return lines
+
+
 def resolve_exports(pages: list[Page], batch: Batch) -> None:
-    """Attach its export to every reference; raise one :class:`ReportError` for all problems."""
-    problems = []
+    """Attach its export to every reference; raise one :class:`ReportError` for all problems.
+
+    A missing or misnamed export gives one line per reference; stale exports one line per
+    run (the reason, the references concerned, the command to run).
+    """
+    problems: list[str] = []
+    stale: dict[str, list[tuple[Ref, str]]] = {}
     for page in pages:
         for ref in page.refs:
             expected = "figures" if ref.kind == "figure" else "tables"
             try:
                 ref.export = batch.resolve(ref.directive.argument, expected)
             except ExportProblem as exc:
-                problems.append(f"{exc.kind} {ref.kind} {ref.directive.argument} ({ref.title}, {page.where}): {exc}")
+                if exc.kind == "stale":
+                    stale.setdefault(exc.run, []).append((ref, str(exc)))
+                else:
+                    what = _PROBLEM_FR[(exc.kind, ref.kind)]
+                    problems.append(f"{what} {ref.directive.argument} ({ref.title}, {page.where}) : {exc}")
+    where = files.display_path(batch.root)
+    if stale and not batch.manifest:
+        manifest = files.display_path(batch.manifest_path)
+        problems.append(f"aucun manifeste de lot ({manifest}) : lancez `make reports`, puis reconstruisez le rapport")
+    elif stale:
+        problems += _stale_lines(stale)
     if problems:
-        raise ReportError(
-            f"{len(problems)} reference(s) of the report cannot be published (batch: {batch.root}):", problems
-        )
+        raise ReportError(f"le rapport ne peut pas être publié (lot : {where}) :", problems)
 
 
 __all__ = [

@@ -7,7 +7,7 @@ exports of the last batch, and writes ``build/report/``:
   appendix, with previous/next navigation, French typography and a print stylesheet;
 * ``figures/<run>/<name>.svg`` (the export, unchanged) and ``.png`` (300 dpi),
   ``tables/<run>/<name>.csv`` (unchanged) and ``.xlsx`` (:mod:`.assets`);
-* ``exports.csv``: every figure and table with its number, caption, source, notebook,
+* ``exports.csv``: every figure and table with its number, caption, source, notebook (« carnet »),
   run and hashes; ``manifest.json``: the batch manifest the report was built from;
 * ``rapport-complet.html``, the whole report in one page for printing, and
   ``rapport.pdf`` made from it by weasyprint when it is installed (:mod:`.pdf`).

@@ -111,7 +111,7 @@ class HtmlRenderer:
     def _source_line(self, ref: Ref) -> str:
         export = ref.export
         assert export is not None
-        made = f"notebook {escape(export.notebook or export.run)}, exécution {escape(export.run)}"
+        made = f"carnet {escape(export.notebook or export.run)}, exécution {escape(export.run)}"
         simulated = SIMULATED_BADGE if export.simulated else ""
         return (
             f'<p class="source"><strong>Source</strong>\u00a0: {escape(fr(ref.directive.options.get("source", "")))}'
@@ -140,7 +140,7 @@ class HtmlRenderer:
         unknown = forced - set(header)
         if unknown:
             raise ReportError(
-                f"{ref.page.where}: table {export.target} has no column {', '.join(sorted(unknown))} (:code:)"
+                f"{ref.page.where} : le tableau {export.target} n'a pas de colonne {', '.join(sorted(unknown))} (:code:)"
             )
         table = table_cells(header, rows, forced)
         paths = self.assets.table(ref, header, rows, table.text_columns)
