@@ -59,7 +59,7 @@ def test_every_reference_resolves_to_a_published_file(built):
     root, result = built
     out = result.out
     rows = _exports(out)
-    assert len(rows) == result.figures + result.tables == 7
+    assert len(rows) == result.figures + result.tables == 9
     for row in rows:
         files = row["fichiers"].split(";")
         for rel in files:
@@ -79,6 +79,8 @@ def test_numbering_is_per_chapter_and_stable(built):
         ("Figure 2.1", "figures/synthese/comparaison"),
         ("Tableau 2.1", "tables/synthese/sites"),
         ("Figure 2.2", "figures/hypothese-H1/verdict"),
+        ("Tableau 2.2", "tables/hypothese-H1/tests"),
+        ("Tableau 2.3", "tables/hypothese-H1/grille"),
         ("Figure A.1", "figures/site-angers/territoire"),
         ("Tableau A.1", "tables/site-angers/indicateurs"),
         ("Figure B.1", "figures/site-bordeaux/territoire"),
@@ -354,7 +356,7 @@ def test_cli_report_builds_and_reports_problems(tmp_path, capsys):
     ]
     assert cli.main(args) == 0
     printed = capsys.readouterr().out
-    assert "2 chapitre(s), 3 annexe(s), 4 figure(s), 3 tableau(x)" in printed
+    assert "2 chapitre(s), 3 annexe(s), 4 figure(s), 5 tableau(x)" in printed
     # one progress line per step, each with the time elapsed since the start
     progress = [line for line in printed.splitlines() if line.startswith("rapport : ") and line.endswith(")")]
     assert len(progress) >= 4, printed

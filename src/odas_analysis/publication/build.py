@@ -79,14 +79,13 @@ def _trusted(html: str):
     return Markup(html)  # noqa: S704 - built by HtmlRenderer, which escapes all text
 
 
-def html_pages(renderer: HtmlRenderer, sources: Path) -> tuple[dict[str, bytes], dict[str, str]]:
-    """The screen pages (``index.html`` and one page per chapter) and each page's body, by slug."""
+def html_pages(renderer: HtmlRenderer, sources: Path) -> dict[str, bytes]:
+    """The screen pages: ``index.html``, one page per chapter and appendix, the stylesheet."""
     book, pages = renderer.book, renderer.pages
     page_tpl = _environment().from_string(theme.PAGE_TEMPLATE)
     tree: dict[str, bytes] = {"style.css": theme.STYLE_CSS.encode("utf-8")}
-    bodies: dict[str, str] = {}
     for i, page in enumerate(pages):
-        body = bodies[page.slug] = renderer.body(page)
+        body = renderer.body(page)
         html = page_tpl.render(
             book=book,
             title=page.heading_text,
@@ -99,11 +98,12 @@ def html_pages(renderer: HtmlRenderer, sources: Path) -> tuple[dict[str, bytes],
     tree["index.html"] = page_tpl.render(
         book=book, title="Sommaire", body_html=_trusted(index_body), prev=None, next=_nav(pages[0] if pages else None)
     ).encode("utf-8")
-    return tree, bodies
+    return tree
 
 
-def print_edition(renderer: HtmlRenderer, sources: Path, bodies: dict[str, str]) -> str:
+def print_edition(renderer: HtmlRenderer, sources: Path) -> str:
     """``rapport-complet.html``: the whole report in one page, for printing and the PDF."""
+    bodies = {page.slug: renderer.body(page, for_print=True) for page in renderer.pages}
     body = print_body(renderer.cover(sources), renderer.toc(with_sections=False), bodies)
     return _environment().from_string(theme.PRINT_TEMPLATE).render(book=renderer.book, body_html=_trusted(body))
 
@@ -178,8 +178,8 @@ def build_report(
     step("figures et tableaux du lot vérifiés")
     assets = Assets(cache_dir)
     renderer = HtmlRenderer(book, pages, batch, assets, data_dir=data_dir)
-    tree, bodies = html_pages(renderer, sources)
-    print_html = print_edition(renderer, sources, bodies)
+    tree = html_pages(renderer, sources)
+    print_html = print_edition(renderer, sources)
     tree["rapport-complet.html"] = print_html.encode("utf-8")
     tree.update(assets.files)
     tree["exports.csv"] = exports_csv(pages, assets)

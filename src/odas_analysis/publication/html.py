@@ -9,87 +9,28 @@ the exports is escaped here; the page templates (:mod:`.theme`) wrap the body.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from .. import french
+from .. import __version__, french
 from . import project_tables
 from .assets import Assets
 from .batch import Batch, read_csv
 from .book import Book, Page, Ref, jinja_env, study_context
 from .errors import ReportError
 from .markup import Directive, make_parser, render
-from .typography import cell, fr, is_code_column, looks_like_code
+from .tables import print_table, screen_table, table_cells
+from .typography import fr
 
 SIMULATED_NOTICE = (
     "cette page montre des résultats calculés sur le jeu de démonstration des données "
     "d'enquête, généré par le projet : ils ne décrivent aucun entretien réel."
 )
+SIMULATED_COVER = (
+    "une partie des figures et tableaux de ce rapport est calculée sur le jeu de démonstration "
+    "des données d'enquête, généré par le projet ; les pages concernées le signalent."
+)
 SIMULATED_BADGE = ' <span class="badge-simule">données simulées</span>'
-
-
-@dataclass
-class TableCells:
-    """A table export ready to show: header, cells ``(text, is_number)`` and column kinds."""
-
-    header: list[str]
-    rows: list[list[str]]
-    cells: list[list[tuple[str, bool]]]
-    code_columns: set[int]
-    text_columns: set[int]  # kept as text in the XLSX: codes and columns mixing text and numbers
-    numeric: list[bool]
-
-
-def table_cells(header: list[str], rows: list[list[str]], forced: set[str]) -> TableCells:
-    """Classify the columns of a table export and format its cells (:func:`.typography.cell`)."""
-    code_cols = {i for i, h in enumerate(header) if h in forced or is_code_column(h)}
-    # a column mixing text and numbers (a key/value card: "Code commune | 49007") keeps
-    # its numbers as written: only wholly numeric columns are set in French
-    mixed = {
-        i
-        for i in range(len(header))
-        if any(
-            french.from_csv_text(v) is None or looks_like_code(v)
-            for v in (row[i] for row in rows if i < len(row))
-            if v.strip()
-        )
-    }
-    cells = [
-        [
-            cell(v, code=i in code_cols or (i in mixed and french.from_csv_text(v) is not None))
-            for i, v in enumerate(row)
-        ]
-        for row in rows
-    ]
-    numeric = []
-    for i in range(len(header)):
-        column = [row[i] for row in cells if i < len(row)]
-        numeric.append(
-            any(is_num for _, is_num in column) and all(is_num or text == french.MISSING for text, is_num in column)
-        )
-    return TableCells(header, rows, cells, code_cols, code_cols | mixed, numeric)
-
-
-def table_html(table: TableCells) -> str:
-    """The ``<table>`` of a table export, in its scroll box."""
-    num_class = ' class="nombre"'
-    head = "".join(
-        f'<th scope="col"{num_class if table.numeric[i] else ""}>{escape(fr(h))}</th>'
-        for i, h in enumerate(table.header)
-    )
-    body = []
-    for row in table.cells:
-        tds = []
-        for i, (text, is_num) in enumerate(row):
-            cls = "nombre" if is_num else ("code" if i in table.code_columns else "")
-            tds.append(f'<td class="{cls}">{escape(text)}</td>' if cls else f"<td>{escape(text)}</td>")
-        body.append("<tr>" + "".join(tds) + "</tr>")
-    return (
-        f'<div class="defilement"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
-        + "\n".join(body)
-        + "\n</tbody>\n</table></div>\n"
-    )
 
 
 class HtmlRenderer:
@@ -102,6 +43,7 @@ class HtmlRenderer:
         self.assets = assets
         self.data_dir = data_dir
         self.md = make_parser()
+        self.for_print = False  # set by body(): the print edition lays wide tables out for paper
         self.labels = {
             r.directive.options["label"]: r for p in pages for r in p.refs if r.directive.options.get("label")
         }
@@ -144,10 +86,15 @@ class HtmlRenderer:
             )
         table = table_cells(header, rows, forced)
         paths = self.assets.table(ref, header, rows, table.text_columns)
+        if self.for_print:
+            layout, html = print_table(table)
+            classes = "tableau" if layout == "portrait" else "tableau paysage"
+        else:
+            classes, html = "tableau", screen_table(table, f"{ref.title}, défilement horizontal")
         return (
-            f'<figure class="tableau" id="{escape(ref.anchor)}">\n'
+            f'<figure class="{classes}" id="{escape(ref.anchor)}">\n'
             + self._caption(ref)
-            + table_html(table)
+            + html
             + f"{self._source_line(ref)}\n"
             f'<p class="fichiers">Fichiers\u00a0: <a href="{paths["csv"]}">CSV</a> · '
             f'<a href="{paths["xlsx"]}">XLSX</a></p>\n'
@@ -187,8 +134,13 @@ class HtmlRenderer:
 
     # ------------------------------------------------------------- pages
 
-    def body(self, page: Page) -> str:
-        """The body of a page: heading, simulated-data notice, in-page contents, text."""
+    def body(self, page: Page, *, for_print: bool = False) -> str:
+        """The body of a page: heading, simulated-data notice, in-page contents, text.
+
+        ``for_print``: the body for the print edition (wide tables on landscape pages or
+        in column groups, :func:`.tables.print_table`).
+        """
+        self.for_print = for_print
         html = render(self.md, page.tokens, directive=lambda d: self.directive(page, d), role=self.role)
         head = f'<h1><span class="numero">{page.label}</span> {escape(fr(page.title))}</h1>\n'
         if page.simulated:
@@ -219,9 +171,22 @@ class HtmlRenderer:
                 sub = f"<ol>{links}</ol>"
             items.append(
                 f'<li><span class="numero">{page.label}</span> '
-                f'<a href="{escape(page.href)}">{escape(fr(page.title))}</a>{badge}{sub}</li>'
+                f'<a href="{escape(page.href)}">{escape(fr(page.title))}{badge}</a>{sub}</li>'
             )
         return '<ol class="sommaire">\n' + "\n".join(items) + "\n</ol>\n"
+
+    def _edition(self) -> str:
+        """Date of the data, version of the software and of the batch, as a definition list."""
+        items = []
+        latest = project_tables.latest_publication(self.data_dir)
+        if latest:
+            items.append(("Données", f"sources publiées jusqu'en {latest} (voir l'annexe des sources)"))
+        items.append(("Version", f"odas-analysis {__version__}"))
+        runs = len(self.batch.runs)
+        if runs:
+            items.append(("Lot", f"{french.integer(runs)} exécution(s) de carnets, manifeste joint"))
+        rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(fr(v))}</dd>" for k, v in items)
+        return f'<dl class="edition">{rows}</dl>'
 
     def cover(self, sources: Path) -> str:
         """The cover: title, subtitle, author and the sources' cover text."""
@@ -230,6 +195,12 @@ class HtmlRenderer:
             parts.append(f'<p class="sous-titre">{escape(fr(self.book.subtitle))}</p>')
         if self.book.author:
             parts.append(f"<p>{escape(fr(self.book.author))}</p>")
+        parts.append(self._edition())
+        if any(page.simulated for page in self.pages):
+            parts.append(
+                '<p class="simule" role="note"><strong>Données simulées</strong>\u00a0: '
+                f"{escape(fr(SIMULATED_COVER))}</p>"
+            )
         parts.append("</section>")
         if self.book.cover:
             text = jinja_env(sources).get_template(self.book.cover).render(**study_context())
@@ -237,4 +208,4 @@ class HtmlRenderer:
         return "\n".join(parts) + "\n"
 
 
-__all__ = ["SIMULATED_NOTICE", "HtmlRenderer", "TableCells", "table_cells", "table_html"]
+__all__ = ["SIMULATED_NOTICE", "HtmlRenderer"]

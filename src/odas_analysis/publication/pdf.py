@@ -27,6 +27,9 @@ PDF_BASE_URL = "https://rapport.odas-analysis.invalid/"
 so that nothing of the build directory (whose path weasyprint hashes into image names)
 reaches the PDF, and no request leaves the process."""
 
+PDF_VARIANT = "pdf/ua-1"
+"""Tagged PDF (PDF/UA-1): structure, reading order and language for screen readers."""
+
 FONT_TIMESTAMP = "946684800"
 """``SOURCE_DATE_EPOCH`` (2000-01-01) while WeasyPrint subsets the fonts: fontTools writes
 the time of the save into each embedded subset's ``head.modified`` (and hence its
@@ -57,14 +60,15 @@ def print_links(html: str, slug: str, slugs: set[str]) -> str:
 
 
 def print_body(front: str, toc: str, bodies: dict[str, str]) -> str:
-    """The body of the print edition: cover and contents, then one section per page (by slug)."""
+    """The body of the print edition: the cover on a page of its own, the contents, then one
+    section per page (``bodies`` by slug)."""
     slugs = set(bodies)
     parts = [
-        '<section class="couverture-impression" id="sommaire">'
-        + front
+        f'<section class="couverture-impression">{front}</section>',
+        '<section class="sommaire-impression" id="sommaire">'
         + "<h2>Sommaire</h2>\n"
         + print_links(toc, "sommaire", slugs)
-        + "</section>"
+        + "</section>",
     ]
     for slug, body in bodies.items():
         body = _PRINT_FIGURE.sub(r'<img src="\1.png"', print_links(body, slug, slugs))
@@ -125,7 +129,7 @@ def pdf_bytes(html: str, files: dict[str, bytes]) -> bytes:
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     document = weasyprint.HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=_fetcher(files))
     with _fixed_font_timestamp():
-        return document.write_pdf()
+        return document.write_pdf(pdf_variant=PDF_VARIANT)
 
 
 def pdf_available() -> tuple[bool, str]:

@@ -54,6 +54,23 @@ def sources_table(data_dir: Path) -> str:
     return simple_table(["Code", "Source", "Producteur", "Date", "Licence et usage"], rows)
 
 
+def latest_publication(data_dir: Path) -> str | None:
+    """The most recent publication date of the data sources (``data/sources.csv``), in French:
+    ``mai 2019``, ``2026``; ``None`` when the table gives none."""
+    path = data_dir / "sources.csv"
+    if not path.is_file():
+        return None
+    with open(path, newline="", encoding="utf-8") as fh:
+        dates = sorted(str(r.get("published") or "").strip() for r in csv.DictReader(fh))
+    dates = [d for d in dates if d[:4].isdigit()]
+    if not dates:
+        return None
+    latest = dates[-1]
+    if len(latest) >= 7 and latest[5:7].isdigit():
+        return f"{french.MONTHS[int(latest[5:7]) - 1]} {latest[:4]}"
+    return latest[:4]
+
+
 def versions_table(batch: Batch) -> str:
     """``{versions}``: the tools of the batch (manifest) and of the report build."""
     from importlib.metadata import PackageNotFoundError, version
@@ -133,6 +150,7 @@ def exports_list(pages: list[Page]) -> str:
 
 __all__ = [
     "REPORT_TOOLS",
+    "latest_publication",
     "data_hashes_table",
     "exports_list",
     "manifest_table",
