@@ -128,6 +128,20 @@ def test_tables_are_rendered_from_the_csv_in_french(built):
     assert '<td class="nombre">\u22120,50</td>' in site  # true minus sign
 
 
+def test_wide_tables_on_screen_scroll_with_a_cue(built):
+    _, result = built
+    html = (result.out / "02-comparaison.html").read_text(encoding="utf-8")
+    grid = html[html.index('id="tableau-hypothese-h1-grille"') :]
+    grid = grid[: grid.index("</figure>")]
+    assert '<p class="indice-defilement">Tableau large : faites-le défiler horizontalement' in grid
+    assert '<div class="defilement" role="region" tabindex="0" aria-label="Tableau 2.3, défilement horizontal">' in grid
+    assert '<th scope="row" class="code">angers</th>' in grid  # the key column heads its row
+    narrow = html[html.index('id="tab-sites"') :]
+    assert "indice-defilement" not in narrow[: narrow.index("</figure>")]  # a table that fits says nothing
+    css = (result.out / "style.css").read_text(encoding="utf-8")
+    assert ".defilement tr > :first-child { position: sticky; left: 0;" in css
+
+
 def test_french_typography_in_prose(built):
     _, result = built
     html = (result.out / "01-introduction.html").read_text(encoding="utf-8")
