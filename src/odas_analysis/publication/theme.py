@@ -71,7 +71,8 @@ th, td {
 }
 tbody th { font-weight: normal; }
 thead th { border-bottom: 2px solid var(--accent); background: var(--pale); }
-td.nombre, th.nombre { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.nombre, th.nombre { text-align: right; font-variant-numeric: tabular-nums; }
+td.nombre { white-space: nowrap; }
 td.code { white-space: nowrap; }
 table.donnees-projet td, table.donnees-projet th { font-size: .8rem; }
 code, .empreinte { font-family: "DejaVu Sans Mono", monospace; font-size: .85em; word-break: break-all; }
