@@ -93,7 +93,8 @@ def column_ems(table: TableCells) -> list[float]:
     """The narrowest width of each column, in ems of the table's font (padding included)."""
     widths = []
     for i, name in enumerate(table.header):
-        # a header breaks at its spaces only: WeasyPrint does not break at <wbr> when sizing columns
+        # counted as breaking at its spaces only, though it may also break after an underscore
+        # (<wbr>): an estimate on the safe side
         chars = _longest_word(fr(name)) * 1.08  # bold
         for row in table.cells:
             if i < len(row):
