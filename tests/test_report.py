@@ -199,6 +199,7 @@ def test_reproducibility_appendix_lists_versions_hashes_and_manifest(built):
     html = (result.out / "reproductibilite.html").read_text(encoding="utf-8")
     assert hashlib.sha256((fx.DATA / "essai.csv").read_bytes()).hexdigest() in html
     assert "<code>site-angers</code>" in html and "papermill" in html and "weasyprint" in html
+    assert "<td>faite</td>" in html and "<td>done</td>" not in html  # the run's state in French
     assert "ODAS2019" in html  # the sources table
     assert json.loads((result.out / "manifest.json").read_text()) == json.loads(
         (root / "build/manifest.json").read_text()

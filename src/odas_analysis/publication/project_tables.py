@@ -21,6 +21,8 @@ from .typography import fr
 if TYPE_CHECKING:
     from .book import Page
 
+STATUS_FR = {"done": "faite", "skipped": "inchangée", "failed": "en échec", "interrupted": "interrompue"}
+"""A run's state as the reader reads it (the manifest keeps the runner's words)."""
 REPORT_TOOLS = ("markdown-it-py", "mdit-py-plugins", "jinja2", "openpyxl", "cairosvg", "weasyprint", "pydyf")
 
 
@@ -120,7 +122,7 @@ def manifest_table(batch: Batch) -> str:
                 f"<code>{escape(name)}</code>",
                 escape(str(entry.get("template", ""))),
                 f"<code>{escape(params)}</code>",
-                escape(str(entry.get("status", ""))),
+                escape(STATUS_FR.get(str(entry.get("status", "")), str(entry.get("status", "")))),
                 "oui" if entry.get("simulated") else "non",
                 french.integer(len(outputs.get("figures") or [])),
                 french.integer(len(outputs.get("tables") or [])),
