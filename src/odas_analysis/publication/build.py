@@ -172,7 +172,7 @@ def build_report(
 
     book: Book = load_book(sources)
     pages = plan_pages(book, sources, sites=sites)
-    step(f"sources lues, {len(pages)} page(s)")
+    step(f"sources lues, {french.integer(len(pages))} page(s)")
     batch = Batch(root, manifest=manifest, data_dirs=data_dirs)
     resolve_exports(pages, batch)
     step("figures et tableaux du lot vérifiés")

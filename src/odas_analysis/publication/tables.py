@@ -157,7 +157,7 @@ def screen_table(table: TableCells, label: str) -> str:
     wide = sum(column_ems(table)) * SCREEN_FONT_PX > SCREEN_TEXT_WIDTH_PX
     cue = (
         '<p class="indice-defilement">Tableau large : faites-le défiler horizontalement pour voir '
-        f"ses {len(table.header)} colonnes →</p>\n"
+        f"ses {french.integer(len(table.header))} colonnes →</p>\n"
         if wide
         else ""
     )

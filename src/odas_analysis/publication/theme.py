@@ -84,6 +84,7 @@ nav.precedent-suivant {
 }
 footer.pied { max-width: 50rem; margin: 0 auto; padding: 0 1.5em 2em; color: var(--discret); font-family: "DejaVu Sans", Arial, sans-serif; font-size: .8rem; }
 .couverture { border-bottom: 3px solid var(--accent); margin-bottom: 1.5em; }
+.couverture p { text-align: left; }
 .couverture .sous-titre { font-size: 1.15rem; color: var(--discret); }
 .couverture dl.edition { display: grid; grid-template-columns: max-content 1fr; gap: .2em 1em; font-family: "DejaVu Sans", Arial, sans-serif; font-size: .9rem; }
 .couverture dl.edition dt { font-weight: bold; color: var(--discret); }
