@@ -52,8 +52,9 @@ class ReportResult:
         chapters = sum(1 for p in self.pages if p.kind == "chapitre")
         annexes = len(self.pages) - chapters
         text = (
-            f"rapport : {chapters} chapitre(s), {annexes} annexe(s), {self.figures} figure(s), "
-            f"{self.tables} tableau(x) -> {self.out / 'index.html'}"
+            f"rapport : {french.integer(chapters)} chapitre(s), {french.integer(annexes)} annexe(s), "
+            f"{french.integer(self.figures)} figure(s), {french.integer(self.tables)} tableau(x) "
+            f"-> {self.out / 'index.html'}"
         )
         text += f"\n  PDF : {self.pdf}" if self.pdf else f"\n  PDF : non produit ({self.pdf_note})"
         text += "".join(f"\n  note : {n}" for n in self.notes)
