@@ -288,7 +288,7 @@ def test_stale_exports_fail_with_the_reason(tmp_path, breakage, expected):
     # one line for the run, naming what it spoils and the command that fixes it
     lines = [line for line in text.splitlines() if "site-angers" in line]
     assert len(lines) == 1, text
-    assert lines[0].startswith("  - site-angers périmée : ")
+    assert lines[0].startswith("  - exécution site-angers périmée : ")
     assert "Figure A.1" in lines[0] and "annexe a" in lines[0]
     assert "lancez `make reports` (ou `odas-analysis run --only site-angers`)" in lines[0]
     if breakage in ("failed", "absent", "leftover", "data"):

@@ -374,7 +374,7 @@ def _stale_lines(stale: dict[str, list[tuple[Ref, str]]]) -> list[str]:
         titles = ", ".join(ref.title for ref, _ in items)
         chapters = sorted({ref.page.label.lower() for ref, _ in items})
         lines.append(
-            f"{run} périmée : {items[0][1]} ; {french.integer(len(items))} renvoi(s) concerné(s) ({titles} ; "
+            f"exécution {run} périmée : {items[0][1]} ; {french.integer(len(items))} renvoi(s) concerné(s) ({titles} ; "
             f"{', '.join(chapters)}) ; {rerun_command(run)}"
         )
     return lines
