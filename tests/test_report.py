@@ -107,8 +107,8 @@ def test_captions_sources_and_notebook_under_each_figure(built):
     html = (result.out / "annexe-site-angers.html").read_text(encoding="utf-8")
     assert '<span class="numero">Figure A.1</span> — Angers face à son département' in html
     assert (
-        "<strong>Source</strong>\u00a0: INSEE, Filosofi 2016 (essai) — carnet notebooks/site.ipynb, exécution site-angers"
-        in html
+        "<strong>Source</strong>\u00a0: INSEE, Filosofi 2016 (essai) — "
+        "carnet notebooks/site.ipynb, exécution site-angers" in html
     )
     assert 'href="tables/site-angers/indicateurs.xlsx"' in html and 'href="figures/site-angers/territoire.png"' in html
 

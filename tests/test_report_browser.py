@@ -137,7 +137,9 @@ def test_a_wide_table_scrolls_with_its_first_column_in_place(served, browser):
             const third = () => box.querySelector("tbody tr > :nth-child(3)").getBoundingClientRect().left;
             const before = [first(), third()];
             box.scrollLeft = 300;
-            return {overflow: box.scrollWidth > box.clientWidth, first: before[0] - first(), third: before[1] - third()};
+            return {
+                overflow: box.scrollWidth > box.clientWidth, first: before[0] - first(), third: before[1] - third()
+            };
         }""",
     )
     cue = page.eval_on_selector("#tableau-hypothese-h1-grille .indice-defilement", "p => p.textContent")

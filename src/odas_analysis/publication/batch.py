@@ -154,7 +154,10 @@ class Batch:
             error = str(entry.get("error") or "").strip().splitlines()
             why = f" ({error[-1][:200]})" if error else ""
             state = _STATUS_FR.get(str(status), f"est dans l'état « {status} »" if status else "n'a pas d'état")
-            return f"la dernière exécution de {run} {state}{why} ; les fichiers présents viennent d'une exécution antérieure"
+            return (
+                f"la dernière exécution de {run} {state}{why} ; "
+                "les fichiers présents viennent d'une exécution antérieure"
+            )
         outputs = entry.get("outputs") or {}
         listed = set(outputs.get("figures") or []) | set(outputs.get("tables") or [])
         leftovers = [f for f in rel_files if f not in listed]
@@ -189,7 +192,8 @@ class Batch:
         if parsed is None:
             raise ExportProblem(
                 "invalid",
-                f"« {target} » n'est pas un nom d'export : attendu figures/<exécution>/<nom> ou tables/<exécution>/<nom>",
+                f"« {target} » n'est pas un nom d'export : "
+                "attendu figures/<exécution>/<nom> ou tables/<exécution>/<nom>",
             )
         kind, run, name = parsed
         if kind != expected_kind:

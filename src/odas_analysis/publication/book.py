@@ -352,7 +352,8 @@ def plan_pages(
                 problems.append(f"{page.where}, ligne {line} : rôle inconnu {{{name}}} ; rôles connus : numref, ref")
             elif content not in labels:
                 problems.append(
-                    f"{page.where}, ligne {line} : {{{name}}}`{content}` ne nomme l'étiquette d'aucune figure ni d'aucun tableau"
+                    f"{page.where}, ligne {line} : {{{name}}}`{content}` "
+                    "ne nomme l'étiquette d'aucune figure ni d'aucun tableau"
                 )
     if problems:
         raise ReportError("les sources du rapport ont des problèmes :", problems)

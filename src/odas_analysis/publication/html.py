@@ -82,7 +82,8 @@ class HtmlRenderer:
         unknown = forced - set(header)
         if unknown:
             raise ReportError(
-                f"{ref.page.where} : le tableau {export.target} n'a pas de colonne {', '.join(sorted(unknown))} (:code:)"
+                f"{ref.page.where} : le tableau {export.target} "
+                f"n'a pas de colonne {', '.join(sorted(unknown))} (:code:)"
             )
         table = table_cells(header, rows, forced)
         paths = self.assets.table(ref, header, rows, table.text_columns)
