@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -13,8 +14,8 @@ import pytest
 from fixtures.report import batch as fx  # tests/ is on sys.path (pytest's rootdir-less import)
 
 from odas_analysis import cli
-from odas_analysis.report import ReportError, pdf_available
-from odas_analysis.report_batch import png_dpi
+from odas_analysis.publication import ReportError, pdf_available
+from odas_analysis.publication.assets import png_dpi
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,7 @@ def test_every_reference_resolves_to_a_published_file(built):
     root, result = built
     out = result.out
     rows = _exports(out)
-    assert len(rows) == result.figures + result.tables == 7
+    assert len(rows) == result.figures + result.tables == 9
     for row in rows:
         files = row["fichiers"].split(";")
         for rel in files:
@@ -78,6 +79,8 @@ def test_numbering_is_per_chapter_and_stable(built):
         ("Figure 2.1", "figures/synthese/comparaison"),
         ("Tableau 2.1", "tables/synthese/sites"),
         ("Figure 2.2", "figures/hypothese-H1/verdict"),
+        ("Tableau 2.2", "tables/hypothese-H1/tests"),
+        ("Tableau 2.3", "tables/hypothese-H1/grille"),
         ("Figure A.1", "figures/site-angers/territoire"),
         ("Tableau A.1", "tables/site-angers/indicateurs"),
         ("Figure B.1", "figures/site-bordeaux/territoire"),
@@ -104,8 +107,8 @@ def test_captions_sources_and_notebook_under_each_figure(built):
     html = (result.out / "annexe-site-angers.html").read_text(encoding="utf-8")
     assert '<span class="numero">Figure A.1</span> — Angers face à son département' in html
     assert (
-        "<strong>Source</strong>\u00a0: INSEE, Filosofi 2016 (essai) — notebook notebooks/site.ipynb, exécution site-angers"
-        in html
+        "<strong>Source</strong>\u00a0: INSEE, Filosofi 2016 (essai) — "
+        "carnet notebooks/site.ipynb, exécution site-angers" in html
     )
     assert 'href="tables/site-angers/indicateurs.xlsx"' in html and 'href="figures/site-angers/territoire.png"' in html
 
@@ -125,6 +128,20 @@ def test_tables_are_rendered_from_the_csv_in_french(built):
     assert '<td class="nombre">\u22120,50</td>' in site  # true minus sign
 
 
+def test_wide_tables_on_screen_scroll_with_a_cue(built):
+    _, result = built
+    html = (result.out / "02-comparaison.html").read_text(encoding="utf-8")
+    grid = html[html.index('id="tableau-hypothese-h1-grille"') :]
+    grid = grid[: grid.index("</figure>")]
+    assert '<p class="indice-defilement">Tableau large : faites-le défiler horizontalement' in grid
+    assert '<div class="defilement" role="region" tabindex="0" aria-label="Tableau 2.3, défilement horizontal">' in grid
+    assert '<th scope="row" class="code">angers</th>' in grid  # the key column heads its row
+    narrow = html[html.index('id="tab-sites"') :]
+    assert "indice-defilement" not in narrow[: narrow.index("</figure>")]  # a table that fits says nothing
+    css = (result.out / "style.css").read_text(encoding="utf-8")
+    assert ".defilement tr > :first-child { position: sticky; left: 0;" in css
+
+
 def test_french_typography_in_prose(built):
     _, result = built
     html = (result.out / "01-introduction.html").read_text(encoding="utf-8")
@@ -133,6 +150,16 @@ def test_french_typography_in_prose(built):
     assert "notes…" in html
     # an autolink keeps its URL as written
     assert '<a href="https://example.org/?q=1">https://example.org/?q=1</a>' in html
+
+
+def test_the_reader_reads_carnet_not_notebook(built):
+    """The prose, captions, source lines and appendix tables say « carnet » (paths keep their name)."""
+    _, result = built
+    for page in [*result.pages, None]:
+        html = (result.out / (page.href if page else "rapport-complet.html")).read_text(encoding="utf-8")
+        text = re.sub(r"<[^>]+>", " ", html)
+        text = re.sub(r"\S*notebooks/\S*", " ", text)
+        assert not re.search(r"\bnotebooks?\b", text, re.I), (page, re.findall(r".{40}notebook.{40}", text, re.I))
 
 
 def test_simulated_notice_on_pages_with_simulated_exports_only(built):
@@ -172,6 +199,7 @@ def test_reproducibility_appendix_lists_versions_hashes_and_manifest(built):
     html = (result.out / "reproductibilite.html").read_text(encoding="utf-8")
     assert hashlib.sha256((fx.DATA / "essai.csv").read_bytes()).hexdigest() in html
     assert "<code>site-angers</code>" in html and "papermill" in html and "weasyprint" in html
+    assert "<td>faite</td>" in html and "<td>done</td>" not in html  # the run's state in French
     assert "ODAS2019" in html  # the sources table
     assert json.loads((result.out / "manifest.json").read_text()) == json.loads(
         (root / "build/manifest.json").read_text()
@@ -209,7 +237,7 @@ def test_missing_export_fails_with_the_reference_and_chapter(tmp_path):
     with pytest.raises(ReportError) as info:
         fx.build(root, tmp_path / "out")
     text = str(info.value)
-    assert "missing figure figures/site-bordeaux/territoire" in text
+    assert "figure manquante figures/site-bordeaux/territoire" in text
     assert "Figure B.1" in text and "annexe b « Bordeaux »" in text
     assert not (tmp_path / "out").exists()  # nothing half-written
 
@@ -226,11 +254,11 @@ def test_a_failed_build_leaves_the_previous_report(tmp_path):
 @pytest.mark.parametrize(
     ("breakage", "expected"),
     [
-        ("failed", "the last run of 'site-angers' failed (NameError: x)"),
-        ("absent", "run 'site-angers' is not in manifest.json"),
-        ("leftover", "is not among the outputs of the last run of 'site-angers'"),
-        ("notebook", "the notebook notebooks/site.ipynb changed since the last run of 'site-angers'"),
-        ("data", "the data read by 'site-angers' changed since its last run"),
+        ("failed", "la dernière exécution de site-angers a échoué (NameError: x)"),
+        ("absent", "l'exécution site-angers n'est pas dans manifest.json"),
+        ("leftover", "ne fait pas partie des sorties de la dernière exécution de site-angers"),
+        ("notebook", "le carnet notebooks/site.ipynb a changé depuis la dernière exécution de site-angers"),
+        ("data", "les données lues par site-angers ont changé depuis sa dernière exécution"),
     ],
 )
 def test_stale_exports_fail_with_the_reason(tmp_path, breakage, expected):
@@ -256,9 +284,13 @@ def test_stale_exports_fail_with_the_reason(tmp_path, breakage, expected):
     with pytest.raises(ReportError) as info:
         fx.build(root, tmp_path / "out", data_dirs=[data_dir])
     text = str(info.value)
-    assert "stale figure figures/site-angers/territoire (Figure A.1" in text
     assert expected in text
-    assert "make reports" in text
+    # one line for the run, naming what it spoils and the command that fixes it
+    lines = [line for line in text.splitlines() if "site-angers" in line]
+    assert len(lines) == 1, text
+    assert lines[0].startswith("  - exécution site-angers périmée : ")
+    assert "Figure A.1" in lines[0] and "annexe a" in lines[0]
+    assert "lancez `make reports` (ou `odas-analysis run --only site-angers`)" in lines[0]
     if breakage in ("failed", "absent", "leftover", "data"):
         # site-bordeaux's exports are not affected (by a change of Angers' rows, say)
         assert "site-bordeaux" not in text
@@ -267,8 +299,10 @@ def test_stale_exports_fail_with_the_reason(tmp_path, breakage, expected):
 def test_no_manifest_means_nothing_is_fresh(tmp_path):
     root = fx.copy_batch(tmp_path / "batch")
     (root / "build/manifest.json").unlink()
-    with pytest.raises(ReportError, match="no batch manifest"):
+    with pytest.raises(ReportError, match="aucun manifeste de lot") as info:
         fx.build(root, tmp_path / "out")
+    # one line for the whole batch, not one per reference
+    assert len(info.value.problems) == 1 and "make reports" in info.value.problems[0]
 
 
 def _sources_with(tmp_path: Path, chapter_text: str) -> Path:
@@ -284,19 +318,19 @@ def _sources_with(tmp_path: Path, chapter_text: str) -> Path:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("# T\n\n```{figure} figures/synthese/comparaison\n:source: X\n```\n", "has no :caption:"),
-        ("# T\n\n```{graphique} figures/synthese/comparaison\n```\n", "unknown directive {graphique}"),
-        ("# T\n\n```{table} tables/synthese/sites\n:caption: C\n```\n", "has no :source:"),
-        ("Pas de titre.\n", "no title"),
+        ("# T\n\n```{figure} figures/synthese/comparaison\n:source: X\n```\n", "n'a pas d'option :caption:"),
+        ("# T\n\n```{graphique} figures/synthese/comparaison\n```\n", "directive inconnue {graphique}"),
+        ("# T\n\n```{table} tables/synthese/sites\n:caption: C\n```\n", "n'a pas d'option :source:"),
+        ("Pas de titre.\n", "pas de titre"),
         (
             "# T\n\n```{figure} tables/synthese/sites\n:caption: C\n:source: S\n```\n",
-            "is a table, referenced as a figure",
+            "est un tableau, appelé comme une figure",
         ),
-        ("# T\n\n```{figure} synthese/comparaison\n:caption: C\n:source: S\n```\n", "is not an export name"),
-        ("# T\n\n{numref}`fig-inconnue`\n", "names no figure or table label"),
+        ("# T\n\n```{figure} synthese/comparaison\n:caption: C\n:source: S\n```\n", "n'est pas un nom d'export"),
+        ("# T\n\n{numref}`fig-inconnue`\n", "ne nomme l'étiquette d'aucune figure"),
         (
             "# T\n\n```{figure} figures/synthese/absente\n:caption: C\n:source: S\n```\n",
-            "no file figures/synthese/absente.svg under",
+            "pas de fichier figures/synthese/absente.svg sous",
         ),
     ],
 )
@@ -310,7 +344,7 @@ def test_source_problems_are_named_with_their_place(tmp_path, text, expected):
 
 def test_unknown_site_is_refused(tmp_path):
     root, _ = fx.shared_build()
-    with pytest.raises(ReportError, match="unknown site id paris; valid: angers"):
+    with pytest.raises(ReportError, match="site inconnu : paris ; sites valides : angers"):
         fx.build(root, tmp_path / "out", sites=["paris"])
 
 
@@ -337,7 +371,11 @@ def test_cli_report_builds_and_reports_problems(tmp_path, capsys):
     ]
     assert cli.main(args) == 0
     printed = capsys.readouterr().out
-    assert "2 chapitre(s), 3 annexe(s), 4 figure(s), 3 tableau(x)" in printed
+    assert "2 chapitre(s), 3 annexe(s), 4 figure(s), 5 tableau(x)" in printed
+    # one progress line per step, each with the time elapsed since the start
+    progress = [line for line in printed.splitlines() if line.startswith("rapport : ") and line.endswith(")")]
+    assert len(progress) >= 4, printed
+    assert all(re.search(r"\(\d+,\d\u202fs\)$|\(\d+\u202fs\)$|min", line) for line in progress), progress
     (root / "figures/synthese/comparaison.svg").unlink()
     assert cli.main(args) == 2
     assert "figures/synthese/comparaison" in capsys.readouterr().err
@@ -358,7 +396,7 @@ def test_pdf_edition(tmp_path):
 
 
 def test_without_cairo_the_exported_png_is_used_and_said(tmp_path, monkeypatch):
-    import odas_analysis.report as report
+    import odas_analysis.publication.assets as report
 
     def no_cairo(svg, png=None, **_):
         raise OSError("no library called cairo was found")
@@ -370,3 +408,22 @@ def test_without_cairo_the_exported_png_is_used_and_said(tmp_path, monkeypatch):
         root / "figures/synthese/comparaison.png"
     ).read_bytes()
     assert "pas de rastérisation à 300 dpi" in result.summary()
+
+
+def test_pdf_bytes_do_not_depend_on_the_clock(monkeypatch):
+    """fontTools stamps each embedded font subset with the time of the save unless
+    SOURCE_DATE_EPOCH is set: two PDFs made a second apart must still be identical."""
+    ok, why = pdf_available()
+    if not ok:
+        pytest.skip(why)
+    import os
+    import time
+
+    from odas_analysis.publication.pdf import pdf_bytes
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    html = '<html lang="fr"><body><p>Cohésion sociale, 12\u202f% — «\u202fessai\u202f»</p></body></html>'
+    first = pdf_bytes(html, {})
+    time.sleep(1.1)
+    assert pdf_bytes(html, {}) == first
+    assert "SOURCE_DATE_EPOCH" not in os.environ  # the caller's environment is left as it was

@@ -124,3 +124,26 @@ def test_simulated_page_shows_its_figures_and_notice(served, browser, tmp_path):
     seen = _visit(browser, f"{base}/02-comparaison.html", tmp_path / "rapport-chapitre-2.png")
     assert seen["errors"] == [] and seen["failed"] == []
     assert len(seen["images"]) == 2 and all(img["ok"] for img in seen["images"])
+
+
+def test_a_wide_table_scrolls_with_its_first_column_in_place(served, browser):
+    base, _ = served
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(f"{base}/02-comparaison.html", wait_until="load")
+    seen = page.eval_on_selector(
+        "#tableau-hypothese-h1-grille .defilement",
+        """box => {
+            const first = () => box.querySelector("tbody tr > :first-child").getBoundingClientRect().left;
+            const third = () => box.querySelector("tbody tr > :nth-child(3)").getBoundingClientRect().left;
+            const before = [first(), third()];
+            box.scrollLeft = 300;
+            return {
+                overflow: box.scrollWidth > box.clientWidth, first: before[0] - first(), third: before[1] - third()
+            };
+        }""",
+    )
+    cue = page.eval_on_selector("#tableau-hypothese-h1-grille .indice-defilement", "p => p.textContent")
+    page.close()
+    assert seen["overflow"], seen  # the table is wider than its box: it scrolls
+    assert abs(seen["first"]) < 1 and seen["third"] > 100, seen  # the key column stays, the others move
+    assert "défiler" in cue

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from odas_analysis import study
-from odas_analysis.report import REPORT_DIR, load_book, plan_pages
+from odas_analysis.publication import REPORT_DIR, load_book, plan_pages
 
 SEED = "odas-2019-cohesion-sociale-et-territoires.txt"
 N = 8

@@ -6,7 +6,7 @@ import pytest
 
 from odas_analysis.french import NNBSP, group_thousands
 from odas_analysis.french import from_csv_text as number
-from odas_analysis.report_typography import NBSP, cell, fr, is_code_column
+from odas_analysis.publication.typography import NBSP, cell, fr, is_code_column
 
 
 @pytest.mark.parametrize(

@@ -284,7 +284,7 @@ def _add_fieldwork_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import build_report
+    from .publication import build_report
 
     result = build_report(
         sources=Path(args.sources) if args.sources else None,
@@ -293,6 +293,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         data_dir=Path(args.data_dir) if args.data_dir else None,
         sites=args.site or None,
         pdf=False if args.no_pdf else (True if args.pdf else None),
+        progress=lambda line: print(line, flush=True),
     )
     print(result.summary())
     return 0
@@ -362,18 +363,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_fieldwork_parser(sub)
 
     p = sub.add_parser(
-        "report", help="build the published report (build/report/) from report/ and the batch's figures and tables"
+        "report",
+        help="construire le rapport publié (build/report/) à partir de report/ et des figures et tableaux du lot",
+        description="Assembler le rapport publié (pages HTML, édition imprimable, PDF, XLSX, exports.csv) à partir "
+        "des sources de report/ et des exports du dernier lot ; refuser, en disant quoi relancer, si un export "
+        "manque ou est périmé. N'exécute aucun carnet.",
     )
-    p.add_argument("--sources", help="report sources directory (default: report/)")
+    p.add_argument("--sources", help="répertoire des sources du rapport (par défaut : report/)")
+    p.add_argument("--root", help="racine du lot : figures/, tables/, build/manifest.json (par défaut : le projet)")
+    p.add_argument("--out", help="répertoire de sortie (par défaut : <racine>/build/report)")
     p.add_argument(
-        "--root", help="batch output root holding figures/, tables/, build/manifest.json (default: the project)"
+        "--data-dir", help="répertoire des données, pour la table des sources et les empreintes (par défaut : data/)"
     )
-    p.add_argument("--out", help="output directory (default: <root>/build/report)")
-    p.add_argument("--data-dir", help="data directory for the sources table and data hashes (default: data/)")
-    p.add_argument("--site", action="append", help="only these sites' appendices (repeatable; default: all)")
+    p.add_argument(
+        "--site",
+        action="append",
+        metavar="SITE_ID",
+        help="seulement les annexes de ces sites (répétable ; par défaut : tous)",
+    )
     pdf = p.add_mutually_exclusive_group()
-    pdf.add_argument("--pdf", action="store_true", help="fail if the PDF edition cannot be made")
-    pdf.add_argument("--no-pdf", action="store_true", help="do not make the PDF edition")
+    pdf.add_argument("--pdf", action="store_true", help="échouer si l'édition PDF ne peut pas être produite")
+    pdf.add_argument("--no-pdf", action="store_true", help="ne pas produire l'édition PDF")
     p.set_defaults(func=_cmd_report)
 
     return parser

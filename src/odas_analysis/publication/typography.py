@@ -1,6 +1,6 @@
 """French typography for the published report: prose and table cells.
 
-Two helpers, used by :mod:`odas_analysis.report` on text only (never on code, URLs or
+Two helpers, used by :mod:`odas_analysis.publication.html` on text only (never on code, URLs or
 HTML attributes):
 
 :func:`fr`
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from . import french
+from .. import french
 
 NBSP = french.NBSP
 MINUS = french.MINUS

@@ -20,13 +20,18 @@ Directives, as fenced blocks whose info string starts with ``{name}``::
 ``caption`` and ``source`` (required), ``label`` (for cross-references), ``alt``
 (figures) and ``code`` (tables: columns never reformatted as numbers). Other
 directives (``note``, ``sources``, ``versions``, ``data-hashes``, ``manifest``,
-``exports-list``) are handled by :mod:`odas_analysis.report`.
+``exports-list``) are handled by :mod:`odas_analysis.publication.html`.
 
 Roles, inline: ``{numref}`fig-angers-references``` becomes a link reading
 « figure A.1 »; ``{ref}`label``` the same with the caption.
 
-Every text node goes through :func:`odas_analysis.report_typography.fr`; code, URLs
+Every text node goes through :func:`odas_analysis.publication.typography.fr`; code, URLs
 of autolinks and attributes do not.
+
+Raw HTML is off: a ``<script>`` written in a source, or reaching it through the study's
+text (a site name, a topic, a hypothesis label filled in by Jinja, which escapes them
+first), is shown as text, never run. Directive options and titles are plain text, entities
+decoded (Jinja's escaping undone), and escaped again wherever they are shown.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -44,7 +49,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
-from .report_typography import fr
+from .typography import fr
 
 _OPTION = re.compile(r"^:([a-z][a-z0-9_-]*):\s*(.*)$")
 
@@ -80,11 +85,11 @@ def parse_directive(token: Token) -> Directive | None:
         opt = _OPTION.match(line.strip())
         if not opt:
             break
-        options[opt.group(1)] = opt.group(2).strip()
+        options[opt.group(1)] = unescape(opt.group(2).strip())
         body_start = i + 1
     body = "\n".join(lines[body_start:]).strip("\n")
     line = (token.map[0] + 1) if token.map else 0
-    return Directive(match.group(1), match.group(2).strip(), options, body, line)
+    return Directive(match.group(1), unescape(match.group(2).strip()), options, body, line)
 
 
 def _render_text(self, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
@@ -128,7 +133,7 @@ def _render_footnote_anchor(self, tokens, idx, options, env) -> str:
 def make_parser() -> MarkdownIt:
     """The report's Markdown parser and renderer (see the module docstring)."""
     md = (
-        MarkdownIt("commonmark", {"typographer": False})
+        MarkdownIt("commonmark", {"typographer": False, "html": False})
         .enable("table")
         .use(myst_role_plugin)
         .use(footnote_plugin)
@@ -149,7 +154,7 @@ def split_title(tokens: list[Token]) -> tuple[str | None, list[Token]]:
     """The text of the first level-1 heading and the tokens without it."""
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == "h1":
-            title = tokens[i + 1].content if i + 1 < len(tokens) else ""
+            title = unescape(tokens[i + 1].content) if i + 1 < len(tokens) else ""
             return title, tokens[:i] + tokens[i + 3 :]
     return None, tokens
 
@@ -159,7 +164,7 @@ def headings(tokens: list[Token], level: str = "h2") -> list[tuple[str, str]]:
     out = []
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == level:
-            out.append((str(token.attrGet("id") or ""), tokens[i + 1].content))
+            out.append((str(token.attrGet("id") or ""), unescape(tokens[i + 1].content)))
     return out
 
 
