@@ -156,7 +156,9 @@ def time_papermill_cli(runs, scratch: Path, parallel: int = 2) -> float:
 
 def one_site_change(runs, out: Path, site: str) -> tuple[float, list[str]]:
     """Copy data/, change one column of one site's row, run the batch through the API."""
-    from odas_analysis import config, runner
+    from odas_analysis import config
+    from odas_analysis.batch.cache import DataHasher
+    from odas_analysis.batch.run import run_batch
 
     data = out / "copy" / "data"  # same directory name: the same file labels in the hash
     shutil.copytree(config.DATA_DIR, data)
@@ -172,11 +174,11 @@ def one_site_change(runs, out: Path, site: str) -> tuple[float, list[str]]:
         writer.writeheader()
         writer.writerows(rows)
     # the same data/ as the first batch, except that one row
-    same = runner.DataHasher([config.DATA_DIR])
-    changed = runner.DataHasher([data])
+    same = DataHasher([config.DATA_DIR])
+    changed = DataHasher([data])
     assert same.digest(None) != changed.digest(None)
     t0 = time.perf_counter()
-    batch = runner.run_batch(runs, out=out / "engine", data=[data], progress=None)
+    batch = run_batch(runs, out=out / "engine", data=[data], progress=None)
     return time.perf_counter() - t0, [r.name for r in batch.results if r.status == "done"]
 
 
@@ -193,10 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2, help="timings of the limit and the batch (best kept)")
     args = parser.parse_args(argv)
 
-    from odas_analysis import runner
+    from odas_analysis.batch.plan import plan
 
     notebooks = args.notebooks or (ROOT / "notebooks" if (ROOT / "notebooks" / "site.ipynb").is_file() else FIXTURES)
-    runs = runner.plan(notebooks_dir=notebooks)
+    runs = plan(notebooks_dir=notebooks)
     scratch = Path(tempfile.mkdtemp(prefix="odas-bench-"))
     results: dict[str, object] = {"machine": machine(), "notebooks": str(notebooks), "runs": len(runs)}
     print(f"machine: {results['machine']}")

@@ -27,7 +27,8 @@ hypothesis_id = "H1"
 # %%
 from IPython.display import Markdown, display
 
-from odas_analysis import charts, export, fieldwork, hypotheses, render, study, synthesis
+from odas_analysis import charts, export, fieldwork, hypotheses, study, synthesis
+from odas_analysis.batch import pages
 
 hypothesis_id = study.check_hypothesis_id(hypothesis_id)
 display(Markdown(synthesis.hypothesis_heading(hypothesis_id)))
@@ -55,7 +56,7 @@ export.table(
 
 # %%
 if fieldwork.data_source()["synthetic"]:
-    render.mark_simulated("grille d'évaluation et entretiens du jeu de démonstration.")
+    pages.mark_simulated("grille d'évaluation et entretiens du jeu de démonstration.")
 result = hypotheses.test(hypothesis_id)
 
 # %%

@@ -27,7 +27,8 @@ site_id = "angers"
 # %%
 from IPython.display import Markdown, display
 
-from odas_analysis import charts, export, fieldwork, render, study, synthesis
+from odas_analysis import charts, export, fieldwork, study, synthesis
+from odas_analysis.batch import pages
 
 site_id = study.check_site_id(site_id)
 display(Markdown(f"## {study.site(site_id)['name']}"))
@@ -70,7 +71,7 @@ export.figure(charts.site_in_distribution(site_id), "territoire-distribution")
 
 # %%
 if fieldwork.data_source()["synthetic"]:
-    render.mark_simulated("les relevés de terrain de cette fiche sont ceux du jeu de démonstration.")
+    pages.mark_simulated("les relevés de terrain de cette fiche sont ceux du jeu de démonstration.")
 
 # %%
 export.table(synthesis.site_fieldwork_table(site_id), "terrain", decimals=1, caption=fieldwork.source_note_fr())

@@ -1,4 +1,4 @@
-"""Tests of odas_analysis.render: the two page versions, the banner, the index."""
+"""Tests of odas_analysis.batch.pages: the two page versions, the banner, the index."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from odas_analysis import render, runner
+from odas_analysis.batch import pages as render
+from odas_analysis.batch.cache import Layout
 
 
 def _notebook(simulated_output: bool = False, simulated_meta: bool = False):
@@ -120,7 +121,7 @@ def test_index_sections_order_and_marks():
 
 
 def test_write_index_lists_only_existing_pages(tmp_path):
-    layout = runner.Layout(tmp_path)
+    layout = Layout(tmp_path)
     entries = {"site-angers": _entry("site", "Site : Angers"), "site-arras": _entry("site", "Site : Arras")}
     page = tmp_path / entries["site-angers"]["outputs"]["html_reviewers"]
     page.parent.mkdir(parents=True)

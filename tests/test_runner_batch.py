@@ -30,7 +30,7 @@ def run_cli(out: Path, *args: str, notebooks: Path = FIXTURES / "batch") -> subp
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     """Run the batch twice for two sites; return the output root and both results."""
-    from odas_analysis.runner import source_digest
+    from odas_analysis.batch.cache import source_digest
 
     out = tmp_path_factory.mktemp("batch")
     source = source_digest()
@@ -186,10 +186,11 @@ def test_simulated_page_and_index_entry(tmp_path):
 @pytest.mark.skipif(os.environ.get("ODAS_SKIP_NOFORK") == "1", reason="asked to skip")
 def test_without_fork_same_figures(batch, tmp_path):
     """Kernels launched afresh (no zygote) give the same files as forked ones."""
-    from odas_analysis import runner
+    from odas_analysis.batch.plan import plan
+    from odas_analysis.batch.run import run_batch
 
-    runs = runner.plan(sites=["angers"], notebooks_dir=FIXTURES / "batch")
-    result = runner.run_batch(runs, out=tmp_path, jobs=1, fork_kernels=False, progress=None)
+    runs = plan(sites=["angers"], notebooks_dir=FIXTURES / "batch")
+    result = run_batch(runs, out=tmp_path, jobs=1, fork_kernels=False, progress=None)
     assert result.ok, result.failed
     for path in (batch[0] / "figures" / "site-angers").iterdir():
         assert (tmp_path / "figures" / "site-angers" / path.name).read_bytes() == path.read_bytes()

@@ -50,7 +50,8 @@ def _cmd_data_download(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .runner import plan, render_only, run_batch
+    from .batch.plan import plan
+    from .batch.run import render_only, run_batch
 
     runs = plan(
         sites=args.site,

@@ -131,7 +131,7 @@ class Batch:
         if self._data_dirs is not None and not self._data_dirs:
             return None
         if self._hasher is None:
-            from .runner import DataHasher, data_dirs
+            from .batch.cache import DataHasher, data_dirs
 
             self._hasher = DataHasher(list(self._data_dirs) if self._data_dirs is not None else data_dirs())
         site_id = (entry.get("parameters") or {}).get("site_id") if entry.get("kind") == "site" else None

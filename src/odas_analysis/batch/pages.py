@@ -19,7 +19,7 @@ A page built on simulated data (the fieldwork demonstration set) says so in a ba
 the top, and its entry in the index too. A notebook marks itself in either way:
 
 * by calling :func:`mark_simulated` in a cell (typically right after loading the data:
-  ``render.mark_simulated("Entretiens de démonstration générés par le projet.")``), which
+  ``pages.mark_simulated("Entretiens de démonstration générés par le projet.")``), which
   also displays the notice in the notebook itself; or
 * by the notebook metadata ``{"odas": {"simulated": true}}``.
 
@@ -38,7 +38,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from . import files
+from .. import files
 
 AUDIENCES: tuple[str, ...] = ("reviewers", "researchers")
 SIMULATED_KEY = "odas"
