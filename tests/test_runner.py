@@ -56,7 +56,7 @@ def test_only_by_kind_and_name():
 
 
 def test_missing_template_is_refused(tmp_path):
-    with pytest.raises(ParameterError, match="missing"):
+    with pytest.raises(ParameterError, match="absent"):
         plan(notebooks_dir=tmp_path)
 
 

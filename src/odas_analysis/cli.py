@@ -66,7 +66,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.render_only:
         return 0 if render_only(runs, out=out) else 1
     batch = run_batch(runs, out=out, jobs=args.jobs, force=args.force)
-    return 0 if batch.ok else 1
+    return batch.exit_code  # 130 after Ctrl-C, 1 after a failure
 
 
 def _cmd_fieldwork_demo(args: argparse.Namespace) -> int:

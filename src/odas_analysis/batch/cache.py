@@ -10,14 +10,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import config, files
+from ..errors import ParameterError
 from .plan import Run
 
 TOOLS = ("python", "papermill", "nbconvert", "nbclient", "ipykernel", "jupyter_client", "pandas", "matplotlib", "numpy")
@@ -25,8 +25,8 @@ MANIFEST_VERSION = 1
 CACHE_SALT = "odas-runner-1"
 """Bump to invalidate every cached run (when the execution machinery changes meaning)."""
 
-ENV_SETTINGS = (config.DISCLOSURE_THRESHOLD_ENV,)
-"""Environment variables whose value changes what a notebook computes."""
+ENV_SETTINGS = (config.DISCLOSURE_THRESHOLD_ENV, config.PRIVATE_DATA_ENV)
+"""Environment variables whose value changes what a notebook computes (see :func:`environment_digest`)."""
 
 
 # --------------------------------------------------------------------------- layout
@@ -34,9 +34,19 @@ ENV_SETTINGS = (config.DISCLOSURE_THRESHOLD_ENV,)
 
 @dataclass(frozen=True)
 class Layout:
-    """Every output path of a batch, below one output root."""
+    """Every output path of a batch, below one output root.
+
+    The root is resolved once; every path derived from a run name or an audience is
+    built with :func:`odas_analysis.files.under`, which refuses a path leaving the root
+    (a crafted id such as ``../../victim`` raises before anything is created or deleted).
+    ``staging_id`` names this batch's own staging directory (see :meth:`staging`).
+    """
 
     root: Path
+    staging_id: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root).resolve())
 
     @property
     def build(self) -> Path:
@@ -47,6 +57,10 @@ class Layout:
         return self.build / "manifest.json"
 
     @property
+    def lock(self) -> Path:
+        return self.build / ".batch.lock"
+
+    @property
     def html(self) -> Path:
         return self.build / "html"
 
@@ -54,26 +68,46 @@ class Layout:
     def index(self) -> Path:
         return self.html / "index.html"
 
+    @property
+    def staging_root(self) -> Path:
+        """``build/.staging/``: one directory per batch below it, removed when the batch ends."""
+        return self.build / ".staging"
+
     def notebook(self, name: str) -> Path:
-        return self.build / "notebooks" / f"{name}.ipynb"
+        return files.under(self.build, "notebooks", f"{name}.ipynb")
 
     def failed_notebook(self, name: str) -> Path:
-        return self.build / "notebooks" / "failed" / f"{name}.ipynb"
+        return files.under(self.build, "notebooks", "failed", f"{name}.ipynb")
 
     def page(self, name: str, audience: str) -> Path:
-        return self.html / audience / f"{name}.html"
+        return files.under(self.html, audience, f"{name}.html")
 
     def figures(self, name: str) -> Path:
-        return self.root / "figures" / name
+        return files.under(self.root, "figures", name)
 
     def tables(self, name: str) -> Path:
-        return self.root / "tables" / name
+        return files.under(self.root, "tables", name)
 
     def staging(self, name: str) -> Path:
-        return self.build / ".staging" / name
+        """Where a run's notebook and exports are written before they are moved in place.
+
+        Below this batch's own directory (``build/.staging/<staging_id>/<name>``): two
+        batches never share one, and the lock on the root (:mod:`.lock`) keeps a second
+        batch from starting at all.
+        """
+        if not self.staging_id:
+            raise ValueError("a layout without staging_id has no staging directory")
+        return files.under(self.staging_root, self.staging_id, name)
+
+    def check_name(self, name: str) -> None:
+        """Refuse a run name that is not one plain file name, or whose outputs would leave the root."""
+        if not name or name in {".", ".."} or "/" in name or "\\" in name or "\0" in name:
+            raise ParameterError(f"nom d'exécution refusé : « {name} » (un seul nom de fichier, sans « / » ni « .. »)")
+        for build in (self.notebook, self.failed_notebook, self.figures, self.tables):
+            build(name)  # files.under raises if the path leaves the root
 
     def rel(self, path: Path) -> str:
-        return path.relative_to(self.root).as_posix()
+        return Path(path).resolve().relative_to(self.root).as_posix()
 
 
 # --------------------------------------------------------------------------- hashing
@@ -153,8 +187,16 @@ def source_digest(package_dir: Path | None = None, lock: Path | None = None) -> 
 
 
 def environment_digest() -> str:
-    """Digest of the Python version and of the settings read from the environment."""
-    settings = {name: os.environ.get(name, "") for name in ENV_SETTINGS}
+    """Digest of the Python version and of the settings read from the environment.
+
+    The disclosure threshold counts by its effective value (unset and ``3`` are the
+    same key; an invalid value is refused here, before anything runs) and the private
+    overlay by whether it is switched on (its files are in the data digest).
+    """
+    settings = {
+        config.DISCLOSURE_THRESHOLD_ENV: config.disclosure_threshold(),
+        config.PRIVATE_DATA_ENV: config.private_data_dir() is not None,
+    }
     return files.sha256_bytes(
         json.dumps({"python": platform.python_version(), "settings": settings}, sort_keys=True).encode()
     )
@@ -208,8 +250,10 @@ def read_manifest(layout: Layout) -> dict[str, Any]:
     return data
 
 
-def write_manifest(layout: Layout, manifest: dict[str, Any]) -> None:
-
+def write_manifest(layout: Layout, manifest: dict[str, Any], mask: Callable[[Any], Any] | None = None) -> None:
+    """Write the manifest (sorted JSON), every string passed through ``mask`` first (names masked)."""
+    if mask is not None:
+        manifest = mask(manifest)
     text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     files.write_bytes(layout.manifest, text.encode("utf-8"))
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import config
+from .. import config, files
 from ..errors import ParameterError
 
 KINDS: tuple[str, ...] = ("site", "hypothese", "methodologie", "synthese")
@@ -45,9 +46,81 @@ class Run:
         }
 
 
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+"""A site id: lower-case letters and digits, single hyphens between them (the schema's pattern)."""
+
+HYPOTHESIS_ID = re.compile(r"^H[1-9][0-9]*$")
+"""A hypothesis id: ``H`` and a number."""
+
+_ID_COLUMNS = {"sites.csv": ("site_id", SLUG, "name"), "hypotheses.csv": ("hypothesis_id", HYPOTHESIS_ID, "label")}
+
+
 def _read_csv_rows(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    """The rows of a study table, refused with a French message naming file, line and rule.
+
+    A byte-order mark is accepted (spreadsheets write one); a file that is not UTF-8, a
+    field longer than the :mod:`csv` limit, a missing id column, an id that is not a
+    slug, a duplicate id or a table without rows is refused.
+    """
+    shown = files.display_path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ParameterError(f"{shown} : fichier introuvable") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ParameterError(
+            f"{shown}, ligne {line} : l'octet 0x{raw[exc.start]:02x} n'est pas de l'UTF-8 ; enregistrez le fichier en UTF-8"
+        ) from None
+    reader = csv.DictReader(text.splitlines())
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ParameterError(f"{shown}, ligne {reader.line_num} : ligne CSV illisible ({exc})") from None
+    id_column, pattern, label_column = _ID_COLUMNS.get(path.name, (None, None, None))
+    if id_column is None:
+        return rows
+    missing = [c for c in (id_column, label_column) if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ParameterError(f"{shown}, ligne 1 : colonne(s) absente(s) : {', '.join(missing)}")
+    if not rows:
+        raise ParameterError(f"{shown} : aucune ligne après l'en-tête, rien à exécuter")
+    seen: set[str] = set()
+    for line, row in enumerate(rows, start=2):
+        value = row[id_column] or ""
+        if not pattern.match(value):
+            raise ParameterError(
+                f"{shown}, ligne {line}, colonne « {id_column} » : identifiant refusé {value!r} "
+                f"(attendu : {pattern.pattern})"
+            )
+        if value in seen:
+            raise ParameterError(f"{shown}, ligne {line}, colonne « {id_column} » : identifiant en double {value!r}")
+        seen.add(value)
+    return rows
+
+
+def validate_study(study_dir: Path | None = None) -> None:
+    """Check ``sites.csv`` and ``hypotheses.csv`` as ``odas-analysis validate`` does (schemas, keys).
+
+    The result is stamped by :func:`odas_analysis.validate.validate_tables`: unchanged
+    files are not checked again by the next batch.
+
+    Raises
+    ------
+    ParameterError
+        Every broken rule, each naming file, line and column.
+    """
+    from ..validate import validate_tables
+
+    base = Path(study_dir or config.STUDY_DIR)
+    report = validate_tables(
+        ["sites", "hypotheses"], overrides={"sites": base / "sites.csv", "hypotheses": base / "hypotheses.csv"}
+    )
+    if not report.ok:
+        lines = "\n".join(f"  - {p.text()}" for p in report.problems)
+        raise ParameterError(f"les tables de l'étude sont invalides, rien n'a été exécuté :\n{lines}")
 
 
 def study_sites(study_dir: Path | None = None) -> list[tuple[str, str]]:
@@ -105,56 +178,47 @@ def plan(
     notebooks_dir = Path(notebooks_dir or config.NOTEBOOKS_DIR).resolve()
     site_rows = study_sites(study_dir)
     hyp_rows = study_hypotheses(study_dir)
+    validate_study(study_dir)
     valid_sites = [s for s, _ in site_rows]
-
     wanted_sites = _split_names(sites)
     unknown = [s for s in wanted_sites if s not in valid_sites]
     if unknown:
         raise ParameterError(
-            f"unknown site id {', '.join(map(repr, unknown))}; valid site ids: {', '.join(valid_sites)}"
+            f"site inconnu : {', '.join(map(repr, unknown))} ; sites valides : {', '.join(valid_sites)}"
         )
+    runs = _select(_all_runs(notebooks_dir, site_rows, hyp_rows, wanted_sites), _split_names(only), wanted_sites)
+    missing = sorted({str(r.template) for r in runs if not r.template.is_file()})
+    if missing:
+        raise ParameterError(f"modèle(s) de notebook absent(s) : {', '.join(missing)}")
+    return runs
 
+
+def _all_runs(notebooks_dir: Path, site_rows, hyp_rows, wanted_sites: list[str]) -> list[Run]:
     runs: list[Run] = []
     for site_id, name in site_rows:
         if wanted_sites and site_id not in wanted_sites:
             continue
-        runs.append(
-            Run(
-                f"site-{site_id}",
-                "site",
-                notebooks_dir / "site.ipynb",
-                {"site_id": site_id},
-                KIND_TITLES["site"].format(label=name),
-                site_id,
-            )
-        )
+        title = KIND_TITLES["site"].format(label=name)
+        runs.append(Run(f"site-{site_id}", "site", notebooks_dir / "site.ipynb", {"site_id": site_id}, title, site_id))
     for hyp_id, label in hyp_rows:
-        runs.append(
-            Run(
-                f"hypothese-{hyp_id}",
-                "hypothese",
-                notebooks_dir / "hypothese.ipynb",
-                {"hypothesis_id": hyp_id},
-                KIND_TITLES["hypothese"].format(id=hyp_id, label=label),
-            )
-        )
+        title = KIND_TITLES["hypothese"].format(id=hyp_id, label=label)
+        template = notebooks_dir / "hypothese.ipynb"
+        runs.append(Run(f"hypothese-{hyp_id}", "hypothese", template, {"hypothesis_id": hyp_id}, title))
     for kind in ("methodologie", "synthese"):
         runs.append(Run(kind, kind, notebooks_dir / f"{kind}.ipynb", {}, KIND_TITLES[kind]))
+    return runs
 
-    wanted = _split_names(only)
+
+def _select(runs: list[Run], wanted: list[str], wanted_sites: list[str]) -> list[Run]:
     if wanted:
         names = {r.name for r in runs}
         bad = [w for w in wanted if w not in KINDS and w not in names]
         if bad:
             raise ParameterError(
-                f"--only {', '.join(map(repr, bad))}: not a kind nor a run name; kinds: {', '.join(KINDS)}; "
-                f"runs: {', '.join(sorted(names))}"
+                f"--only {', '.join(map(repr, bad))} : ni un type ni un nom d'exécution ; "
+                f"types : {', '.join(KINDS)} ; exécutions : {', '.join(sorted(names))}"
             )
-        runs = [r for r in runs if r.kind in wanted or r.name in wanted]
-    elif wanted_sites:
-        runs = [r for r in runs if r.kind == "site"]
-
-    missing = sorted({str(r.template) for r in runs if not r.template.is_file()})
-    if missing:
-        raise ParameterError(f"notebook template(s) missing: {', '.join(missing)}")
+        return [r for r in runs if r.kind in wanted or r.name in wanted]
+    if wanted_sites:
+        return [r for r in runs if r.kind == "site"]
     return runs

@@ -10,12 +10,13 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import files
+from . import lifetime
 from .cache import Layout
 from .plan import Run
 from .zygote import PRELOAD, Zygote, ZygoteClient, fork_provisioner
@@ -67,91 +68,142 @@ def _preload_code(modules: Iterable[str]) -> str:
     )
 
 
-def execute(runs: list[Run], layout: Layout, jobs: int, kernel_name: str, cell_timeout: int | None, fork: bool = True):
-    """Yield a :class:`RunResult` per run as it ends, from ``jobs`` worker processes."""
-    import multiprocessing as mp
-    import tempfile
+def execute(
+    runs: list[Run],
+    layout: Layout,
+    jobs: int,
+    kernel_name: str,
+    cell_timeout: int | None,
+    fork: bool = True,
+    stop: Callable[[], bool] | None = None,
+) -> Iterator[RunResult]:
+    """Yield a :class:`RunResult` per run as it ends, from ``jobs`` worker processes.
 
-    ctx = mp.get_context("spawn")
-    tasks = ctx.Queue()
-    results = ctx.Queue()
-    cfg = {
-        "root": str(layout.root),
-        "kernel_name": kernel_name,
-        "cell_timeout": cell_timeout,
-        "preload": _preload_code(template_imports({r.template for r in runs})),
-        "preload_modules": template_imports({r.template for r in runs}),
-        "cwd": str(runs[0].template.parent.resolve()),
-    }
-    ipc_dir = tempfile.mkdtemp(prefix="odas-z-")
-    zygote = Zygote.start(cfg, ipc_dir) if fork else None
-    cfg["zygote_socket"] = zygote.socket_path if zygote is not None else None
-    for run in runs:
-        tasks.put(run.to_job())
-    for _ in range(jobs):
-        tasks.put(None)
+    ``stop`` is polled several times a second: when it returns True, the results already
+    sent are yielded, then the workers and their kernels are killed (within about a
+    second) and the generator ends, the unfinished runs not yielded.
+    """
+    pool = _Pool(runs, layout, jobs, kernel_name, cell_timeout, fork)
+    try:
+        yield from pool.results(stop or (lambda: False))
+    finally:
+        pool.close()
 
-    def start(worker_id: int):
-        proc = ctx.Process(target=_worker_main, args=(worker_id, tasks, results, cfg), daemon=True)
+
+class _Pool:
+    """The worker processes of one batch, their task and result queues, and the zygote."""
+
+    def __init__(self, runs: list[Run], layout: Layout, jobs: int, kernel_name: str, cell_timeout, fork: bool):
+        import multiprocessing as mp
+        import tempfile
+
+        self.ctx = mp.get_context("spawn")
+        self.tasks = self.ctx.Queue()
+        self.queue = self.ctx.Queue()
+        modules = template_imports({r.template for r in runs})
+        self.cfg: dict[str, Any] = {
+            "root": str(layout.root),
+            "staging_id": layout.staging_id,
+            "leader_pid": os.getpid(),
+            "kernel_name": kernel_name,
+            "cell_timeout": cell_timeout,
+            "preload": _preload_code(modules),
+            "preload_modules": modules,
+            "cwd": str(runs[0].template.parent.resolve()),
+        }
+        self.ipc_dir = tempfile.mkdtemp(prefix="odas-z-")
+        self.zygote = Zygote.start(self.cfg, self.ipc_dir) if fork else None
+        self.cfg["zygote_socket"] = self.zygote.socket_path if self.zygote is not None else None
+        for run in runs:
+            self.tasks.put(run.to_job())
+        for _ in range(jobs):
+            self.tasks.put(None)
+        self.workers = {i: self._start(i) for i in range(jobs)}
+        self.next_id = jobs
+        self.current: dict[int, tuple[str, float]] = {}
+        self.pending = {r.name for r in runs}
+        self.stopped = False
+
+    def _start(self, worker_id: int):
+        proc = self.ctx.Process(target=_worker_main, args=(worker_id, self.tasks, self.queue, self.cfg), daemon=True)
         proc.start()
         return proc
 
-    workers = {i: start(i) for i in range(jobs)}
-    current: dict[int, tuple[str, float]] = {}
-    pending = {r.name for r in runs}
-    next_id = jobs
-    try:
-        while pending:
+    def results(self, stop: Callable[[], bool]) -> Iterator[RunResult]:
+        while self.pending:
+            if stop():
+                self.stopped = True
+                yield from self._drain()
+                return
             try:
-                msg = results.get(timeout=0.5)
+                msg = self.queue.get(timeout=0.2)
             except queue.Empty:
-                for wid, proc in list(workers.items()):
-                    if proc.is_alive():
-                        continue
-                    del workers[wid]
-                    if wid in current:
-                        # died during a run: that run failed; it consumed no sentinel, so a
-                        # replacement takes its place for the runs still queued
-                        name, t0 = current.pop(wid)
-                        pending.discard(name)
-                        yield RunResult(
-                            name,
-                            "failed",
-                            time.perf_counter() - t0,
-                            error=f"worker process died (exit code {proc.exitcode})",
-                        )
-                        if len(pending) > len(current):
-                            workers[next_id] = start(next_id)
-                            next_id += 1
-                if not workers and pending:
-                    for name in sorted(pending):
-                        yield RunResult(name, "failed", 0.0, error="no worker left to execute it")
-                    pending.clear()
+                yield from self._check_workers()
                 continue
-            kind, wid, payload = msg
-            if kind == "start":
-                current[wid] = (payload, time.perf_counter())
-            elif kind == "end":
-                current.pop(wid, None)
-                pending.discard(payload["name"])
-                yield RunResult(**payload)
-    finally:
-        for proc in workers.values():
-            proc.join(timeout=10)
-        for proc in workers.values():
+            yield from self._handle(msg)
+
+    def _handle(self, msg) -> Iterator[RunResult]:
+        kind, wid, payload = msg
+        if kind == "start":
+            self.current[wid] = (payload, time.perf_counter())
+        elif kind == "end":
+            self.current.pop(wid, None)
+            self.pending.discard(payload["name"])
+            yield RunResult(**payload)
+
+    def _drain(self) -> Iterator[RunResult]:
+        """The results already sent (runs finished before the stop), without waiting."""
+        while True:
+            try:
+                msg = self.queue.get_nowait()
+            except (queue.Empty, OSError, EOFError, ValueError):
+                return
+            yield from self._handle(msg)
+
+    def _check_workers(self) -> Iterator[RunResult]:
+        for wid, proc in list(self.workers.items()):
             if proc.is_alive():
-                proc.terminate()
-                proc.join(timeout=5)
-        if zygote is not None:
-            zygote.close()
-        shutil.rmtree(ipc_dir, ignore_errors=True)
+                continue
+            del self.workers[wid]
+            if wid in self.current:
+                # died during a run: that run failed; it consumed no sentinel, so a
+                # replacement takes its place for the runs still queued
+                name, t0 = self.current.pop(wid)
+                self.pending.discard(name)
+                error = f"le processus d'exécution s'est arrêté (code de sortie {proc.exitcode})"
+                yield RunResult(name, "failed", time.perf_counter() - t0, error=error)
+                if len(self.pending) > len(self.current):
+                    self.workers[self.next_id] = self._start(self.next_id)
+                    self.next_id += 1
+        if not self.workers and self.pending:
+            for name in sorted(self.pending):
+                yield RunResult(name, "failed", 0.0, error="plus aucun processus d'exécution pour la faire")
+            self.pending.clear()
+
+    def close(self) -> None:
+        """End the workers (at once when stopped or abandoned) and the zygote."""
+        abandon = self.stopped or bool(self.pending)
+        if abandon:
+            for proc in self.workers.values():
+                proc.terminate()  # SIGTERM: the worker kills its kernels, then exits
+        deadline = time.monotonic() + (1.0 if abandon else 10.0)
+        for proc in self.workers.values():
+            proc.join(timeout=max(0.0, deadline - time.monotonic()))
+        for proc in self.workers.values():
+            if proc.is_alive():
+                proc.kill()
+                proc.join(timeout=2)
+        if self.zygote is not None:
+            self.zygote.close()
+        for q in (self.tasks, self.queue):
+            q.cancel_join_thread()
+            q.close()
+        shutil.rmtree(self.ipc_dir, ignore_errors=True)
 
 
 def _worker_main(worker_id: int, tasks, results, cfg: dict[str, Any]) -> None:
     """Body of a worker process: warm kernels, execute and render jobs until told to stop."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; kernels are cleaned up below
+    lifetime.worker_lifetime(cfg["leader_pid"])
     # jsonschema imports rfc3987_syntax when present (about 1.3 s: it builds a grammar) for
     # the "iri" formats, which the notebook schema never uses; the worker does without it.
     # Kernels are not affected (they are not forked from this process).
@@ -194,6 +246,10 @@ class _WarmKernel:
             self.km.kernel_id = str(uuid.uuid4())
             self.km.provisioner = fork_provisioner(self.km, zygote)
         run_sync(self.km.start_kernel)(cwd=cwd, stdout=subprocess_devnull(), stderr=subprocess_devnull())
+        provisioner = self.km.provisioner
+        self.pgid = getattr(provisioner, "pgid", None) or getattr(provisioner, "pid", None)
+        if self.pgid:
+            lifetime.KERNELS.add(self.pgid)  # killed with the worker if it is stopped
         self.kc = self.km.blocking_client()
         self.kc.start_channels()
         self.preload_id = self.kc.execute("pass" if zygote is not None else preload, silent=True, store_history=False)
@@ -219,20 +275,47 @@ class _WarmKernel:
 
         with contextlib.suppress(Exception):  # already stopped
             self.kc.stop_channels()
-        if not wait:
+        lifetime.KERNELS.discard(self.pgid)
+        if not wait and self.pgid:
             # at the end of the batch: kill the process group, leave the reaping to its parent
             import signal
 
-            provisioner = self.km.provisioner
-            pgid = getattr(provisioner, "pgid", None) or getattr(provisioner, "pid", None)
-            if pgid:
-                try:
-                    os.killpg(pgid, signal.SIGKILL)
-                    return
-                except OSError:
-                    pass
+            try:
+                os.killpg(self.pgid, signal.SIGKILL)
+                return
+            except OSError:
+                pass
         with contextlib.suppress(Exception):  # a dead kernel is fine to discard
             run_sync(self.km.shutdown_kernel)(now=True)
+
+
+def keep_failed_notebook(target: Path, tmp_nb: Path, traceback_text: str) -> str:
+    """Put a failed run's notebook at ``target``, its traceback kept; return a note if it could not be.
+
+    The notebook papermill wrote is moved when it is whole. When it is missing or
+    truncated (a full disk while papermill wrote it), a small notebook holding the
+    traceback is written instead (atomically: no half-written file, no ``.tmp`` left).
+    """
+    try:
+        json.loads(tmp_nb.read_bytes())
+        files.move(tmp_nb, target)
+        return ""
+    except (OSError, ValueError):
+        pass
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "id": "echec", "metadata": {}, "source": "# Exécution en échec"},
+            {"cell_type": "raw", "id": "traceback", "metadata": {}, "source": traceback_text},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    try:
+        files.write_bytes(target, (json.dumps(nb, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    except OSError as exc:
+        return f" (le notebook en échec n'a pas pu être écrit : {exc.strerror or exc})"
+    return ""
 
 
 def subprocess_devnull() -> int:
@@ -248,7 +331,7 @@ class _Worker:
         import tempfile
 
         self.cfg = cfg
-        self.layout = Layout(Path(cfg["root"]))
+        self.layout = Layout(Path(cfg["root"]), cfg["staging_id"])
         self.ipc_dir = tempfile.mkdtemp(prefix="odas-k-")
         self.serial = 0
         # the zygote imports while this process does: papermill, nbconvert, the page templates
@@ -315,9 +398,10 @@ class _Worker:
             self.next = self._warm()  # warms while this notebook runs
             status, error, simulated, outputs = self._run_notebook(job, kernel, tmp_nb, staging)
         except Exception as exc:  # noqa: BLE001 - any failure is this run's, not the batch's
+            import traceback
+
             status, error, simulated, outputs = "failed", f"{type(exc).__name__}: {exc}", False, {}
-            if tmp_nb.is_file():
-                files.move(tmp_nb, layout.failed_notebook(name))
+            error += keep_failed_notebook(layout.failed_notebook(name), tmp_nb, traceback.format_exc())
         finally:
             if kernel is not None:
                 kernel.discard()
@@ -351,9 +435,10 @@ class _Worker:
                 km=kernel.km,
             )
         except PapermillExecutionError as exc:
-            files.move(tmp_nb, layout.failed_notebook(name))
             detail = f"{exc.ename}: {exc.evalue}" if getattr(exc, "ename", None) else str(exc)
-            return "failed", f"cellule {exc.exec_count}: {detail}", False, {}
+            error = f"cellule {exc.exec_count}: {detail}"
+            error += keep_failed_notebook(layout.failed_notebook(name), tmp_nb, "\n".join(exc.traceback or [detail]))
+            return "failed", error, False, {}
 
         for cell in nb.cells:
             if "injected-parameters" in cell.get("metadata", {}).get("tags", []):

@@ -1,36 +1,35 @@
-"""The batch itself: cache check, execution by the pool, manifest, index and names check."""
+"""The batch itself: lock, cache check, execution by the pool, manifest, index and names check.
+
+Interruption: Ctrl-C (SIGINT) or SIGTERM is noted, not raised. The pool then stops its
+workers and kernels (about a second), the runs that finished are recorded, the others
+are written ``interrupted`` without a cache key, the manifest and the index are
+written, one French line says so and :attr:`BatchResult.interrupted` holds the signal
+(the command exits with 128 + its number: 130 for Ctrl-C).
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import config, files
+from .. import config, files, french
 from ..errors import ParameterError
-from .cache import (
-    MANIFEST_VERSION,
-    DataHasher,
-    Layout,
-    data_dirs,
-    environment_digest,
-    input_hashes,
-    outputs_exist,
-    read_manifest,
-    source_digest,
-    tool_versions,
-    write_manifest,
-)
+from . import lock
+from .cache import DataHasher, Layout, data_dirs, read_manifest, source_digest, write_manifest
+from .ledger import Ledger
+from .names import NameMask
 from .plan import Run
 from .pool import RunResult, execute
 
-STATUS_WORDS = {"done": "fait", "skipped": "inchangé", "failed": "ÉCHEC"}
-
-
-# --------------------------------------------------------------------------- batch
+STATUS_WORDS = {"done": "fait", "skipped": "inchangé", "failed": "ÉCHEC", "interrupted": "interrompu"}
 
 
 @dataclass
@@ -42,6 +41,8 @@ class BatchResult:
     #: Set when the names check found a participant name in the outputs (then the
     #: offending files were removed and the batch counts as failed).
     disclosure_error: str = ""
+    #: The signal that interrupted the batch (``signal.SIGINT`` for Ctrl-C), 0 if none.
+    interrupted: int = 0
 
     @property
     def failed(self) -> list[RunResult]:
@@ -52,17 +53,20 @@ class BatchResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.disclosure_error
+        return not self.failed and not self.disclosure_error and not self.interrupted
 
-
-def _fmt_seconds(seconds: float) -> str:
-    return f"{seconds:.1f}".replace(".", ",") + " s"
+    @property
+    def exit_code(self) -> int:
+        """What the command returns: 128 + the signal when interrupted, 1 on a failure, else 0."""
+        if self.interrupted:
+            return 128 + self.interrupted
+        return 0 if self.ok else 1
 
 
 def _progress_line(index: int, total: int, result: RunResult) -> str:
     width = len(str(total))
     word = STATUS_WORDS[result.status]
-    line = f"[{index:>{width}}/{total}] {word:<9} {result.name:<28} {_fmt_seconds(result.seconds):>8}"
+    line = f"[{index:>{width}}/{total}] {word:<10} {result.name:<28} {french.duration(result.seconds):>8}"
     if result.status == "failed" and result.error:
         line += f"  {result.error.splitlines()[-1][:160]}"
     return line
@@ -71,9 +75,10 @@ def _progress_line(index: int, total: int, result: RunResult) -> str:
 def summary_text(batch: BatchResult, layout: Layout) -> str:
     """The closing lines of a batch: counts, wall time, failed notebooks to open."""
     total = len(batch.results)
+    n = french.integer
     text = (
-        f"{total} exécution(s) : {batch.count('done')} faite(s), {batch.count('skipped')} inchangée(s) "
-        f"(ignorée(s)), {batch.count('failed')} en échec ; {_fmt_seconds(batch.seconds)}"
+        f"{n(total)} exécution(s) : {n(batch.count('done'))} faite(s), {n(batch.count('skipped'))} inchangée(s) "
+        f"(ignorée(s)), {n(batch.count('failed'))} en échec ; {french.duration(batch.seconds)}"
     )
     for r in batch.failed:
         text += f"\n  échec : {r.name} -> {layout.rel(layout.failed_notebook(r.name))}"
@@ -82,6 +87,39 @@ def summary_text(batch: BatchResult, layout: Layout) -> str:
     if total:
         text += f"\n  sommaire : {layout.index}"
     return text
+
+
+def interrupted_text(batch: BatchResult, layout: Layout) -> str:
+    """The one line said when the batch was interrupted."""
+    finished = batch.count("done") + batch.count("failed") + batch.count("skipped")
+    return (
+        f"interrompu : {french.integer(finished)} exécution(s) terminée(s) et enregistrée(s), "
+        f"{french.integer(batch.count('interrupted'))} non faite(s) ; manifeste et sommaire à jour ({layout.index})"
+    )
+
+
+class _Interrupt:
+    """SIGINT and SIGTERM noted, not raised, while the batch runs: the batch stops at its next poll."""
+
+    def __init__(self) -> None:
+        self.signum = 0
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Interrupt:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._note)
+        return self
+
+    def _note(self, signum: int, _frame) -> None:
+        self.signum = self.signum or signum
+
+    def __call__(self) -> bool:
+        return bool(self.signum)
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
 
 
 def run_batch(
@@ -122,138 +160,95 @@ def run_batch(
         Fork each kernel from a process that already did the imports (see
         ``_zygote_main``); False launches every kernel afresh (slower, for comparison
         and as a fallback).
+
+    Raises
+    ------
+    ParameterError
+        Bad ``jobs``, or a run name whose outputs would leave the root (before anything
+        is created).
+    BatchLockedError
+        Another batch holds the same output root.
     """
     started = time.perf_counter()
-    say = progress or (lambda _line: None)
-    layout = Layout(Path(out) if out is not None else config.PROJECT_ROOT)
+    root = Layout(Path(out) if out is not None else config.PROJECT_ROOT)
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
-        raise ParameterError(f"--jobs {jobs}: expected at least 1")
-
-    ledger = _Ledger(layout, runs, DataHasher(list(data) if data is not None else data_dirs()), say)
-    todo = ledger.skip_fresh(force)
-    if todo:
-        by_name = {r.name: r for r in todo}
-        # longest first (from the last execution), so that no long run is left alone at the end
-        todo.sort(key=lambda r: -float((ledger.entries.get(r.name) or {}).get("executed_seconds") or 0.0))
-        for res in execute(todo, layout, min(jobs, len(todo)), kernel_name, cell_timeout, fork_kernels):
-            ledger.record(by_name[res.name], res)
-            ledger.save()
-        if source_digest() != ledger.source:
-            # The package changed on disk while notebooks ran: kernels forked from the
-            # zygote may have mixed the old and the new code. Keep the pages, drop the keys.
-            ledger.forget_keys(r.name for r in todo)
-            say(
-                "attention : le code du paquet a changé pendant l'exécution ; "
-                "ces exécutions seront refaites à la prochaine commande"
-            )
-    return ledger.close(started)
+        raise ParameterError(f"--jobs {jobs} : au moins 1 processus attendu")
+    for run in runs:
+        root.check_name(run.name)
+    mask = NameMask()
+    say = _masked(progress, mask)
+    hasher = DataHasher(list(data) if data is not None else data_dirs())
+    with lock.hold(root.lock, root.root), _Interrupt() as stop:
+        layout = _own_staging(root)
+        try:
+            ledger = Ledger(layout, runs, hasher, say, mask)
+            todo = ledger.skip_fresh(force, _progress_line)
+            if todo and not stop():
+                _execute_all(ledger, todo, layout, stop, jobs, kernel_name, cell_timeout, fork_kernels)
+            if stop():
+                ledger.mark_interrupted()
+            return _close(ledger, started, stop.signum)
+        finally:
+            shutil.rmtree(layout.staging_root / layout.staging_id, ignore_errors=True)
 
 
-class _Ledger:
-    """The manifest of a batch as it goes: what was skipped, executed, failed."""
+def _masked(progress: Callable[[str], None] | None, mask: NameMask) -> Callable[[str], None]:
+    if progress is None:
+        return lambda _line: None
+    if not mask:
+        return progress
+    return lambda line: progress(mask.text(line))
 
-    def __init__(self, layout: Layout, runs: Sequence[Run], data: DataHasher, say: Callable[[str], None]):
-        self.layout = layout
-        self.runs = list(runs)
-        self.say = say
-        self.source = source_digest()
-        env = environment_digest()
-        self.manifest = read_manifest(layout)
-        self.entries: dict[str, Any] = self.manifest["runs"]
-        self.tools = tool_versions()
-        self.hashes = {r.name: input_hashes(r, data, self.source, env) for r in runs}
-        self.results: dict[str, RunResult] = {}
 
-    def _announce(self, res: RunResult) -> None:
-        self.results[res.name] = res
-        self.say(_progress_line(len(self.results), len(self.runs), res))
+def _own_staging(root: Layout) -> Layout:
+    """This batch's staging directory; the debris of batches that died is removed first.
 
-    def skip_fresh(self, force: bool) -> list[Run]:
-        """Mark as skipped the runs whose inputs and outputs are as recorded; return the others."""
-        todo: list[Run] = []
-        for run in self.runs:
-            entry = self.entries.get(run.name)
-            fresh = (
-                not force
-                and entry is not None
-                and entry.get("status") in {"done", "skipped"}
-                and entry.get("inputs", {}).get("key") == self.hashes[run.name]["key"]
-                and outputs_exist(self.layout, entry)
-            )
-            if not fresh:
-                todo.append(run)
-                continue
-            outputs = entry.get("outputs", {})
-            self._announce(RunResult(run.name, "skipped", 0.0, outputs=outputs, simulated=bool(entry.get("simulated"))))
-            entry["status"] = "skipped"
-            entry["seconds"] = 0.0
-        return todo
+    Called under the root's lock: no other batch can be using ``build/.staging/``.
+    """
+    shutil.rmtree(root.staging_root, ignore_errors=True)
+    root.staging_root.mkdir(parents=True, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root.staging_root)
+    return Layout(root.root, Path(staging).name)
 
-    def record(self, run: Run, res: RunResult) -> None:
-        """Record an executed run: its new key and outputs, or its failure (and no key)."""
-        self._announce(res)
-        entry = dict(self.entries.get(run.name) or {})
-        entry.update(
-            {
-                "kind": run.kind,
-                "title": run.title,
-                "template": files.display_path(run.template),
-                "parameters": run.parameters,
-                "status": res.status,
-                "seconds": round(res.seconds, 2),
-                "tools": self.tools,
-            }
+
+def _execute_all(ledger: Ledger, todo: list[Run], layout: Layout, stop, jobs, kernel_name, cell_timeout, fork) -> None:
+    """Execute ``todo`` in the pool, recording each result as it comes."""
+    ledger.mark_running(todo)
+    by_name = {r.name: r for r in todo}
+    # longest first (from the last execution), so that no long run is left alone at the end
+    todo.sort(key=lambda r: -float((ledger.entries.get(r.name) or {}).get("executed_seconds") or 0.0))
+    for res in execute(todo, layout, min(jobs, len(todo)), kernel_name, cell_timeout, fork, stop=stop):
+        ledger.record(by_name[res.name], res, _progress_line)
+        ledger.save()
+    if not stop() and source_digest() != ledger.source:
+        # The package changed on disk while notebooks ran: kernels forked from the
+        # zygote may have mixed the old and the new code. Keep the pages, drop the keys.
+        ledger.forget_keys(r.name for r in todo)
+        ledger.say(
+            "attention : le code du paquet a changé pendant l'exécution ; "
+            "ces exécutions seront refaites à la prochaine commande"
         )
-        if res.status == "done":
-            entry.update(
-                {
-                    "inputs": self.hashes[run.name],
-                    "outputs": res.outputs,
-                    "simulated": res.simulated,
-                    "executed_seconds": round(res.seconds, 2),
-                    "error": "",
-                }
-            )
-        else:
-            # keep the previous outputs (still valid pages) but never their cache key
-            entry["inputs"] = {**self.hashes[run.name], "key": None}
-            entry["error"] = res.error
-            entry["failed_notebook"] = self.layout.rel(self.layout.failed_notebook(run.name))
-        self.entries[run.name] = entry
-        self.manifest["tools"] = self.tools
 
-    def forget_keys(self, names: Iterable[str]) -> None:
-        for name in names:
-            if name in self.entries and self.entries[name].get("inputs"):
-                self.entries[name]["inputs"]["key"] = None
 
-    def save(self) -> None:
-        self.manifest.update({"version": MANIFEST_VERSION, "runs": self.entries})
-        self.manifest.setdefault("tools", self.tools)
-        write_manifest(self.layout, self.manifest)
+def _close(ledger: Ledger, started: float, interrupted: int) -> BatchResult:
+    """Index, names check, then the manifest (written after the check) and the last words."""
+    from .pages import write_index
 
-    def close(self, started: float) -> BatchResult:
-        """Write the manifest and the index, check the names, say the summary."""
-        from .pages import write_index
-
-        batch = BatchResult([self.results[r.name] for r in self.runs], time.perf_counter() - started)
-        self.manifest["last_batch"] = {
-            "runs": [r.name for r in self.runs],
-            "done": batch.count("done"),
-            "skipped": batch.count("skipped"),
-            "failed": batch.count("failed"),
-            "seconds": round(batch.seconds, 2),
-        }
-        self.save()
-        write_index(self.layout, self.entries)
-        batch.disclosure_error = _check_names(self.layout, self.entries)
-        if batch.disclosure_error:
-            self.save()
-            self.say(batch.disclosure_error)
-        batch.seconds = time.perf_counter() - started
-        self.say(summary_text(batch, self.layout))
-        return batch
+    layout = ledger.layout
+    batch = BatchResult([ledger.results[r.name] for r in ledger.runs], time.perf_counter() - started)
+    batch.interrupted = interrupted
+    counts = {k: batch.count(k) for k in ("done", "skipped", "failed", "interrupted")}
+    ledger.last_batch(counts, batch.seconds)
+    write_index(layout, ledger.entries)
+    batch.disclosure_error = _check_names(layout, ledger.entries)
+    ledger.save()
+    if batch.disclosure_error:
+        write_index(layout, ledger.entries)  # without the pages just deleted
+        ledger.say(batch.disclosure_error)
+    batch.seconds = time.perf_counter() - started
+    ledger.say(interrupted_text(batch, layout) if interrupted else summary_text(batch, layout))
+    return batch
 
 
 def _check_names(layout: Layout, entries: dict[str, Any]) -> str:
@@ -287,31 +282,34 @@ def render_only(
     """Re-render the pages of ``runs`` from their executed notebooks, then the index.
 
     Executes nothing (``make html``: after a change of the page template or style).
-    Returns False when a run has no executed notebook yet.
+    Returns False when a run has no executed notebook yet. Holds the root's lock.
     """
     import nbformat
 
     from . import pages
 
-    say = progress or (lambda _line: None)
+    say = _masked(progress, NameMask())
     layout = Layout(Path(out) if out is not None else config.PROJECT_ROOT)
-    manifest = read_manifest(layout)
-    entries = manifest["runs"]
-    ok = True
     for run in runs:
-        executed = layout.notebook(run.name)
-        entry = entries.get(run.name)
-        if not executed.is_file() or entry is None:
-            say(f"absent    {run.name}: no executed notebook, run `odas-analysis run` first")
-            ok = False
-            continue
-        nb = nbformat.read(executed, as_version=4)
-        simulated = pages.is_simulated(nb)
-        for audience in pages.AUDIENCES:
-            html = pages.render_page(nb, name=run.name, title=run.title, audience=audience, simulated=simulated)
-            files.write_bytes(layout.page(run.name, audience), html.encode("utf-8"))
-        entry.update({"title": run.title, "simulated": simulated})
-        say(f"rendu     {run.name}")
-    write_manifest(layout, manifest)
-    say(f"sommaire : {pages.write_index(layout, entries)}")
+        layout.check_name(run.name)
+    with lock.hold(layout.lock, layout.root):
+        manifest = read_manifest(layout)
+        entries = manifest["runs"]
+        ok = True
+        for run in runs:
+            executed = layout.notebook(run.name)
+            entry = entries.get(run.name)
+            if not executed.is_file() or entry is None:
+                say(f"absent    {run.name} : aucun notebook exécuté, lancez d'abord `odas-analysis run`")
+                ok = False
+                continue
+            nb = nbformat.read(executed, as_version=4)
+            simulated = pages.is_simulated(nb)
+            for audience in pages.AUDIENCES:
+                html = pages.render_page(nb, name=run.name, title=run.title, audience=audience, simulated=simulated)
+                files.write_bytes(layout.page(run.name, audience), html.encode("utf-8"))
+            entry.update({"title": run.title, "simulated": simulated})
+            say(f"rendu     {run.name}")
+        write_manifest(layout, manifest)
+        say(f"sommaire : {pages.write_index(layout, entries)}")
     return ok

@@ -77,7 +77,7 @@ class Zygote:
             return None
         socket_path = os.path.join(ipc_dir, "zygote.sock")
         env = {**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-        request = json.dumps({"preload": cfg.get("preload_modules", []), "socket": socket_path})
+        request = json.dumps({"preload": cfg.get("preload_modules", []), "socket": socket_path, "leader": os.getpid()})
         proc = subprocess.Popen(
             [sys.executable, "-c", "from odas_analysis.batch.zygote import zygote_main; zygote_main()", request],
             stdin=subprocess.PIPE,
@@ -207,7 +207,10 @@ def zygote_main() -> None:
     import signal
     import socket
 
+    from .lifetime import die_with_parent
+
     request = json.loads(sys.argv[1])
+    die_with_parent(request["leader"], signal.SIGKILL)  # the kernels, forked from us, follow (see _become_kernel)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch decides when we stop
@@ -381,8 +384,11 @@ def _become_kernel(req: dict[str, Any], devnull: int) -> None:
     """In a forked child of the zygote: become an ipykernel, as ``ipykernel_launcher`` would."""
     import signal
 
+    from .lifetime import die_with_parent
+
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    die_with_parent(os.getppid(), signal.SIGKILL)  # never outlive the zygote (nor, hence, the batch)
     os.setsid()
     os.dup2(devnull, 2)
     os.chdir(req["cwd"])
