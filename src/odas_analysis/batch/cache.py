@@ -74,19 +74,19 @@ class Layout:
         return self.build / ".staging"
 
     def notebook(self, name: str) -> Path:
-        return files.under(self.build, "notebooks", f"{name}.ipynb")
+        return files.under(self.build / "notebooks", f"{name}.ipynb")
 
     def failed_notebook(self, name: str) -> Path:
-        return files.under(self.build, "notebooks", "failed", f"{name}.ipynb")
+        return files.under(self.build / "notebooks" / "failed", f"{name}.ipynb")
 
     def page(self, name: str, audience: str) -> Path:
         return files.under(self.html, audience, f"{name}.html")
 
     def figures(self, name: str) -> Path:
-        return files.under(self.root, "figures", name)
+        return files.under(self.root / "figures", name)
 
     def tables(self, name: str) -> Path:
-        return files.under(self.root, "tables", name)
+        return files.under(self.root / "tables", name)
 
     def staging(self, name: str) -> Path:
         """Where a run's notebook and exports are written before they are moved in place.
@@ -97,7 +97,7 @@ class Layout:
         """
         if not self.staging_id:
             raise ValueError("a layout without staging_id has no staging directory")
-        return files.under(self.staging_root, self.staging_id, name)
+        return files.under(self.staging_root / self.staging_id, name)
 
     def check_name(self, name: str) -> None:
         """Refuse a run name that is not one plain file name, or whose outputs would leave the root."""
