@@ -18,7 +18,7 @@
 # # Une hypothèse de la recherche-action
 #
 # Les cinq hypothèses de l'étude viennent des conclusions de l'étude de 2013. Ce carnet
-# en examine une, choisie par le paramètre `hypothesis_id` (H1 à H5) : son énoncé, la
+# en examine une (de H1 à H5) : son énoncé, la
 # façon de la mesurer, puis ce qu'en disent les onze sites et les entretiens.
 
 # %% tags=["parameters"]

@@ -19,7 +19,7 @@
 #
 # Une fiche par site de la recherche-action : qui est le site, ce que disent de son
 # territoire les indicateurs de la statistique publique, puis son terrain et sa position
-# sur chacune des cinq hypothèses. Le site est choisi par le paramètre `site_id`.
+# sur chacune des cinq hypothèses.
 
 # %% tags=["parameters"]
 site_id = "angers"

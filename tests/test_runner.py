@@ -140,3 +140,13 @@ def test_manifest_is_sorted_json(tmp_path):
     assert cache.read_manifest(layout)["runs"]["b"] == {"z": 1, "a": 2}
     layout.manifest.write_text("not json")
     assert cache.read_manifest(layout) == {"runs": {}}
+
+
+def test_pages_link_their_neighbours_even_when_not_planned():
+    (arras,) = plan(sites=["arras"], notebooks_dir=FIXTURES)
+    assert arras.previous == ("site-angers", "Angers") and arras.next == ("site-bordeaux", "Bordeaux")
+    runs = {r.name: r for r in plan(notebooks_dir=FIXTURES)}
+    assert runs["site-angers"].previous is None and runs["site-villeurbanne"].next is None
+    assert runs["hypothese-H1"].previous is None and runs["hypothese-H2"].previous[0] == "hypothese-H1"
+    assert runs["hypothese-H2"].previous[1].startswith("Hypothèse H1 : ")
+    assert runs["synthese"].navigation == {"kind": "synthese", "previous": None, "next": None}

@@ -114,7 +114,7 @@ def test_manifest(batch):
     entry = manifest["runs"]["site-angers"]
     assert entry["status"] == "skipped"  # the second run
     assert entry["outputs"]["html_reviewers"] == "build/html/reviewers/site-angers.html"
-    assert set(entry["inputs"]) == {"key", "notebook", "parameters", "data", "source", "environment"}
+    assert set(entry["inputs"]) == {"key", "notebook", "parameters", "data", "source", "environment", "page"}
     assert {"python", "papermill", "nbconvert", "nbclient", "ipykernel", "pandas", "matplotlib", "numpy"} <= set(
         entry["tools"]
     )

@@ -210,6 +210,8 @@ def input_hashes(run: Run, data: DataHasher, source: str, env: str) -> dict[str,
         "data": data.digest(run.site_id if run.kind == "site" else None),
         "source": source,
         "environment": env,
+        # the page's title and its links to the neighbouring pages (a renamed site re-renders its neighbours)
+        "page": files.sha256_bytes(json.dumps([run.title, run.navigation], ensure_ascii=False).encode()),
     }
     parts["key"] = files.sha256_bytes(json.dumps({"salt": CACHE_SALT, **parts}, sort_keys=True).encode())
     return parts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,13 @@ class Run:
     parameters: dict[str, Any]
     title: str
     site_id: str | None = None
+    #: Previous and next runs of the same kind, as ``(name, label)`` (for the pages' links).
+    previous: tuple[str, str] | None = None
+    next: tuple[str, str] | None = None
+
+    @property
+    def navigation(self) -> dict[str, Any]:
+        return {"kind": self.kind, "previous": self.previous, "next": self.next}
 
     def to_job(self) -> dict[str, Any]:
         return {
@@ -43,6 +50,7 @@ class Run:
             "template": str(self.template),
             "parameters": dict(self.parameters),
             "title": self.title,
+            "navigation": self.navigation,
         }
 
 
@@ -194,19 +202,43 @@ def plan(
 
 
 def _all_runs(notebooks_dir: Path, site_rows, hyp_rows, wanted_sites: list[str]) -> list[Run]:
-    runs: list[Run] = []
-    for site_id, name in site_rows:
-        if wanted_sites and site_id not in wanted_sites:
-            continue
-        title = KIND_TITLES["site"].format(label=name)
-        runs.append(Run(f"site-{site_id}", "site", notebooks_dir / "site.ipynb", {"site_id": site_id}, title, site_id))
-    for hyp_id, label in hyp_rows:
-        title = KIND_TITLES["hypothese"].format(id=hyp_id, label=label)
-        template = notebooks_dir / "hypothese.ipynb"
-        runs.append(Run(f"hypothese-{hyp_id}", "hypothese", template, {"hypothesis_id": hyp_id}, title))
+    sites = [
+        Run(
+            f"site-{site_id}",
+            "site",
+            notebooks_dir / "site.ipynb",
+            {"site_id": site_id},
+            KIND_TITLES["site"].format(label=name),
+            site_id,
+        )
+        for site_id, name in site_rows
+    ]
+    hypotheses = [
+        Run(
+            f"hypothese-{hyp_id}",
+            "hypothese",
+            notebooks_dir / "hypothese.ipynb",
+            {"hypothesis_id": hyp_id},
+            KIND_TITLES["hypothese"].format(id=hyp_id, label=label),
+        )
+        for hyp_id, label in hyp_rows
+    ]
+    sites = _linked(sites, [name for _id, name in site_rows])
+    hypotheses = _linked(hypotheses, [r.title for r in hypotheses])
+    runs = [r for r in sites if not wanted_sites or r.site_id in wanted_sites] + hypotheses
     for kind in ("methodologie", "synthese"):
         runs.append(Run(kind, kind, notebooks_dir / f"{kind}.ipynb", {}, KIND_TITLES[kind]))
     return runs
+
+
+def _linked(runs: list[Run], labels: list[str]) -> list[Run]:
+    """``runs`` (one kind, in the tables' order) with their previous and next neighbours."""
+    out = []
+    for i, run in enumerate(runs):
+        previous = (runs[i - 1].name, labels[i - 1]) if i > 0 else None
+        following = (runs[i + 1].name, labels[i + 1]) if i + 1 < len(runs) else None
+        out.append(replace(run, previous=previous, next=following))
+    return out
 
 
 def _select(runs: list[Run], wanted: list[str], wanted_sites: list[str]) -> list[Run]:

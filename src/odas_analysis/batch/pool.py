@@ -444,9 +444,23 @@ class _Worker:
             if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
                 cell["id"] = "injected-parameters"  # papermill draws a random id: pages would differ
         simulated = pages.is_simulated(nb)
+        produced = [
+            f"{kind}/{name}/{p.relative_to(staging / kind).as_posix()}"
+            for kind in ("figures", "tables")
+            for p in sorted((staging / kind).rglob("*"))
+            if p.is_file()
+        ]
         written = {}
         for audience in pages.AUDIENCES:
-            html = pages.render_page(nb, name=name, title=job["title"], audience=audience, simulated=simulated)
+            html = pages.render_page(
+                nb,
+                name=name,
+                title=job["title"],
+                audience=audience,
+                simulated=simulated,
+                navigation=job.get("navigation"),
+                exports=produced,
+            )
             path = layout.page(name, audience)
             files.write_bytes(path, html.encode("utf-8"))
             written[audience] = layout.rel(path)

@@ -306,7 +306,15 @@ def render_only(
             nb = nbformat.read(executed, as_version=4)
             simulated = pages.is_simulated(nb)
             for audience in pages.AUDIENCES:
-                html = pages.render_page(nb, name=run.name, title=run.title, audience=audience, simulated=simulated)
+                html = pages.render_page(
+                    nb,
+                    name=run.name,
+                    title=run.title,
+                    audience=audience,
+                    simulated=simulated,
+                    navigation=run.navigation,
+                    exports=[*entry.get("outputs", {}).get("figures", []), *entry.get("outputs", {}).get("tables", [])],
+                )
                 files.write_bytes(layout.page(run.name, audience), html.encode("utf-8"))
             entry.update({"title": run.title, "simulated": simulated})
             say(f"rendu     {run.name}")
