@@ -50,6 +50,20 @@ def _cmd_data_download(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # before the batch took over Ctrl-C (while planning)
+        print("interrompu avant le début de l'exécution : rien n'a été modifié", file=sys.stderr)
+        return 130
+    except OSError as exc:  # a full disk, a read-only output root...
+        from . import files
+
+        where = f" ({files.display_path(exc.filename)})" if exc.filename else ""
+        print(f"odas-analysis: erreur : écriture impossible{where} : {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     from .batch.plan import plan
     from .batch.run import render_only, run_batch
 
@@ -65,7 +79,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 0
     if args.render_only:
         return 0 if render_only(runs, out=out) else 1
-    batch = run_batch(runs, out=out, jobs=args.jobs, force=args.force)
+    batch = run_batch(runs, out=out, jobs=args.jobs, force=args.force, progress=lambda line: print(line, flush=True))
     return batch.exit_code  # 130 after Ctrl-C, 1 after a failure
 
 
