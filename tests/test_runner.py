@@ -148,5 +148,5 @@ def test_pages_link_their_neighbours_even_when_not_planned():
     runs = {r.name: r for r in plan(notebooks_dir=FIXTURES)}
     assert runs["site-angers"].previous is None and runs["site-villeurbanne"].next is None
     assert runs["hypothese-H1"].previous is None and runs["hypothese-H2"].previous[0] == "hypothese-H1"
-    assert runs["hypothese-H2"].previous[1].startswith("Hypothèse H1 : ")
+    assert runs["hypothese-H2"].previous[1].startswith("H1 : ")  # « Hypothèse précédente : H1 : … »
     assert runs["synthese"].navigation == {"kind": "synthese", "previous": None, "next": None}

@@ -224,7 +224,7 @@ def _all_runs(notebooks_dir: Path, site_rows, hyp_rows, wanted_sites: list[str])
         for hyp_id, label in hyp_rows
     ]
     sites = _linked(sites, [name for _id, name in site_rows])
-    hypotheses = _linked(hypotheses, [r.title for r in hypotheses])
+    hypotheses = _linked(hypotheses, [f"{hyp_id} : {label}" for hyp_id, label in hyp_rows])
     runs = [r for r in sites if not wanted_sites or r.site_id in wanted_sites] + hypotheses
     for kind in ("methodologie", "synthese"):
         runs.append(Run(kind, kind, notebooks_dir / f"{kind}.ipynb", {}, KIND_TITLES[kind]))
