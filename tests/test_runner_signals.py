@@ -24,8 +24,10 @@ SITES = "angers,arras,creil,bordeaux"
 pytestmark = [pytest.mark.timeout(600), pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")]
 
 
-def _start(out: Path, tag: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "odas_analysis.cli", "run", "--out", str(out), "--notebooks", str(FIXTURES), *args]
+def _start(
+    out: Path, tag: str, *args: str, env: dict[str, str] | None = None, notebooks: Path = FIXTURES
+) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "odas_analysis.cli", "run", "--out", str(out), "--notebooks", str(notebooks), *args]
     env = {**os.environ, **(env or {}), "ODAS_TEST_TAG": tag, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
@@ -87,10 +89,11 @@ def _assert_manifest_is_true(out: Path) -> dict:
     return manifest
 
 
-def test_ctrl_c_stops_everything_records_what_finished_and_exits_130(tmp_path):
+@pytest.mark.parametrize("notebooks", ["batch", "threaded"])  # forked kernels, and kernels launched afresh
+def test_ctrl_c_stops_everything_records_what_finished_and_exits_130(tmp_path, notebooks):
     tag = uuid.uuid4().hex
     out = tmp_path / "out"
-    proc = _start(out, tag, "--site", SITES, "--jobs", "1")
+    proc = _start(out, tag, "--site", SITES, "--jobs", "1", notebooks=FIXTURES.parent / notebooks)
     try:
         before = _wait_for_line(proc, " fait ")
         assert _tagged(tag), "the batch's processes carry the tag"
@@ -195,3 +198,19 @@ def test_a_second_batch_on_the_same_root_refuses_at_once_naming_the_holder(tmp_p
     assert holder.returncode == 0, rest + err
     manifest = _assert_manifest_is_true(out)
     assert {manifest["runs"][n]["status"] for n in ("site-angers", "site-arras")} == {"done"}
+
+
+def test_sigkill_of_the_leader_also_ends_kernels_launched_afresh(tmp_path):
+    """Without the zygote (a template that starts a thread), the workers' own kernels die with them."""
+    tag = uuid.uuid4().hex
+    proc = _start(tmp_path / "out", tag, "--site", SITES, "--jobs", "2", notebooks=FIXTURES.parent / "threaded")
+    try:
+        _wait_for_line(proc, "[1/4]")
+        assert len(_tagged(tag)) >= 3  # the leader, its workers and their kernels
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        left = _no_tagged_process_within(tag, 4.0)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert left == [], f"orphans after SIGKILL of the leader: {left}"

@@ -52,8 +52,8 @@ def _cmd_data_download(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
-    except KeyboardInterrupt:  # before the batch took over Ctrl-C (while planning)
-        print("interrompu avant le début de l'exécution : rien n'a été modifié", file=sys.stderr)
+    except KeyboardInterrupt:  # outside the batch's own handling (while planning, or re-rendering)
+        print("interrompu (Ctrl-C) : relancez la commande pour terminer", file=sys.stderr)
         return 130
     except OSError as exc:  # a full disk, a read-only output root...
         from . import files
