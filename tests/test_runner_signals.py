@@ -21,6 +21,8 @@ import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks" / "batch"
 SITES = "angers,arras,creil,bordeaux"
+SLOW = {"ODAS_FIXTURE_SLEEP": "arras=90,bordeaux=90,creil=90"}
+"""The pages of these sites sleep: a signal finds their kernels busy (the old batch let them run to the end)."""
 pytestmark = [pytest.mark.timeout(600), pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")]
 
 
@@ -93,7 +95,7 @@ def _assert_manifest_is_true(out: Path) -> dict:
 def test_ctrl_c_stops_everything_records_what_finished_and_exits_130(tmp_path, notebooks):
     tag = uuid.uuid4().hex
     out = tmp_path / "out"
-    proc = _start(out, tag, "--site", SITES, "--jobs", "1", notebooks=FIXTURES.parent / notebooks)
+    proc = _start(out, tag, "--site", SITES, "--jobs", "1", env=SLOW, notebooks=FIXTURES.parent / notebooks)
     try:
         before = _wait_for_line(proc, " fait ")
         assert _tagged(tag), "the batch's processes carry the tag"
@@ -139,9 +141,10 @@ def test_sigkill_of_the_leader_leaves_no_orphan_and_no_false_cache_entry(tmp_pat
     )
     assert first.returncode == 0, first.stdout + first.stderr
     tag = uuid.uuid4().hex
-    proc = _start(out, tag, "--site", "angers,arras", "--jobs", "1", env={"ODAS_DISCLOSURE_THRESHOLD": "5"})
+    env = {"ODAS_DISCLOSURE_THRESHOLD": "5", **SLOW}
+    proc = _start(out, tag, "--site", "angers,arras", "--jobs", "2", env=env)
     try:
-        _wait_for_line(proc, "[1/2]")  # one run of the other threshold recorded, the other one under way
+        _wait_for_line(proc, "[1/2]")  # angers recorded under the other threshold, arras under way (asleep)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         left = _no_tagged_process_within(tag, 4.0)
@@ -203,7 +206,8 @@ def test_a_second_batch_on_the_same_root_refuses_at_once_naming_the_holder(tmp_p
 def test_sigkill_of_the_leader_also_ends_kernels_launched_afresh(tmp_path):
     """Without the zygote (a template that starts a thread), the workers' own kernels die with them."""
     tag = uuid.uuid4().hex
-    proc = _start(tmp_path / "out", tag, "--site", SITES, "--jobs", "2", notebooks=FIXTURES.parent / "threaded")
+    notebooks = FIXTURES.parent / "threaded"
+    proc = _start(tmp_path / "out", tag, "--site", SITES, "--jobs", "2", env=SLOW, notebooks=notebooks)
     try:
         _wait_for_line(proc, "[1/4]")
         assert len(_tagged(tag)) >= 3  # the leader, its workers and their kernels
