@@ -8,7 +8,6 @@ batch skip a run whose outputs are half replaced.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -49,7 +48,6 @@ class Ledger:
         self.tools = tool_versions()
         self.hashes = {r.name: input_hashes(r, data, self.source, env) for r in runs}
         self.results: dict[str, RunResult] = {}
-        self.started = time.perf_counter()
 
     def announce(self, res: RunResult, line: Callable[[int, int, RunResult], str]) -> None:
         self.results[res.name] = res

@@ -176,6 +176,7 @@ def run_batch(
         raise ParameterError(f"--jobs {jobs} : au moins 1 processus attendu")
     for run in runs:
         root.check_name(run.name)
+    config.disclosure_threshold()  # an invalid ODAS_DISCLOSURE_THRESHOLD is refused before anything is created
     mask = NameMask()
     say = _masked(progress, mask)
     hasher = DataHasher(list(data) if data is not None else data_dirs())
