@@ -60,6 +60,9 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 HYPOTHESIS_ID = re.compile(r"^H[1-9][0-9]*$")
 """A hypothesis id: ``H`` and a number."""
 
+FIELD_LIMIT = 128 * 1024
+"""The longest field a study table may hold (the :mod:`csv` module's default limit)."""
+
 _ID_COLUMNS = {"sites.csv": ("site_id", SLUG, "name"), "hypotheses.csv": ("hypothesis_id", HYPOTHESIS_ID, "label")}
 
 
@@ -83,10 +86,13 @@ def _read_csv_rows(path: Path) -> list[dict[str, str]]:
             f"{shown}, ligne {line} : l'octet 0x{raw[exc.start]:02x} n'est pas de l'UTF-8 ; enregistrez le fichier en UTF-8"
         ) from None
     reader = csv.DictReader(text.splitlines())
+    previous = csv.field_size_limit(FIELD_LIMIT)  # the same rule whatever another module set
     try:
         rows = list(reader)
     except csv.Error as exc:
         raise ParameterError(f"{shown}, ligne {reader.line_num} : ligne CSV illisible ({exc})") from None
+    finally:
+        csv.field_size_limit(previous)
     id_column, pattern, label_column = _ID_COLUMNS.get(path.name, (None, None, None))
     if id_column is None:
         return rows
