@@ -223,3 +223,47 @@ def test_dir_exp_errors(fuzzy):
         qca.minimize(fuzzy, "Y", ["A", "B"], incl_cut=0.8, dir_exp={"A": 3})
     with pytest.raises(ParameterError, match="expected a form"):
         qca.minimize(fuzzy, "Y", ["A", "B"], incl_cut=0.8, dir_exp="A; B")
+
+
+# ---------------------------------------------------------------------------
+# Regression: minimal covers of large charts (issue 10)
+# ---------------------------------------------------------------------------
+
+
+def random_crisp(k, n, seed):
+    rng = np.random.default_rng(seed)
+    names = [f"C{i}" for i in range(k)]
+    return pd.DataFrame(rng.integers(0, 2, size=(n, k + 1)), columns=names + ["Y"]), names
+
+
+@pytest.mark.parametrize("k, n, seed", [(8, 30, 3), (10, 30, 3), (12, 25, 3), (12, 30, 3), (12, 30, 4)])
+def test_minimisation_of_many_conditions_returns_quickly(k, n, seed):
+    """8 × 30 never returned, nor 10 × 30 or 12 × 25: trying every combination of prime implicants."""
+    import time
+
+    from odas_analysis.errors import ParameterError
+
+    data, names = random_crisp(k, n, seed)
+    t0 = time.process_time()
+    try:
+        sol = qca.minimize(data, "Y", names, incl_cut=0.8, dir_exp={c: 1 for c in names})
+        assert sol.parsimonious and sol.conservative
+    except ParameterError as exc:
+        assert "MAX_TIED_SOLUTIONS" in str(exc)  # a clear error past the cap, not a hang
+    assert time.process_time() - t0 < 5
+
+
+def test_minimal_covers_are_all_the_covers_of_minimum_size():
+    """Against brute force on random charts: same minimum size, same covers, same order."""
+    import itertools
+
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        chart = rng.random((int(rng.integers(3, 9)), int(rng.integers(2, 7)))) < 0.4
+        chart[rng.integers(0, chart.shape[0], chart.shape[1]), np.arange(chart.shape[1])] = True
+        brute = []
+        for size in range(1, chart.shape[0] + 1):
+            brute = [c for c in itertools.combinations(range(chart.shape[0]), size) if chart[list(c)].any(axis=0).all()]
+            if brute:
+                break
+        assert qca._minimal_covers(chart) == brute
