@@ -37,7 +37,7 @@ from __future__ import annotations
 from .power import critical_rho, power, power_sentence_fr
 from .result import RESULT_COLUMNS, HypothesisResult
 from .rules import ALPHA, INCL_CUT, LIMITS_FR, POPULATION_FR, VERDICT_RULE_FR, VERDICTS
-from .run import composite_pvalues, holm_across, holm_table_fr, overview, test, test_all
+from .run import composite_pvalues, family_frame, holm_across, holm_table_fr, overview, power_table_fr, test, test_all
 from .spec import calibrated, operationalisation, site_data
 
 __all__ = [
@@ -55,6 +55,8 @@ __all__ = [
     "composite_pvalues",
     "holm_across",
     "holm_table_fr",
+    "family_frame",
+    "power_table_fr",
     "critical_rho",
     "power",
     "power_sentence_fr",

@@ -125,11 +125,15 @@ def permutation_pvalue(
     """Share of the ``C(n, m)`` assignments of the crisp outcome whose directional part passes with coverage ≥ observed."""
     y = cal[outcome].to_numpy(dtype=int)
     n, m = y.size, int(y.sum())
+    matrix = np.ascontiguousarray(cal[names].to_numpy(dtype=float))
+    key = (matrix.tobytes(), matrix.shape)
+    exp_key = tuple(sorted(expected.items()))
     hits = total = 0
     for ones in itertools.combinations(range(n), m):
-        shuffled = np.zeros(n, dtype=float)
-        shuffled[list(ones)] = 1.0
-        fit = directional_fit(cal.assign(**{outcome: shuffled}), outcome, names, expected)
+        shuffled = [0.0] * n
+        for i in ones:
+            shuffled[i] = 1.0
+        fit = _fit_key(*key, tuple(shuffled), tuple(names), exp_key, float(INCL_CUT))
         hits += fit["passes"] and fit["coverage"] >= observed - 1e-12
         total += 1
     return hits / total

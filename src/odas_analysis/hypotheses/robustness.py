@@ -10,6 +10,7 @@ everything) would show as placebo associations as strong as the hypothesis's own
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -50,11 +51,13 @@ def loo_row(ops: pd.DataFrame, data: pd.DataFrame) -> dict[str, Any]:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _site_names() -> dict[str, str]:
+    return dict(zip(study.sites()["site_id"], study.sites()["name"]))
+
+
 def study_site_name(site_id: str) -> str:
-    try:
-        return str(study.sites().set_index("site_id").loc[site_id, "name"])
-    except (KeyError, AttributeError):
-        return site_id
+    return _site_names().get(site_id, site_id)
 
 
 def qca_variants(hyp: str, ops: pd.DataFrame, data: pd.DataFrame) -> list[tuple[str, bool, float]]:

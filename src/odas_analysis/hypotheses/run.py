@@ -155,17 +155,34 @@ def overview(results: dict[str, HypothesisResult] | None = None) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
+def family_frame(records: fieldwork.FieldworkRecords | None = None) -> pd.DataFrame:
+    """The composite p-values of H1-H5 and their Holm adjustment, without running the other tests."""
+    raw = composite_pvalues(records or fieldwork.load_records())
+    holm = holm_across(raw)
+    return pd.DataFrame(
+        {"hypothesis_id": list(raw), "composite_p": list(raw.values()), "p_holm_h1_h5": list(holm.values())}
+    )
+
+
 def holm_table_fr(results: dict[str, HypothesisResult] | HypothesisResult | None = None) -> pd.DataFrame:
-    """The five composite tests and their Holm adjustment, French headers, for every hypothesis page."""
+    """The five composite tests and their Holm adjustment, French headers, for every hypothesis page.
+
+    ``results``: one :class:`HypothesisResult` (its page's row is marked), the dict of
+    :func:`test_all`, or ``None`` (computed from the records in use).
+    """
+    current = None
     if isinstance(results, HypothesisResult):
-        frame = results.holm_h1_h5
-        current = results.hypothesis_id
+        frame, current = results.holm_h1_h5, results.hypothesis_id
+    elif results is None:
+        frame = family_frame()
     else:
         frame = overview(results)
-        current = None
+    labels = {h: str(study.hypothesis(h)["label"]) for h in frame["hypothesis_id"]}
     out = pd.DataFrame(
         {
-            "Hypothèse": [f"{h} (cette page)" if h == current else h for h in frame["hypothesis_id"]],
+            "Hypothèse": [
+                f"{h} {labels[h]}" + (" (cette page)" if h == current else "") for h in frame["hypothesis_id"]
+            ],
             "p du test composite": [french.p_value(p, prefix=False) for p in frame["composite_p"]],
             "p (Holm, H1 à H5)": [french.p_value(p, prefix=False) for p in frame["p_holm_h1_h5"]],
             "Conclut à 5 % après Holm": ["oui" if p < ALPHA else "non" for p in frame["p_holm_h1_h5"]],
@@ -173,5 +190,26 @@ def holm_table_fr(results: dict[str, HypothesisResult] | HypothesisResult | None
     )
     out.attrs["note_fr"] = (
         "Correction de Holm sur les tests composites des cinq hypothèses : la famille qui décide des verdicts."
+    )
+    return out
+
+
+def power_table_fr(n: int = 11) -> pd.DataFrame:
+    """Minimum detectable rho and power of the composite test at ``n`` sites, French headers."""
+    from .power import N_HYPOTHESES, POWER_AT, critical_rho, power
+
+    levels = [("unilatéral, 5 %", ALPHA), ("premier pas de Holm sur cinq hypothèses", ALPHA / N_HYPOTHESES)]
+    out = pd.DataFrame(
+        {
+            "Seuil": [name for name, _ in levels],
+            "rho minimal pour conclure": [french.number(critical_rho(n, a), 3) for _, a in levels],
+            f"Puissance pour une corrélation latente de {french.number(POWER_AT, 1)}": [
+                french.percent(power(n, POWER_AT, a), 0) for _, a in levels
+            ],
+        }
+    )
+    out.attrs["note_fr"] = (
+        f"Test exact de Spearman à n = {n}, sans ex aequo ; puissance estimée sur 20 000 tirages d'une loi normale "
+        "bivariée (graine fixe)."
     )
     return out

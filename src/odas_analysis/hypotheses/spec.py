@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -20,11 +22,17 @@ def operationalisation(hypothesis_id: str | None = None) -> pd.DataFrame:
     coding), ``data_year``, ``expected_direction``, ``crisp_threshold``, ``source_id``,
     ``source_detail`` (report section).
     """
-    frame = load_table("operationalisation")
+    frame = _table().copy()
     if hypothesis_id is not None:
         study.check_hypothesis_id(hypothesis_id)
         frame = frame[frame["hypothesis_id"] == hypothesis_id]
     return frame.reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _table() -> pd.DataFrame:
+    """``data/study/operationalisation.csv``, validated once per session (a study table, not a record)."""
+    return load_table("operationalisation")
 
 
 def outcome_of(ops: pd.DataFrame) -> str:
