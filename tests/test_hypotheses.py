@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -163,7 +164,8 @@ def test_overview_adjusts_across_hypotheses(demo_results):
             res.holm_h1_h5["p_holm_h1_h5"].reset_index(drop=True), ov["p_holm_h1_h5"], check_names=False
         )
         table = hypotheses.holm_table_fr(res)
-        assert len(table) == 5 and f"{h} (cette page)" in set(table["Hypothèse"])
+        marked = [c for c in table["Hypothèse"] if c.endswith("(cette page)")]
+        assert len(table) == 5 and len(marked) == 1 and marked[0].startswith(f"{h} ")
 
 
 def _relabelled(tmp_path: Path) -> Path:
@@ -331,6 +333,7 @@ def test_interview_rules_are_calibrated_under_shuffled_codes():
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("ODAS_RUN_SLOW") != "1", reason="slow (1.5 min): ODAS_RUN_SLOW=1 to run it")
 def test_site_rules_are_calibrated_on_many_shuffles():
     rates = _pooled(calibration.outcome_shuffles(fieldwork.load_records(), 200, seed=3))
     tolerance = 0.05 + 2 * np.sqrt(0.05 * 0.95 / 1000)

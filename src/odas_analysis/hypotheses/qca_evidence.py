@@ -187,8 +187,11 @@ def qca_rows(ops: pd.DataFrame, cal: pd.DataFrame, row) -> tuple[list[dict[str, 
     outcome = outcome_of(ops).upper()
     names = [c for c in cal.columns if c != outcome]
     method = f"AQQC ensembles nets (seuil de consistance {french.number(INCL_CUT, 2)})"
-    if outcome not in cal.columns or not names or cal[outcome].nunique() < 2:
-        note = "non calculable : résultat ou conditions indisponibles, ou résultat identique dans tous les sites"
+    if outcome not in cal.columns or not names or cal[outcome].nunique() < 2 or len(cal) < 3:
+        note = (
+            "non calculable : résultat ou conditions indisponibles, moins de trois sites, "
+            "ou résultat identique dans tous les sites"
+        )
         return [row(test="qca", family="site", variables=label(ops, outcome), method=method, note=note)], None
     rows = necessity_rows(ops, cal, row)
     expected = expectations(ops, names)

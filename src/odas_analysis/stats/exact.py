@@ -47,12 +47,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
-from scipy.special import ndtri
 
 from .. import french
 from ..errors import ParameterError
@@ -63,6 +62,9 @@ from ._common import (
     check_level,
     check_n_cases,
 )
+from .counting import _arrangements, _integer_scores, _rank_statistic_distribution, dp_states
+from .intervals import _fisher_z_interval, _kendall_score_interval, kendall_null_variance
+from .multiplicity import HolmResult, holm
 
 __all__ = [
     "ExactResult",
@@ -159,125 +161,6 @@ class ExactResult:
         return self.summary()
 
 
-# ---------------------------------------------------------------------------
-# Exact permutation distributions of rank statistics
-# ---------------------------------------------------------------------------
-
-
-def _integer_scores(values: np.ndarray) -> np.ndarray:
-    """Mid-ranks of ``values`` as the smallest non-negative integers affine in them."""
-    doubled = np.rint(2 * stats.rankdata(values)).astype(np.int64)
-    doubled -= doubled.min()
-    divisor = int(np.gcd.reduce(doubled)) if doubled.any() else 1
-    return doubled // divisor
-
-
-def _bounded_compositions(total: int, bounds: Sequence[int]) -> list[tuple[int, ...]]:
-    """All vectors ``d`` with ``sum(d) == total`` and ``0 <= d[j] <= bounds[j]``."""
-    out: list[tuple[int, ...]] = []
-
-    def extend(prefix: list[int], j: int, left: int) -> None:
-        if j == len(bounds) - 1:
-            if left <= bounds[j]:
-                out.append(tuple(prefix + [left]))
-            return
-        for k in range(min(left, bounds[j]) + 1):
-            extend(prefix + [k], j + 1, left - k)
-
-    extend([], 0, total)
-    return out
-
-
-def dp_states(scores: np.ndarray) -> int:
-    """Number of states of the counting: the multisets of one variable's values already placed."""
-    return math.prod(int(c) + 1 for c in np.unique(scores, return_counts=True)[1])
-
-
-def _arrangements(scores: np.ndarray) -> int:
-    """Distinct orders of the values of ``scores``: ``n! / prod(c!)`` over the tie counts."""
-    counts = np.unique(scores, return_counts=True)[1]
-    return math.factorial(int(scores.size)) // math.prod(math.factorial(int(c)) for c in counts)
-
-
-def _group_moves(states, dist_rows_dtype, group, x_value, y_values, y_counts, kind):
-    """The transitions that place one group of tied ``x`` values, as (rows, weights, shifts, d) arrays."""
-    moves = []
-    for d in _bounded_compositions(group, y_counts.tolist()):
-        d_arr = np.asarray(d, dtype=np.int64)
-        rows = np.flatnonzero(np.all(states + d_arr <= y_counts, axis=1))
-        if rows.size == 0:
-            continue
-        src = states[rows]
-        # distinct value orders inside the group: the multinomial coefficient group! / prod(d!)
-        weight = math.factorial(group) // math.prod(math.factorial(int(k)) for k in d)
-        weights = np.full(rows.size, weight, dtype=dist_rows_dtype)
-        if kind == "spearman":
-            shifts = np.full(rows.size, x_value * int(d_arr @ y_values), dtype=np.int64)
-        else:
-            below = np.cumsum(src, axis=1) - src
-            above = src.sum(axis=1, keepdims=True) - np.cumsum(src, axis=1)
-            shifts = (below - above) @ d_arr
-        moves.append((rows, src + d_arr, weights, shifts))
-    return moves
-
-
-def _rank_statistic_distribution(x_scores: np.ndarray, y_scores: np.ndarray, kind: str) -> tuple[int, list[int]]:
-    """Count the distinct re-orderings of ``y`` by value of an integer rank statistic.
-
-    Parameters
-    ----------
-    x_scores, y_scores
-        Non-negative integer scores (affine in the mid-ranks).
-    kind
-        ``"spearman"`` for ``S = sum_i x_i * y_pi(i)``; ``"kendall"`` for
-        ``S = sum_{i<j} sign(x_i - x_j) * sign(y_pi(i) - y_pi(j))``.
-
-    Returns
-    -------
-    offset, counts
-        ``counts[k]`` (a Python integer, exact) is the number of distinct orders of the
-        values of ``y`` (``n! / prod(c!)`` in all, ``c`` the tie counts of ``y``; each
-        stands for the same number of the ``n!`` permutations) with ``S = k - offset``.
-        Counts are kept in 64-bit integers when their total fits, in Python integers
-        otherwise, so they never overflow.
-    """
-    n = x_scores.size
-    x_values, x_groups = np.unique(x_scores, return_counts=True)
-    y_values, y_counts = np.unique(y_scores, return_counts=True)
-    m = y_values.size
-    if kind == "spearman":
-        offset = 0
-        width = int(np.sort(x_scores) @ np.sort(y_scores)) + 1
-    else:
-        offset = n * (n - 1) // 2
-        width = 2 * offset + 1
-    total = _arrangements(y_scores)
-    dtype = np.int64 if total < 2**62 else object
-    radix = np.cumprod(np.concatenate(([1], y_counts[:-1] + 1))).astype(np.int64)
-    states = np.zeros((1, m), dtype=np.int64)
-    dist = np.zeros((1, width), dtype=dtype)
-    dist[0, offset] = 1
-    for x_value, group in zip(x_values.tolist(), x_groups.tolist()):
-        moves = _group_moves(states, dtype, group, x_value, y_values, y_counts, kind)
-        new_keys = np.unique(np.concatenate([dest @ radix for _, dest, _, _ in moves]))
-        new_dist = np.zeros((new_keys.size, width), dtype=dtype)
-        for rows, dest_states, weights, shifts in moves:
-            dest = np.searchsorted(new_keys, dest_states @ radix)
-            for shift in np.unique(shifts).tolist():
-                sel = shifts == shift
-                block = dist[rows[sel]] * weights[sel, None]
-                if shift >= 0:
-                    new_dist[dest[sel], shift:] += block[:, : width - shift]
-                else:
-                    new_dist[dest[sel], : width + shift] += block[:, -shift:]
-        dist = new_dist
-        states = (new_keys[:, None] // radix) % (y_counts + 1)
-    counts = [int(v) for v in dist.sum(axis=0).tolist()]
-    if sum(counts) != total:  # pragma: no cover - internal invariant
-        raise RuntimeError("permutation count does not add up to n! / prod(c!)")
-    return offset, counts
-
-
 def _tail_pvalues(counts: Sequence[int], index: int, total: int) -> dict[str, float]:
     """One- and two-sided p-values from exact integer counts, the observed value at ``index``."""
     greater = sum(counts[index:]) / total
@@ -302,59 +185,6 @@ def _check_pair(x, y) -> tuple[np.ndarray, np.ndarray]:
             "utiliser scipy.stats.permutation_test avec des tirages aléatoires pour un tel échantillon"
         )
     return xa, ya
-
-
-def _fisher_z_interval(r: float, se: float, level: float) -> tuple[float, float]:
-    if not np.isfinite(se):
-        return (math.nan, math.nan)
-    z = ndtri(0.5 + level / 2)
-    with np.errstate(divide="ignore"):
-        centre = np.arctanh(np.clip(r, -1.0, 1.0))
-    return (float(np.tanh(centre - z * se)), float(np.tanh(centre + z * se)))
-
-
-def kendall_null_variance(x: np.ndarray, y: np.ndarray) -> float:
-    """Exact variance of tau-b under independence, with ties (Kendall 1970, eq. 4.3).
-
-    The variance of ``S = n_concordant - n_discordant`` over the permutations, divided by
-    the square of tau-b's denominator ``sqrt((n0 - n1)(n0 - n2))``.
-    """
-    n = x.size
-    tx = np.unique(x, return_counts=True)[1].astype(float)
-    ty = np.unique(y, return_counts=True)[1].astype(float)
-    v0 = n * (n - 1) * (2 * n + 5)
-    vt = float(np.sum(tx * (tx - 1) * (2 * tx + 5)))
-    vu = float(np.sum(ty * (ty - 1) * (2 * ty + 5)))
-    v1 = float(np.sum(tx * (tx - 1)) * np.sum(ty * (ty - 1))) / (2 * n * (n - 1))
-    v2 = float(np.sum(tx * (tx - 1) * (tx - 2)) * np.sum(ty * (ty - 1) * (ty - 2))) / (9 * n * (n - 1) * (n - 2))
-    var_s = (v0 - vt - vu) / 18 + v1 + v2
-    n0 = n * (n - 1) / 2
-    denominator = (n0 - float(np.sum(tx * (tx - 1) / 2))) * (n0 - float(np.sum(ty * (ty - 1) / 2)))
-    return var_s / denominator
-
-
-def _kendall_score_interval(tau: float, null_variance: float, level: float) -> tuple[float, float]:
-    """Interval for tau-b by inverting a score-type test.
-
-    ``tau0`` is in the interval when ``(tau - tau0)**2 <= z**2 * V0 * (1 - tau0**2)**1.5``,
-    ``V0`` the exact null variance with the observed ties: the variance is the exact one
-    at ``tau0 = 0`` and shrinks towards the bounds, as that of tau-b does. Unlike a Fisher z
-    interval it is finite at ``|tau| = 1`` (a perfect correlation gives ``[L, 1]`` with
-    ``L < 1``) and it accounts for ties. Simulated coverage at n = 11 with 0-3 grid data
-    (bivariate normal cut into four levels, latent correlation 0 to 0.9): 94.7-97.1 %.
-    """
-    from scipy.optimize import brentq
-
-    z2 = float(ndtri(0.5 + level / 2)) ** 2
-
-    def slack(t0: float) -> float:
-        return z2 * null_variance * max(0.0, 1.0 - t0 * t0) ** 1.5 - (tau - t0) ** 2
-
-    tau = float(np.clip(tau, -1.0, 1.0))
-    inner = float(np.clip(tau, -1.0 + 1e-9, 1.0 - 1e-9))  # slack > 0 there, even when |tau| = 1
-    low = -1.0 if tau == -1.0 else float(brentq(slack, -1.0, inner, xtol=1e-12))
-    high = 1.0 if tau == 1.0 else float(brentq(slack, inner, 1.0, xtol=1e-12))
-    return (low, high)
 
 
 @dataclass(frozen=True)
@@ -761,100 +591,3 @@ def boschloo(table, alternative: str = "two-sided", confidence_level: float = 0.
     return _table_result(
         arr, res, level, alternative, "Test exact inconditionnel de Boschloo (tableau 2×2)", "p de Fisher"
     )
-
-
-# ---------------------------------------------------------------------------
-# Holm
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HolmResult:
-    """Holm step-down adjustment of a family of p-values.
-
-    Attributes
-    ----------
-    labels
-        Hypothesis labels, in the order given.
-    pvalues
-        Raw p-values.
-    adjusted
-        Holm-adjusted p-values (``statistic`` and ``pvalue`` alias them).
-    reject
-        Whether each hypothesis is rejected at ``alpha`` after adjustment.
-    alpha
-        Family-wise error rate.
-    n
-        Number of hypotheses.
-    method
-        Name of the procedure, in French.
-    """
-
-    labels: tuple[str, ...]
-    pvalues: np.ndarray
-    adjusted: np.ndarray
-    reject: np.ndarray
-    alpha: float
-    n: int
-    method: str = "Ajustement de Holm (contrôle du risque global)"
-
-    @property
-    def statistic(self) -> np.ndarray:
-        """The adjusted p-values."""
-        return self.adjusted
-
-    @property
-    def pvalue(self) -> np.ndarray:
-        """The adjusted p-values."""
-        return self.adjusted
-
-    def summary(self) -> str:
-        """French summary: one line per hypothesis, raw and adjusted p-values."""
-        lines = [f"{self.method}, {self.n} hypothèses, alpha = {french.number(self.alpha, 2)} :"]
-        for label, raw, adj, rej in zip(self.labels, self.pvalues, self.adjusted, self.reject):
-            verdict = "rejetée" if rej else "non rejetée"
-            lines.append(f"- {label} : {french.p_value(raw)} ; p ajusté = {french.number(adj, 3)} ({verdict})")
-        return "\n".join(lines)
-
-
-def holm(pvalues: Sequence[float] | Mapping[str, float], alpha: float = 0.05) -> HolmResult:
-    """Holm's step-down adjustment across a family of hypotheses.
-
-    Parameters
-    ----------
-    pvalues
-        The raw p-values, as a sequence or a mapping from hypothesis label to p-value.
-    alpha
-        Family-wise error rate for the ``reject`` flags.
-
-    Returns
-    -------
-    HolmResult
-        Adjusted p-values ``min(1, max_{j<=i} (m - j + 1) p_(j))`` in the original order
-        (equal to ``statsmodels.stats.multitest.multipletests(method='holm')``).
-
-    Raises
-    ------
-    ParameterError
-        An empty family, or a p-value outside [0, 1] (the message names it).
-    """
-    if isinstance(pvalues, Mapping):
-        labels = tuple(str(k) for k in pvalues)
-        raw = list(pvalues.values())
-    else:
-        raw = list(pvalues)
-        labels = tuple(f"H{i + 1}" for i in range(len(raw)))
-    if not raw:
-        raise ParameterError("pvalues: the family of hypotheses is empty")
-    arr = np.asarray(raw, dtype=float)
-    for label, p in zip(labels, arr):
-        if not (0.0 <= p <= 1.0):
-            raise ParameterError(f"pvalues[{label!r}] = {float(p)!r}: expected a probability between 0 and 1")
-    if not 0.0 < alpha < 1.0:
-        raise ParameterError(f"alpha={alpha!r}: expected a number strictly between 0 and 1")
-    m = arr.size
-    order = np.argsort(arr, kind="stable")
-    stepped = np.maximum.accumulate((m - np.arange(m)) * arr[order])
-    adjusted = np.empty(m)
-    adjusted[order] = np.minimum(stepped, 1.0)
-    return HolmResult(labels=labels, pvalues=arr, adjusted=adjusted, reject=adjusted <= alpha, alpha=alpha, n=m)
