@@ -223,7 +223,14 @@ def qca_rows(ops: pd.DataFrame, cal: pd.DataFrame, row) -> tuple[list[dict[str, 
 
 def _directional_row(ops, cal, outcome, names, expected, fit, row) -> dict[str, Any]:
     n_models = len(fit["models"])
-    tied = f"{n_models} modèles à égalité, la règle doit tenir dans chacun" if n_models > 1 else "un seul modèle"
+    sol = fit["solution"]
+    tied = (
+        f"modèles à égalité : {len(sol.conservative)} conservateur(s), {len(sol.parsimonious)} parcimonieux, "
+        f"{len(sol.intermediate or [])} intermédiaire(s) ; la règle porte sur "
+        + ("chacun des modèles intermédiaires" if n_models > 1 else "le modèle intermédiaire")
+        if sol is not None
+        else "aucun modèle"
+    )
     p = permutation_pvalue(cal, outcome, names, expected, fit["coverage"]) if fit["passes"] else np.nan
     parts = sorted({f[1] for f in fit["models"] if f[1]})
     return row(

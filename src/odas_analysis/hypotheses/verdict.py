@@ -87,7 +87,8 @@ def qca_sentence(results: pd.DataFrame, ev: Evidence) -> str:
     robust = _rows(results, "robustesse_qca")
     text = (
         f"L'analyse qualitative comparée retient, dans le sens attendu : {r['variables']} (couverture "
-        f"{french.number(r['statistic'], 3)} ; {r['note'].split(' ; ')[1]}) ; test de permutation {french.p_value(r['p_value'])}"
+        f"{french.number(r['statistic'], 3)} ; {' ; '.join(r['note'].split(' ; ')[1:3])}) ; "
+        f"test de permutation {french.p_value(r['p_value'])}"
     )
     text += ", au-dessus de 5 % : ce pourrait être le hasard." if r["p_value"] >= ALPHA else "."
     if len(robust):
