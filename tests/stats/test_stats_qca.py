@@ -187,7 +187,7 @@ def test_no_intermediate_without_expectations(fuzzy):
         (lambda d: d.assign(A=[1, 0, 2, 0, 1, 1]), {"set_type": "fuzzy"}, "membership 2.0 is outside [0, 1]"),
         (lambda d: d.assign(Y=[1, 0, 2, 0, 1, 1]), {}, "column 'Y', case Nantes: membership 2.0 is outside [0, 1]"),
         (lambda d: d.assign(A=[0.9, None, 0.2, 0.1, 0.7, 0.3]), {}, "column 'A': missing membership for case(s) Metz"),
-        (lambda d: d.iloc[:2], {}, "data: 2 case(s) given, at least 3 are needed"),
+        (lambda d: d.iloc[:2], {}, "data : 2 cas fourni(s), il en faut au moins 3"),
         (lambda d: d, {"conditions": ["A", "Z"]}, "condition 'Z' is not a column of the data"),
         (lambda d: d, {"conditions": ["A", "Y"]}, "outcome 'Y' is also listed among the conditions"),
         (lambda d: d, {"incl_cut": 1.2}, "incl_cut=1.2"),

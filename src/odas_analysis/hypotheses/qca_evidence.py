@@ -221,13 +221,18 @@ def qca_rows(ops: pd.DataFrame, cal: pd.DataFrame, row) -> tuple[list[dict[str, 
     return rows, sol.truth_table
 
 
+def _count(k: int, word: str) -> str:
+    plural = word if word.endswith("x") or k <= 1 else word + "s"
+    return f"{k} {plural}"
+
+
 def _directional_row(ops, cal, outcome, names, expected, fit, row) -> dict[str, Any]:
     n_models = len(fit["models"])
     sol = fit["solution"]
     tied = (
-        f"modèles à égalité : {len(sol.conservative)} conservateur(s), {len(sol.parsimonious)} parcimonieux, "
-        f"{len(sol.intermediate or [])} intermédiaire(s) ; la règle porte sur "
-        + ("chacun des modèles intermédiaires" if n_models > 1 else "le modèle intermédiaire")
+        f"modèles à égalité : {_count(len(sol.conservative), 'conservateur')}, "
+        f"{_count(len(sol.parsimonious), 'parcimonieux')}, {_count(len(sol.intermediate or []), 'intermédiaire')} ; "
+        "la règle porte sur " + ("chacun des modèles intermédiaires" if n_models > 1 else "le modèle intermédiaire")
         if sol is not None
         else "aucun modèle"
     )

@@ -99,13 +99,25 @@ class HypothesisResult:
         return out
 
 
+#: Statistics that are counts, written as whole numbers.
+COUNT_STATISTICS = frozenset({"variantes où elle tient"})
+
+
+def _value(r: pd.Series) -> str:
+    if pd.isna(r["statistic"]):
+        return ""
+    if r["statistic_name"] in COUNT_STATISTICS:
+        return french.integer(r["statistic"])
+    return french.number(r["statistic"], 3)
+
+
 def _row_fr(r: pd.Series) -> dict[str, str]:
     ci = french.interval(r["ci_low"], r["ci_high"], 3) if pd.notna(r["ci_low"]) and pd.notna(r["ci_high"]) else ""
     return {
         "Test": str(r["method"]),
         "Variables": str(r["variables"]),
         "Statistique": str(r["statistic_name"]) if pd.notna(r["statistic_name"]) else "",
-        "Valeur": french.number(r["statistic"], 3) if pd.notna(r["statistic"]) else "",
+        "Valeur": _value(r),
         "IC 95 %": ci,
         "p": p_cell(r["p_value"]),
         "p (Holm)": p_cell(r["p_holm"]),

@@ -172,11 +172,15 @@ def _check_pair(x, y) -> tuple[np.ndarray, np.ndarray]:
     xa = as_vector(x, "x", min_cases=0)
     ya = as_vector(y, "y", min_cases=0)
     if xa.size != ya.size:
-        raise ParameterError(f"x has {xa.size} values and y has {ya.size}: expected one value per site in each")
-    check_n_cases(xa.size, "x and y")
+        raise ParameterError(
+            f"x a {xa.size} valeurs et y en a {ya.size} : une valeur par site est attendue dans chacun"
+        )
+    check_n_cases(xa.size, "x et y")
     for name, arr in (("x", xa), ("y", ya)):
         if np.all(arr == arr[0]):
-            raise ParameterError(f"{name} is constant ({arr[0]!r} at every site): no association can be tested")
+            raise ParameterError(
+                f"{name} est constant ({arr[0]!r} dans chaque site) : aucune association ne peut être testée"
+            )
     states = min(dp_states(xa), dp_states(ya))
     if states > MAX_EXACT_STATES:
         raise ParameterError(
@@ -346,20 +350,22 @@ def _split_groups(values, groups, order):
     labels = np.asarray(groups, dtype=object)
     if labels.ndim != 1 or labels.size != vals.size:
         raise ParameterError(
-            f"groups has {labels.size} labels and values has {vals.size}: expected one group label per site"
+            f"groups a {labels.size} étiquettes et values {vals.size} valeurs : une étiquette de groupe par site est attendue"
         )
     missing = [i for i, lab in enumerate(labels) if lab is None or (isinstance(lab, float) and math.isnan(lab))]
     if missing:
-        raise ParameterError(f"groups: missing label at position(s) {missing}")
+        raise ParameterError(f"groups : étiquette manquante en position(s) {missing}")
     present = sorted(set(labels.tolist()), key=lambda v: (str(type(v)), v))
     if len(present) != 2:
-        raise ParameterError(f"groups: expected exactly two groups, found {len(present)}: {present!r}")
+        raise ParameterError(f"groups : exactement deux groupes sont attendus, trouvé {len(present)} : {present!r}")
     if order is None:
         order = (present[1], present[0])
     else:
         order = tuple(order)
         if len(order) != 2 or set(order) != set(present):
-            raise ParameterError(f"order={order!r}: expected the two group labels {present!r} in some order")
+            raise ParameterError(
+                f"order={order!r} : les deux étiquettes de groupe {present!r} sont attendues, dans un ordre quelconque"
+            )
     first = labels == order[0]
     return vals, first, order
 
@@ -501,14 +507,16 @@ def _check_table(table) -> np.ndarray:
     try:
         arr = np.asarray(table, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ParameterError(f"table: expected a 2×2 table of counts, got {table!r}") from exc
+        raise ParameterError(f"table : un tableau 2×2 d'effectifs est attendu, reçu {table!r}") from exc
     if arr.shape != (2, 2):
-        raise ParameterError(f"table: expected a 2×2 table of counts, got shape {arr.shape}")
+        raise ParameterError(f"table : un tableau 2×2 d'effectifs est attendu, reçu la forme {arr.shape}")
     if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.round(arr)):
-        raise ParameterError(f"table: expected non-negative whole counts, got {arr.tolist()}")
+        raise ParameterError(f"table : des effectifs entiers positifs ou nuls sont attendus, reçu {arr.tolist()}")
     check_n_cases(int(arr.sum()), "table")
     if np.any(arr.sum(axis=0) == 0) or np.any(arr.sum(axis=1) == 0):
-        raise ParameterError(f"table: a row or column total is zero ({arr.astype(int).tolist()}): nothing to compare")
+        raise ParameterError(
+            f"table : un total de ligne ou de colonne est nul ({arr.astype(int).tolist()}) : rien à comparer"
+        )
     return arr.astype(np.int64)
 
 

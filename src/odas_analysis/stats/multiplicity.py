@@ -92,13 +92,13 @@ def holm(pvalues: Sequence[float] | Mapping[str, float], alpha: float = 0.05) ->
         raw = list(pvalues)
         labels = tuple(f"H{i + 1}" for i in range(len(raw)))
     if not raw:
-        raise ParameterError("pvalues: the family of hypotheses is empty")
+        raise ParameterError("pvalues : la famille d'hypothèses est vide")
     arr = np.asarray(raw, dtype=float)
     for label, p in zip(labels, arr):
         if not (0.0 <= p <= 1.0):
-            raise ParameterError(f"pvalues[{label!r}] = {float(p)!r}: expected a probability between 0 and 1")
+            raise ParameterError(f"pvalues[{label!r}] = {float(p)!r} : une probabilité entre 0 et 1 est attendue")
     if not 0.0 < alpha < 1.0:
-        raise ParameterError(f"alpha={alpha!r}: expected a number strictly between 0 and 1")
+        raise ParameterError(f"alpha={alpha!r} : un nombre strictement compris entre 0 et 1 est attendu")
     m = arr.size
     order = np.argsort(arr, kind="stable")
     stepped = np.maximum.accumulate((m - np.arange(m)) * arr[order])
