@@ -34,12 +34,12 @@ def _tokenize(expression: str) -> list[tuple[str, str]]:
             break
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise ExpressionError(f"expression {expression!r}: cannot read {text[pos:].strip()!r}")
+            raise ExpressionError(f"expression {expression!r} : illisible à partir de {text[pos:].strip()!r}")
         kind = m.lastgroup
         tokens.append((kind, m.group(kind)))
         pos = m.end()
     if not tokens:
-        raise ExpressionError("expression is empty")
+        raise ExpressionError("l'expression est vide")
     return tokens
 
 
@@ -58,7 +58,7 @@ class Parser:
     def parse(self):
         node = self._sum()
         if self.pos != len(self.tokens):
-            raise ExpressionError(f"expression {self.expression!r}: unexpected {self.tokens[self.pos][1]!r}")
+            raise ExpressionError(f"expression {self.expression!r} : {self.tokens[self.pos][1]!r} inattendu")
         return node
 
     def _peek(self):
@@ -80,14 +80,14 @@ class Parser:
     def _factor(self):
         kind, text = self._peek()
         if kind is None:
-            raise ExpressionError(f"expression {self.expression!r}: ends too early")
+            raise ExpressionError(f"expression {self.expression!r} : se termine trop tôt")
         self.pos += 1
         if (kind, text) == ("op", "~"):
             return ("not", self._factor())
         if (kind, text) == ("op", "("):
             node = self._sum()
             if self._peek() != ("op", ")"):
-                raise ExpressionError(f"expression {self.expression!r}: missing ')'")
+                raise ExpressionError(f"expression {self.expression!r} : ')' manquante")
             self.pos += 1
             return node
         if kind == "name":
@@ -99,10 +99,10 @@ class Parser:
                     levels = tuple(int(v) for v in inner.split(","))
                 except ValueError as exc:
                     raise ExpressionError(
-                        f"expression {self.expression!r}: levels of {text} must be whole numbers, got {inner!r}"
+                        f"expression {self.expression!r} : les niveaux de {text} doivent être des entiers, reçu {inner!r}"
                     ) from exc
             return ("lit", text, levels)
-        raise ExpressionError(f"expression {self.expression!r}: unexpected {text!r}")
+        raise ExpressionError(f"expression {self.expression!r} : {text!r} inattendu")
 
 
 def literal_names(node) -> list[str]:

@@ -144,21 +144,21 @@ def calibrate(
         try:
             th = [float(thresholds[k]) for k in keys]
         except KeyError as exc:
-            raise ParameterError(f"calibrate {name}: thresholds must be named {', '.join(keys)}") from exc
+            raise ParameterError(f"calibrate {name} : les seuils doivent s'appeler {', '.join(keys)}") from exc
     else:
         th = [float(t) for t in np.atleast_1d(np.asarray(thresholds, dtype=float))]
     if type == "crisp":
         if any(t < arr.min() or t > arr.max() for t in th):
-            raise ParameterError(f"calibrate {name}: crisp threshold(s) {th} outside the range of the values")
+            raise ParameterError(f"calibrate {name} : seuil(s) net(s) {th} hors de l'étendue des valeurs")
         return np.searchsorted(np.sort(th), arr, side="right").astype(float)
     if type != "fuzzy":
-        raise ParameterError(f"calibrate {name}: type={type!r}, expected 'fuzzy' or 'crisp'")
+        raise ParameterError(f"calibrate {name} : type={type!r}, valeurs possibles 'fuzzy' ou 'crisp'")
     if len(th) == 3:
         fs = _calibrate_three(arr, th, logistic, idm, below, above, name)
     elif len(th) == 6:
         fs = _calibrate_six(arr, th, below, above, name)
     else:
-        raise ParameterError(f"calibrate {name}: {len(th)} thresholds given, fuzzy calibration needs 3 or 6")
+        raise ParameterError(f"calibrate {name} : {len(th)} seuils fournis, la calibration floue en demande 3 ou 6")
     fs[fs < SNAP_LOW] = 0.0
     fs[fs > SNAP_HIGH] = 1.0
     return fs
@@ -166,19 +166,19 @@ def calibrate(
 
 def _check_exponents(below: float, above: float, name: str) -> None:
     if below <= 0 or above <= 0:
-        raise ParameterError(f"calibrate {name}: below={below!r} and above={above!r} must be positive")
+        raise ParameterError(f"calibrate {name} : below={below!r} et above={above!r} doivent être positifs")
 
 
 def _calibrate_three(arr, th, logistic, idm, below, above, name) -> np.ndarray:
     if not 0.5 < idm < 1:
-        raise ParameterError(f"calibrate {name}: idm={idm!r}, expected a number in (0.5, 1)")
+        raise ParameterError(f"calibrate {name} : idm={idm!r}, un nombre dans ]0,5 ; 1[ est attendu")
     ex, cr, inc = th
     if logistic:
         decreasing = ex > inc
         if decreasing:
             ex, inc = inc, ex
         if len({ex, cr, inc}) < 3:
-            raise ParameterError(f"calibrate {name}: thresholds {th} must all differ")
+            raise ParameterError(f"calibrate {name} : les seuils {th} doivent tous différer")
         log_odds = math.log(idm / (1 - idm))
         above_cr = arr >= cr
         sign = np.where(above_cr, -1.0, 1.0)
@@ -187,7 +187,7 @@ def _calibrate_three(arr, th, logistic, idm, below, above, name) -> np.ndarray:
         return 1.0 - fs if decreasing else fs
     _check_exponents(below, above, name)
     if len({ex, cr, inc}) < 3:
-        raise ParameterError(f"calibrate {name}: thresholds {th} must all differ")
+        raise ParameterError(f"calibrate {name} : les seuils {th} doivent tous différer")
     increasing = not (inc < cr < ex)
     fs = np.empty_like(arr)
     for k, v in enumerate(arr):
@@ -218,11 +218,11 @@ def _calibrate_six(arr, th, below, above, name) -> np.ndarray:
     ex1, cr1, in1, in2, cr2, ex2 = th
     if not min(ex1, in1) <= cr1 <= max(ex1, in1) or not min(ex2, in2) <= cr2 <= max(ex2, in2):
         raise ParameterError(
-            f"calibrate {name}: each crossover must lie between its exclusion and inclusion thresholds"
+            f"calibrate {name} : chaque point de bascule doit se trouver entre ses seuils d'exclusion et d'inclusion"
         )
     increasing = not (in1 < cr1 < ex1 <= ex2 < cr2 < in2)
     if len({ex1, cr1, in1}) < 3 or len({in2, cr2, ex2}) < 3 or cr1 == cr2 or (ex1 == ex2 if increasing else in1 == in2):
-        raise ParameterError(f"calibrate {name}: thresholds {th} contain equal values that must differ")
+        raise ParameterError(f"calibrate {name} : les seuils {th} contiennent des valeurs égales qui doivent différer")
     fs = np.empty_like(arr)
     for k, v in enumerate(arr):
         le = lambda t, v=v: v < t or bool(_r_all_equal(np.array([v]), t)[0])  # noqa: E731
@@ -263,6 +263,7 @@ def _calibrate_six(arr, th, below, above, name) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 _SET_TYPES = ("auto", "crisp", "fuzzy", "multivalue")
+_ROLE_FR = {"condition": "la condition", "outcome": "le résultat"}
 
 
 def _as_frame(data) -> pd.DataFrame:
@@ -271,7 +272,9 @@ def _as_frame(data) -> pd.DataFrame:
     elif isinstance(data, Mapping):
         frame = pd.DataFrame(dict(data))
     else:
-        raise ParameterError(f"data: expected a pandas DataFrame or a mapping of columns, got {type(data).__name__}")
+        raise ParameterError(
+            f"data : un DataFrame pandas ou un dictionnaire de colonnes est attendu, reçu {type(data).__name__}"
+        )
     check_n_cases(len(frame), "data")
     return frame
 
@@ -283,16 +286,16 @@ def _case_label(frame: pd.DataFrame, pos: int) -> str:
 def _column_values(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
     if column not in frame.columns:
         raise ParameterError(
-            f"{role} {column!r} is not a column of the data (columns: {', '.join(map(str, frame.columns))})"
+            f"{_ROLE_FR.get(role, role)} {column!r} n'est pas une colonne des données (colonnes : {', '.join(map(str, frame.columns))})"
         )
     try:
         values = frame[column].to_numpy(dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ParameterError(f"column {column!r}: expected numeric set memberships") from exc
+        raise ParameterError(f"colonne {column!r} : des appartenances numériques sont attendues") from exc
     bad = np.flatnonzero(np.isnan(values))
     if bad.size:
         cases = ", ".join(_case_label(frame, i) for i in bad)
-        raise ParameterError(f"column {column!r}: missing membership for case(s) {cases}")
+        raise ParameterError(f"colonne {column!r} : appartenance manquante pour le(s) cas {cases}")
     return values
 
 
@@ -307,28 +310,32 @@ def _check_column(frame: pd.DataFrame, column: str, role: str, set_type: str) ->
     negative = np.flatnonzero(values < 0)
     if negative.size:
         raise ParameterError(
-            f"column {column!r}, case {_case_label(frame, negative[0])}: value {float(values[negative[0]])!r} "
-            "is negative; expected a membership in [0, 1] (or a multi-value level 0, 1, 2, ...)"
+            f"colonne {column!r}, cas {_case_label(frame, negative[0])} : la valeur {float(values[negative[0]])!r} "
+            "est négative ; une appartenance dans [0, 1] est attendue (ou un niveau multivalué 0, 1, 2...)"
         )
     if set_type == "crisp":
         off = np.flatnonzero((values != 0) & (values != 1))
         if off.size:
             raise ParameterError(
-                f"column {column!r}, case {_case_label(frame, off[0])}: value {float(values[off[0]])!r} in data "
-                "declared crisp; expected 0 or 1 (use set_type='fuzzy' or 'multivalue')"
+                f"colonne {column!r}, cas {_case_label(frame, off[0])} : valeur {float(values[off[0]])!r} dans des données "
+                "déclarées nettes ; 0 ou 1 attendu (utiliser set_type='fuzzy' ou 'multivalue')"
             )
     above_one = np.flatnonzero(values > 1)
     if above_one.size:
         if set_type in ("crisp", "fuzzy") or not integral or role == "outcome":
             raise ParameterError(
-                f"column {column!r}, case {_case_label(frame, above_one[0])}: membership "
-                f"{float(values[above_one[0]])!r} is outside [0, 1]"
-                + ("" if role == "outcome" or not integral else "; integer levels need set_type='multivalue'")
+                f"colonne {column!r}, cas {_case_label(frame, above_one[0])} : l'appartenance "
+                f"{float(values[above_one[0]])!r} est hors de [0, 1]"
+                + (
+                    ""
+                    if role == "outcome" or not integral
+                    else " ; des niveaux entiers demandent set_type='multivalue'"
+                )
             )
         return values, int(values.max()) + 1
     if set_type == "multivalue":
         if not integral:
-            raise ParameterError(f"column {column!r}: multi-value levels must be whole numbers 0, 1, 2, ...")
+            raise ParameterError(f"colonne {column!r} : les niveaux multivalués doivent être des entiers 0, 1, 2...")
         return values, max(int(values.max()) + 1, 2)
     if integral:
         return values, 2
@@ -337,7 +344,7 @@ def _check_column(frame: pd.DataFrame, column: str, role: str, set_type: str) ->
 
 def _prepare(data, conditions, outcome, set_type):
     if set_type not in _SET_TYPES:
-        raise ParameterError(f"set_type={set_type!r}: expected one of {', '.join(_SET_TYPES)}")
+        raise ParameterError(f"set_type={set_type!r} : valeurs possibles {', '.join(_SET_TYPES)}")
     frame = _as_frame(data)
     if isinstance(conditions, str):
         conditions = [c.strip() for c in conditions.split(",") if c.strip()]
@@ -345,11 +352,11 @@ def _prepare(data, conditions, outcome, set_type):
         conditions = [c for c in frame.columns if c != outcome]
     conditions = list(conditions)
     if not conditions:
-        raise ParameterError("conditions: at least one condition is needed")
+        raise ParameterError("conditions : il faut au moins une condition")
     if outcome in conditions:
-        raise ParameterError(f"outcome {outcome!r} is also listed among the conditions")
+        raise ParameterError(f"le résultat {outcome!r} figure aussi parmi les conditions")
     if len(set(conditions)) != len(conditions):
-        raise ParameterError(f"conditions: a condition is listed twice in {conditions}")
+        raise ParameterError(f"conditions : une condition figure deux fois dans {conditions}")
     values = {}
     levels = []
     for c in conditions:
@@ -394,8 +401,8 @@ def membership(data, expression: str, *, set_type: str = "auto") -> np.ndarray:
     for name in dict.fromkeys(literal_names(tree)):
         if name not in frame.columns:
             raise ExpressionError(
-                f"expression {expression!r} names {name!r}, which is not a condition of the data "
-                f"(known: {', '.join(map(str, frame.columns))})"
+                f"l'expression {expression!r} nomme {name!r}, qui n'est pas une condition des données "
+                f"(connues : {', '.join(map(str, frame.columns))})"
             )
         columns[name], _ = _check_column(frame, name, "condition", set_type)
     return evaluate(tree, columns)
@@ -510,7 +517,7 @@ def fit(data, expression: str, outcome: str, relation: str = "sufficiency", *, s
     0.8133874239350914
     """
     if relation not in ("sufficiency", "necessity"):
-        raise ParameterError(f"relation={relation!r}: expected 'sufficiency' or 'necessity'")
+        raise ParameterError(f"relation={relation!r} : valeurs possibles 'sufficiency' ou 'necessity'")
     x = membership(data, expression, set_type=set_type)
     y = membership(data, outcome, set_type=set_type)
     scores = _sufficiency(x, y) if relation == "sufficiency" else _necessity(x, y)
@@ -630,14 +637,14 @@ def _check_cuts(incl_cut, n_cut, pri_cut) -> tuple[float, float]:
     """The inclusion cuts ``(ic1, ic0)``, after checking the three cut-offs."""
     cuts = [float(c) for c in np.atleast_1d(incl_cut)]
     if len(cuts) not in (1, 2) or not all(0 <= c <= 1 for c in cuts):
-        raise ParameterError(f"incl_cut={incl_cut!r}: expected one or two numbers in [0, 1]")
+        raise ParameterError(f"incl_cut={incl_cut!r} : un ou deux nombres dans [0, 1] sont attendus")
     ic1, ic0 = (cuts[0], cuts[0]) if len(cuts) == 1 else (cuts[0], cuts[1])
     if ic0 > ic1:
-        raise ParameterError(f"incl_cut={incl_cut!r}: the second (exclusion) cut must not exceed the first")
+        raise ParameterError(f"incl_cut={incl_cut!r} : le second seuil (d'exclusion) ne doit pas dépasser le premier")
     if not (isinstance(n_cut, (int, np.integer)) and n_cut >= 1):
-        raise ParameterError(f"n_cut={n_cut!r}: expected a whole number of at least 1")
+        raise ParameterError(f"n_cut={n_cut!r} : un entier au moins égal à 1 est attendu")
     if not 0 <= pri_cut <= 1:
-        raise ParameterError(f"pri_cut={pri_cut!r}: expected a number in [0, 1]")
+        raise ParameterError(f"pri_cut={pri_cut!r} : un nombre dans [0, 1] est attendu")
     return ic1, ic0
 
 
@@ -1000,22 +1007,22 @@ def _parse_directional(dir_exp, conditions: Sequence[str], levels: Sequence[int]
     if isinstance(dir_exp, str):
         item = r"\s*(~?)\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(?:\[([0-9,\s]*)\])?\s*"
         if not re.fullmatch(rf"{item}(?:,{item})*", dir_exp):
-            raise ParameterError(f"dir_exp={dir_exp!r}: expected a form such as 'DEV, ~URB, LIT[1]'")
+            raise ParameterError(f"dir_exp={dir_exp!r} : une forme telle que 'DEV, ~URB, LIT[1]' est attendue")
         dir_exp = {
             name: [int(v) for v in lv.split(",")] if lv else (0 if neg else 1)
             for neg, name, lv in re.findall(item, dir_exp)
         }
     if not isinstance(dir_exp, Mapping):
-        raise ParameterError(f"dir_exp: expected a mapping condition -> expected level, got {dir_exp!r}")
+        raise ParameterError(f"dir_exp : un dictionnaire condition -> niveau attendu est attendu, reçu {dir_exp!r}")
     for name, value in dir_exp.items():
         if name not in conditions:
-            raise ParameterError(f"dir_exp names {name!r}, which is not one of the conditions {list(conditions)}")
+            raise ParameterError(f"dir_exp nomme {name!r}, qui n'est pas l'une des conditions {list(conditions)}")
         j = list(conditions).index(name)
         if value is None or value == "-":
             continue
         expected = {int(v) for v in np.atleast_1d(value)}
         if not expected <= set(range(levels[j])):
-            raise ParameterError(f"dir_exp[{name!r}] = {value!r}: expected level(s) among {list(range(levels[j]))}")
+            raise ParameterError(f"dir_exp[{name!r}] = {value!r} : niveau(x) attendu(s) parmi {list(range(levels[j]))}")
         result[j] = expected
     return result
 
@@ -1264,7 +1271,9 @@ def minimize(
     positive_rows = observed_out.index[observed_out == "1"].to_numpy()
     negative_rows = observed_out.index[observed_out.isin(["0", "C"])].to_numpy()
     if positive_rows.size == 0:
-        raise ParameterError(f"no truth table row reaches incl_cut={incl_cut!r} for {outcome!r}: nothing to explain")
+        raise ParameterError(
+            f"aucune ligne de la table de vérité n'atteint incl_cut={incl_cut!r} pour {outcome!r} : rien à expliquer"
+        )
     pos = _row_codes(levels, positive_rows)
     neg = _row_codes(levels, negative_rows)
     conservative = _solve(pos, pos, levels, None)
