@@ -1250,11 +1250,8 @@ def minimize(
     -------
     Solution
         ``.truth_table``, ``.conservative``, ``.parsimonious`` and ``.intermediate``
-        (lists of solution strings; all tied minimal solutions, in R's order).
-
-    Notes
-    -----
-    See the module docstring: how the three solutions are found.
+        (lists of solution strings; all tied minimal solutions, in R's order). How they
+        are found: see the module docstring.
 
     Raises
     ------
