@@ -129,7 +129,9 @@ def test_results_fr_is_french(demo_results):
         "n",
         "Remarque",
     ]
-    numbers = table["Valeur"][~table["Valeur"].isin(["", "+∞", "-∞"])]
+    counts = table["Statistique"].isin(hypotheses.result.COUNT_STATISTICS)  # whole numbers, no decimals
+    numbers = table["Valeur"][~table["Valeur"].isin(["", "+∞", "-∞"]) & ~counts]
+    assert table.loc[counts, "Valeur"].str.fullmatch(r"\d+").all()
     assert numbers.str.contains(",").all() and not numbers.str.contains(r"\d\.\d").any()
     assert table.attrs["note_fr"].startswith("Données simulées")
     assert set(table["p"]) - {""} <= {p for p in table["p"] if p.startswith("< ") or "," in p}
