@@ -7,7 +7,7 @@ are permuted across the segments of a hypothesis (every interview-level rule: th
 test of the group contrasts, Holm across contrasts, the testimony concordance). Nothing
 is left to find in either, so the share of shuffles in which a rule claims support is
 its false-positive rate. ``bench/bench_verdicts.py`` prints these rates over a few hundred
-shuffles; ``tests/test_verdict_calibration.py`` asserts them on fewer.
+shuffles; ``tests/test_hypotheses.py`` asserts them on fewer.
 """
 
 from __future__ import annotations

@@ -52,9 +52,12 @@ VERDICT_RULE_FR = (
     "Les autres résultats (corrélations condition par condition ajustées par Holm, conditions nécessaires, "
     "écarts entre groupes d'acteurs dans les entretiens, test F conjoint puis Holm sur les contrastes, "
     "vérifications de robustesse et placebo) sont rapportés et commentés, mais ne changent pas la classe du "
-    "verdict. Chacune de ces règles a été vérifiée sur des données brassées (le résultat réparti au hasard "
-    "entre les sites, les codes répartis au hasard entre les passages) : aucune ne conclut plus de 5 % "
-    "du temps quand il n'y a rien à trouver."
+    "verdict. Chaque règle qui mène à une phrase de conclusion a été vérifiée sur des données brassées (le "
+    "résultat réparti au hasard entre les sites, les codes répartis au hasard entre les passages) : aucune ne "
+    "conclut plus de 5 % du temps, aux fluctuations près, quand il n'y a rien à trouver. Le test F conjoint "
+    "des contrastes du modèle GEE, trop permissif avec onze grappes (environ 14 % de fausses alertes), est "
+    "donné à titre indicatif : c'est un test de permutation des codes dans chaque site qui décide si les "
+    "groupes d'acteurs diffèrent."
 )
 
 POPULATION_FR = (
