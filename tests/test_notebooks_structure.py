@@ -18,7 +18,7 @@ from odas_analysis.config import NOTEBOOKS_DIR
 
 NOTEBOOKS = ("site", "methodologie", "hypothese", "synthese")
 DEFAULTS = {"site": {"site_id": "angers"}, "hypothese": {"hypothesis_id": "H1"}, "methodologie": {}, "synthese": {}}
-USES_FIELDWORK = {"site", "hypothese"}
+USES_FIELDWORK = {"site", "hypothese", "methodologie"}  # methodologie: the Holm table of H1-H5
 MAX_CODE_LINES = 6
 
 
