@@ -32,8 +32,9 @@ from odas_analysis.batch import pages
 from odas_analysis.figures import hypothese as figures
 from odas_analysis.tables import hypothese as tables
 
-# %%
 hypothesis_id = study.check_hypothesis_id(hypothesis_id)
+
+# %%
 display(Markdown(tables.heading(hypothesis_id)))
 
 # %% [markdown]

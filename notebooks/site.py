@@ -32,8 +32,9 @@ from odas_analysis.batch import pages
 from odas_analysis.figures import site as figures
 from odas_analysis.tables import site as tables
 
-# %%
 site_id = study.check_site_id(site_id)
+
+# %%
 display(Markdown(f"## {study.site(site_id)['name']}"))
 
 # %% [markdown]

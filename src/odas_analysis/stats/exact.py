@@ -5,10 +5,7 @@ reason: every permutation can be counted. This module gives exact permutation te
 association (Spearman's rho, Kendall's tau-b, a difference in means), Fisher's and
 Boschloo's tests for 2×2 tables, effect sizes with an interval, and Holm's adjustment.
 
-Notebook use, one line::
-
-    from odas_analysis.stats import exact
-    exact.spearman(x, y).summary()
+Notebook use, one line: ``from odas_analysis.stats import exact; exact.spearman(x, y).summary()``.
 
 How the permutation distributions are computed
 ----------------------------------------------
