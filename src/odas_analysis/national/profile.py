@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import comparison
+from .. import comparison, french
 from ..errors import DataValidationError, ParameterError
 from .csv_format import csv_number
 from .measure import Measure, NationalData, ratio_value
@@ -126,10 +126,10 @@ def value_status(value: object, indicator: str, note: object) -> str:
     if not pd.isna(value):
         return ""
     text = "" if pd.isna(note) else str(note)
-    if "non calculable" in text:
-        return STATUS_NOT_COMPUTABLE
     if "absent" in text:
         return STATUS_ABSENT
+    if "valeur EPCI non calculable" in text:
+        return STATUS_NOT_COMPUTABLE
     if indicator in FILOSOFI_INDICATORS:
         return STATUS_SECRET
     return STATUS_UNPUBLISHED
@@ -269,12 +269,12 @@ def find_territory(code: object, national_dir: str | os.PathLike[str] | None = N
     if match.empty:
         path = index.national_dir / NATIONAL_FILES[name].relpath
         what = "SIREN d'EPCI" if level == "EPCI" else "code INSEE de commune"
-        other = CODE_FILES["commune" if level == "EPCI" else "EPCI"]
+        where = {lvl: index.national_dir / NATIONAL_FILES[f].relpath for lvl, (f, _) in CODE_FILES.items()}
         raise ParameterError(
             f"code territorial inconnu {text!r} : cherché comme {what} dans la colonne {key} de {path} "
-            f"({len(frame)} lignes), sans résultat. Un code de commune a 5 caractères (ex. 59350, 2A004), "
-            f"un SIREN d'EPCI 9 chiffres (ex. 200093201, cherché dans la colonne {other[1]} de "
-            f"{index.national_dir / NATIONAL_FILES[other[0]].relpath})."
+            f"({french.integer(len(frame))} lignes), sans résultat. Un code de commune (5 caractères, ex. 59350 "
+            f"ou 2A004) est cherché dans la colonne code_commune de {where['commune']} ; un SIREN d'EPCI "
+            f"(9 chiffres, ex. 200093201) dans la colonne siren_epci de {where['EPCI']}."
         )
     return _commune(index, match.iloc[0]) if level == "commune" else _epci(index, match.iloc[0])
 
