@@ -83,14 +83,16 @@ def _reference_panel(ax, profile: Profile, row: pd.Series, spec) -> None:
             va="center",
             fontsize=8,
         )
-    ax.set_yticks(range(len(levels)), [textwrap.shorten(lab, 28) for lab, _, _ in levels][::-1], fontsize=8)
+    ax.set_yticks(range(len(levels)), [textwrap.fill(textwrap.shorten(lab, 44), 24) for lab, _, _ in levels][::-1], fontsize=8)
     ax.set_ylim(-0.6, len(levels) - 0.4)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     french_axis(ax, "x", 0 if span[1] - span[0] + 2 * pad >= 6 else 1)
     ax.tick_params(axis="x", labelsize=7.5)
     unit = f", {spec.unit}" if spec.unit else ""
-    ax.set_title(textwrap.fill(f"{spec.short_label} ({spec.data_year}{unit})", 44), fontsize=9)
+    ax.set_title(textwrap.fill(f"{spec.short_label} ({spec.data_year}{unit})", 36), fontsize=9)
+    if not finite:
+        ax.set_xticks([])
 
 
 def references(profile: Profile, indicators: Sequence[tuple[str, int]] = REFERENCE_INDICATORS):

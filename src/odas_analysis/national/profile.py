@@ -279,6 +279,11 @@ def find_territory(code: object, national_dir: str | os.PathLike[str] | None = N
     return _commune(index, match.iloc[0]) if level == "commune" else _epci(index, match.iloc[0])
 
 
+def check_territory_code(code: object, national_dir: str | os.PathLike[str] | None = None) -> str:
+    """``code`` normalised (a commune code or a SIREN of the national files), or a French :class:`ParameterError`."""
+    return find_territory(code, national_dir).code
+
+
 def _population(value: object) -> float | None:
     return None if pd.isna(value) else float(value)
 
