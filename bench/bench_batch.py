@@ -56,7 +56,7 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}, {platform.system()}"
+    return f"{os.cpu_count()} cœurs, {model}, Python {platform.python_version()}, {platform.system()}"
 
 
 # --------------------------------------------------------------------------- the limit
@@ -156,7 +156,9 @@ def time_papermill_cli(runs, scratch: Path, parallel: int = 2) -> float:
 
 def one_site_change(runs, out: Path, site: str) -> tuple[float, list[str]]:
     """Copy data/, change one column of one site's row, run the batch through the API."""
-    from odas_analysis import config, runner
+    from odas_analysis import config
+    from odas_analysis.batch.cache import DataHasher
+    from odas_analysis.batch.run import run_batch
 
     data = out / "copy" / "data"  # same directory name: the same file labels in the hash
     shutil.copytree(config.DATA_DIR, data)
@@ -172,105 +174,135 @@ def one_site_change(runs, out: Path, site: str) -> tuple[float, list[str]]:
         writer.writeheader()
         writer.writerows(rows)
     # the same data/ as the first batch, except that one row
-    same = runner.DataHasher([config.DATA_DIR])
-    changed = runner.DataHasher([data])
+    same = DataHasher([config.DATA_DIR])
+    changed = DataHasher([data])
     assert same.digest(None) != changed.digest(None)
     t0 = time.perf_counter()
-    batch = runner.run_batch(runs, out=out / "engine", data=[data], progress=None)
+    batch = run_batch(runs, out=out / "engine", data=[data], progress=None)
     return time.perf_counter() - t0, [r.name for r in batch.results if r.status == "done"]
 
 
+class Steps:
+    """One French line per step, with its elapsed time (and the time since the start)."""
+
+    def __init__(self) -> None:
+        from odas_analysis import french
+
+        self.french = french
+        self.start = time.perf_counter()
+        self.count = 0
+
+    def say(self, label: str, seconds: float, detail: str = "") -> None:
+        fr = self.french
+        self.count += 1
+        total = fr.duration(time.perf_counter() - self.start)
+        line = f"[étape {self.count}] {label} : {fr.duration(seconds)}"
+        print(line + (f" ; {detail}" if detail else "") + f" (depuis le début : {total})", flush=True)
+
+
+def _best_of(args, runs, notebooks: Path, scratch: Path, steps: Steps, results: dict) -> bool:
+    """Alternate the limit and the engine, keep the best of each: the machine is shared.
+
+    CPU time (user + system of every process, kernels included) is recorded too: it
+    does not depend on what else runs on the machine.
+    """
+    fr = steps.french
+    limits, engines, limit_cpu, engine_cpu = [], [], [], []
+    for i in range(args.repeat):
+        c0 = children_cpu()
+        limits.append(time_limit(runs, scratch / "limit"))
+        c1 = children_cpu()
+        steps.say(f"limite (Python seul, {os.cpu_count()} processus, sans noyau), essai {i + 1}", limits[-1])
+        engine_s, proc = timed(cli(notebooks, scratch / "engine", "--force"))
+        c2 = children_cpu()
+        if proc.returncode != 0:
+            print(proc.stdout, proc.stderr, file=sys.stderr)
+            return False
+        engines.append(engine_s)
+        limit_cpu.append(c1 - c0)
+        engine_cpu.append(c2 - c1)
+        steps.say(f"odas-analysis run (lot complet, HTML compris), essai {i + 1}", engine_s)
+    limit, engine_s = min(limits), min(engines)
+    results.update(
+        {
+            "limit_s": limit,
+            "engine_s": engine_s,
+            "limit_all_s": limits,
+            "engine_all_s": engines,
+            "limit_cpu_s": min(limit_cpu),
+            "engine_cpu_s": min(engine_cpu),
+            "ratio": engine_s / limit,
+            "target_full_batch": engine_s <= 1.5 * limit,
+        }
+    )
+    print(
+        f"  meilleurs temps : limite {fr.duration(limit)}, lot {fr.duration(engine_s)}, "
+        f"rapport {fr.number(engine_s / limit, 2)} ; temps processeur : limite {fr.duration(min(limit_cpu))}, "
+        f"lot {fr.duration(min(engine_cpu))}, rapport {fr.number(min(engine_cpu) / min(limit_cpu), 2)}"
+    )
+    return True
+
+
+def _the_rest(args, runs, notebooks: Path, scratch: Path, steps: Steps, results: dict) -> None:
+    fr = steps.french
+    if not args.skip_papermill:
+        pm = time_papermill_cli(runs, scratch / "papermill")
+        results["papermill_cli_s"] = pm
+        steps.say("papermill seul, deux à la fois, sans HTML", pm, f"rapport {fr.number(pm / results['limit_s'], 2)}")
+
+    noop_s, proc = timed(cli(notebooks, scratch / "engine"))
+    skipped = sum(1 for ln in proc.stdout.splitlines() if ln.startswith("[") and "inchangé" in ln)
+    results["no_change_s"] = noop_s
+    results["target_no_change"] = noop_s < 2.0
+    steps.say(
+        "second lancement, rien de changé", noop_s, f"{fr.integer(skipped)} sur {fr.integer(len(runs))} inchangées"
+    )
+
+    site = next(r.site_id for r in runs if r.site_id)
+    change_s, rerun = one_site_change(runs, scratch, site)
+    results["one_site_change_s"] = change_s
+    results["one_site_change_runs"] = rerun
+    expected = sorted([f"site-{site}"] + [r.name for r in runs if r.kind != "site"])
+    exact = (
+        "exactement ce site et les carnets transversaux" if sorted(rerun) == expected else "PAS ce qui était attendu"
+    )
+    steps.say(f"données d'un site changées ({site})", change_s, f"{fr.integer(len(rerun))} refaites : {exact}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description="Banc d'essai du lot (odas-analysis run) face à sa limite.")
     parser.add_argument(
         "--notebooks",
         type=Path,
         default=None,
-        help="templates (default: notebooks/ when it holds site.ipynb, else the test fixtures)",
+        help="modèles (par défaut notebooks/ s'il contient site.ipynb, sinon les carnets d'essai des tests)",
     )
-    parser.add_argument("--skip-papermill", action="store_true", help="leave out the plain papermill comparison")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
-    parser.add_argument("--repeat", type=int, default=2, help="timings of the limit and the batch (best kept)")
+    parser.add_argument("--skip-papermill", action="store_true", help="sans la comparaison avec papermill seul")
+    parser.add_argument("--keep", action="store_true", help="garder le répertoire de travail")
+    parser.add_argument("--repeat", type=int, default=2, help="essais de la limite et du lot (le meilleur est gardé)")
     args = parser.parse_args(argv)
 
-    from odas_analysis import runner
+    from odas_analysis import files
+    from odas_analysis.batch.plan import plan
 
     notebooks = args.notebooks or (ROOT / "notebooks" if (ROOT / "notebooks" / "site.ipynb").is_file() else FIXTURES)
-    runs = runner.plan(notebooks_dir=notebooks)
+    runs = plan(notebooks_dir=notebooks)
     scratch = Path(tempfile.mkdtemp(prefix="odas-bench-"))
     results: dict[str, object] = {"machine": machine(), "notebooks": str(notebooks), "runs": len(runs)}
-    print(f"machine: {results['machine']}")
-    print(f"notebooks: {notebooks} ({len(runs)} runs)")
+    print(f"machine : {results['machine']}")
+    print(f"carnets : {notebooks} ({len(runs)} exécutions)")
+    steps = Steps()
     try:
-        # alternate the limit and the engine, keep the best of each: the machine is shared
-        # Alternate the limit and the engine and keep the best of each: the machine is shared.
-        # CPU time (user + system of every process, kernels included) is printed too: it
-        # does not depend on what else runs on the machine.
-        limits, engines, limit_cpu, engine_cpu = [], [], [], []
-        for _ in range(args.repeat):
-            c0 = children_cpu()
-            limits.append(time_limit(runs, scratch / "limit"))
-            c1 = children_cpu()
-            engine_s, proc = timed(cli(notebooks, scratch / "engine", "--force"))
-            c2 = children_cpu()
-            if proc.returncode != 0:
-                print(proc.stdout, proc.stderr, file=sys.stderr)
-                return 1
-            engines.append(engine_s)
-            limit_cpu.append(c1 - c0)
-            engine_cpu.append(c2 - c1)
-        limit, engine_s = min(limits), min(engines)
-        results.update(
-            {
-                "limit_s": limit,
-                "engine_s": engine_s,
-                "limit_all_s": limits,
-                "engine_all_s": engines,
-                "limit_cpu_s": min(limit_cpu),
-                "engine_cpu_s": min(engine_cpu),
-            }
-        )
-        print(
-            f"limit (plain Python, {os.cpu_count()} processes, no kernel): {limit:6.1f} s   "
-            f"(runs: {', '.join(f'{x:.1f}' for x in limits)}; CPU {min(limit_cpu):.1f} s)"
-        )
-        print(
-            f"odas-analysis run (full batch, HTML included):  {engine_s:6.1f} s   ratio {engine_s / limit:4.2f}   "
-            f"(runs: {', '.join(f'{x:.1f}' for x in engines)}; CPU {min(engine_cpu):.1f} s, "
-            f"ratio {min(engine_cpu) / min(limit_cpu):4.2f})"
-        )
-
-        if not args.skip_papermill:
-            pm = time_papermill_cli(runs, scratch / "papermill")
-            results["papermill_cli_s"] = pm
-            print(f"plain papermill CLI, two at a time, no HTML:   {pm:6.1f} s   ratio {pm / limit:4.2f}")
-
-        noop_s, proc = timed(cli(notebooks, scratch / "engine"))
-        skipped = sum(1 for ln in proc.stdout.splitlines() if ln.startswith("[") and "inchangé" in ln)
-        results["no_change_s"] = noop_s
-        print(f"second run, nothing changed:                    {noop_s:6.2f} s   ({skipped}/{len(runs)} skipped)")
-
-        site = next(r.site_id for r in runs if r.site_id)
-        change_s, rerun = one_site_change(runs, scratch, site)
-        results["one_site_change_s"] = change_s
-        results["one_site_change_runs"] = rerun
-        expected = sorted([f"site-{site}"] + [r.name for r in runs if r.kind != "site"])
-        print(
-            f"one site's data changed ({site}):           {change_s:6.1f} s   re-ran {len(rerun)}: "
-            f"{', '.join(sorted(rerun))}"
-        )
-        print(f"  re-ran exactly that site and the cross-site notebooks: {sorted(rerun) == expected}")
-        results["ratio"] = engine_s / limit
-        results["target_full_batch"] = engine_s <= 1.5 * limit
-        results["target_no_change"] = noop_s < 2.0
+        if not _best_of(args, runs, notebooks, scratch, steps, results):
+            return 1
+        _the_rest(args, runs, notebooks, scratch, steps, results)
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
         else:
-            print(f"scratch kept: {scratch}")
+            print(f"répertoire de travail gardé : {scratch}")
     out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "bench_batch.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    files.write_text(out / "bench_batch.json", json.dumps(results, indent=2, sort_keys=True) + "\n")
     return 0
 
 

@@ -18,7 +18,7 @@
 # # Une hypothèse de la recherche-action
 #
 # Les cinq hypothèses de l'étude viennent des conclusions de l'étude de 2013. Ce carnet
-# en examine une, choisie par le paramètre `hypothesis_id` (H1 à H5) : son énoncé, la
+# en examine une (de H1 à H5) : son énoncé, la
 # façon de la mesurer, puis ce qu'en disent les onze sites et les entretiens.
 
 # %% tags=["parameters"]
@@ -27,7 +27,8 @@ hypothesis_id = "H1"
 # %%
 from IPython.display import Markdown, display
 
-from odas_analysis import export, fieldwork, hypotheses, render, study
+from odas_analysis import export, fieldwork, hypotheses, study
+from odas_analysis.batch import pages
 from odas_analysis.figures import hypothese as figures
 from odas_analysis.tables import hypothese as tables
 
@@ -57,7 +58,7 @@ export.table(
 
 # %%
 if fieldwork.data_source()["synthetic"]:
-    render.mark_simulated("grille d'évaluation et entretiens du jeu de démonstration.")
+    pages.mark_simulated("grille d'évaluation et entretiens du jeu de démonstration.")
 result = hypotheses.test(hypothesis_id)
 
 # %%

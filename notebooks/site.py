@@ -19,7 +19,7 @@
 #
 # Une fiche par site de la recherche-action : qui est le site, ce que disent de son
 # territoire les indicateurs de la statistique publique, puis son terrain et sa position
-# sur chacune des cinq hypothèses. Le site est choisi par le paramètre `site_id`.
+# sur chacune des cinq hypothèses.
 
 # %% tags=["parameters"]
 site_id = "angers"
@@ -27,7 +27,8 @@ site_id = "angers"
 # %%
 from IPython.display import Markdown, display
 
-from odas_analysis import export, fieldwork, render, study
+from odas_analysis import export, fieldwork, study
+from odas_analysis.batch import pages
 from odas_analysis.figures import site as figures
 from odas_analysis.tables import site as tables
 
@@ -90,7 +91,7 @@ export.table(tables.neighbours_table(site_id), "territoire-voisins", caption=tab
 
 # %%
 if fieldwork.data_source()["synthetic"]:
-    render.mark_simulated("les relevés de terrain de cette fiche sont ceux du jeu de démonstration.")
+    pages.mark_simulated("les relevés de terrain de cette fiche sont ceux du jeu de démonstration.")
 
 # %%
 terrain = tables.fieldwork_table(site_id)

@@ -139,7 +139,7 @@ def test_figures_are_displayed_as_png_images_with_alternative_text(name):
 
 @pytest.mark.parametrize("name", sorted(USES_FIELDWORK))
 def test_fieldwork_outputs_are_marked_simulated(name):
-    render = pytest.importorskip("odas_analysis.render")
+    render = pytest.importorskip("odas_analysis.batch.pages")
     fieldwork = pytest.importorskip("odas_analysis.fieldwork")
     nb = _load(name)
     if fieldwork.data_source()["synthetic"]:
@@ -149,7 +149,7 @@ def test_fieldwork_outputs_are_marked_simulated(name):
 
 @pytest.mark.parametrize("name", sorted(set(NOTEBOOKS) - USES_FIELDWORK))
 def test_notebooks_without_fieldwork_are_not_marked_simulated(name):
-    render = pytest.importorskip("odas_analysis.render")
+    render = pytest.importorskip("odas_analysis.batch.pages")
     assert not render.is_simulated(_load(name))
 
 

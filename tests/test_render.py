@@ -1,4 +1,4 @@
-"""Tests of odas_analysis.render: the two page versions, the banner, the index."""
+"""Tests of odas_analysis.batch.pages: the two page versions, the banner, the index."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from odas_analysis import render, runner
+from odas_analysis.batch import pages as render
+from odas_analysis.batch.cache import Layout
 
 
 def _notebook(simulated_output: bool = False, simulated_meta: bool = False):
@@ -120,10 +121,71 @@ def test_index_sections_order_and_marks():
 
 
 def test_write_index_lists_only_existing_pages(tmp_path):
-    layout = runner.Layout(tmp_path)
+    layout = Layout(tmp_path)
     entries = {"site-angers": _entry("site", "Site : Angers"), "site-arras": _entry("site", "Site : Arras")}
     page = tmp_path / entries["site-angers"]["outputs"]["html_reviewers"]
     page.parent.mkdir(parents=True)
     page.write_text("<html></html>")
     soup = BeautifulSoup(render.write_index(layout, entries).read_text(), "html.parser")
     assert [a.get_text() for a in soup.select("li > a:first-child")] == ["Angers"]
+
+
+def _sectioned_notebook():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Fiche de site\n\nUn récit."),
+        nbformat.v4.new_markdown_cell("## Le site\n\nTexte."),
+        nbformat.v4.new_markdown_cell("## Le territoire & ses indicateurs\n\nTexte."),
+    ]
+    return nb
+
+
+def test_page_title_heading_neighbours_contents_and_files():
+    navigation = {"kind": "site", "previous": ("site-angers", "Angers"), "next": ("site-bordeaux", "Bordeaux")}
+    exports = ["figures/site-arras/evolution.svg", "figures/site-arras/evolution.png", "tables/site-arras/indice.csv"]
+    exports += ["tables/site-arras/indice.md", "tables/site-arras/indice.xlsx"]
+    html = render.render_page(
+        _sectioned_notebook(),
+        name="site-arras",
+        title="Site : Arras",
+        audience="reviewers",
+        navigation=navigation,
+        exports=exports,
+    )
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.title.string == "Site : Arras"
+    assert [h.get_text() for h in soup.find_all("h1")] == ["Site : Arras"]  # « Fiche de site » replaced
+    assert soup.find("main") is not None
+    prev, nxt = soup.select(".odas-voisins a")
+    assert (prev["href"], prev["rel"], prev.get_text()) == ("site-angers.html", ["prev"], "← Site précédent : Angers")
+    assert (nxt["href"], nxt.get_text()) == ("site-bordeaux.html", "Site suivant : Bordeaux →")
+    contents = soup.find("nav", attrs={"aria-label": "Sur cette page"})
+    assert [a.get_text() for a in contents.find_all("a")] == ["Le site", "Le territoire & ses indicateurs"]
+    for a in contents.find_all("a"):
+        assert soup.find(id=a["href"][1:]) is not None  # each entry leads to its heading
+    files = {a.get_text(): a["href"] for a in soup.select(".odas-fichiers a")}
+    assert files == {
+        "evolution.png": "../../../figures/site-arras/evolution.png",
+        "evolution.svg": "../../../figures/site-arras/evolution.svg",
+        "indice.csv": "../../../tables/site-arras/indice.csv",
+        "indice.xlsx": "../../../tables/site-arras/indice.xlsx",
+    }
+
+
+def test_injected_html_in_a_title_or_label_is_shown_as_text():
+    attack = '<img src=x onerror="alert(1)">'
+    navigation = {"kind": "hypothese", "previous": None, "next": ("hypothese-H2", f"Hypothèse H2 : {attack}")}
+    html = render.render_page(
+        _sectioned_notebook(),
+        name="hypothese-H1",
+        title=f"Hypothèse H1 : {attack}",
+        audience="researchers",
+        navigation=navigation,
+    )
+    soup = BeautifulSoup(html, "html.parser")
+    assert not soup.find("img", src="x")
+    assert attack in soup.find("h1").get_text() and attack in soup.title.string
+    entries = {"hypothese-H1": _entry("hypothese", f"Hypothèse H1 : {attack}")}
+    index = BeautifulSoup(render.index_html(entries), "html.parser")
+    assert not index.find("img") and attack in index.get_text()
+    assert index.html["lang"] == "fr" and index.find("main").find("h1")

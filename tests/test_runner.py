@@ -1,4 +1,4 @@
-"""Unit tests of odas_analysis.runner: plan, parameter validation, cache keys, manifest."""
+"""Unit tests of odas_analysis.batch: plan, parameter validation, cache keys, manifest."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from odas_analysis import config, runner
+from odas_analysis import config
+from odas_analysis.batch import cache, pool
+from odas_analysis.batch.plan import plan, study_sites
+from odas_analysis.batch.run import run_batch
 from odas_analysis.errors import ParameterError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks" / "batch"
 
 
 def test_full_plan_has_eighteen_runs():
-    runs = runner.plan(notebooks_dir=FIXTURES)
+    runs = plan(notebooks_dir=FIXTURES)
     names = [r.name for r in runs]
     assert len(runs) == 18
     assert names[:2] == ["site-angers", "site-arras"]
@@ -30,36 +33,36 @@ def test_full_plan_has_eighteen_runs():
 
 def test_site_ids_agree_with_study_module():
     study = pytest.importorskip("odas_analysis.study")
-    assert [s for s, _ in runner.study_sites()] == list(study.site_ids())
+    assert [s for s, _ in study_sites()] == list(study.site_ids())
 
 
 def test_unknown_site_is_refused_with_the_valid_ids():
     with pytest.raises(ParameterError) as err:
-        runner.plan(sites=["angers", "paris"], notebooks_dir=FIXTURES)
+        plan(sites=["angers", "paris"], notebooks_dir=FIXTURES)
     message = str(err.value)
     assert "'paris'" in message and "villeurbanne" in message and "clichy-sous-bois" in message
 
 
 def test_site_option_narrows_to_site_runs():
-    runs = runner.plan(sites=["arras,angers"], notebooks_dir=FIXTURES)
+    runs = plan(sites=["arras,angers"], notebooks_dir=FIXTURES)
     assert [r.name for r in runs] == ["site-angers", "site-arras"]
 
 
 def test_only_by_kind_and_name():
-    runs = runner.plan(only=["hypothese", "synthese", "site-creil"], notebooks_dir=FIXTURES)
+    runs = plan(only=["hypothese", "synthese", "site-creil"], notebooks_dir=FIXTURES)
     assert [r.name for r in runs] == ["site-creil"] + [f"hypothese-H{i}" for i in range(1, 6)] + ["synthese"]
     with pytest.raises(ParameterError, match="methodologie"):
-        runner.plan(only=["methodo"], notebooks_dir=FIXTURES)
+        plan(only=["methodo"], notebooks_dir=FIXTURES)
 
 
 def test_missing_template_is_refused(tmp_path):
-    with pytest.raises(ParameterError, match="missing"):
-        runner.plan(notebooks_dir=tmp_path)
+    with pytest.raises(ParameterError, match="absent"):
+        plan(notebooks_dir=tmp_path)
 
 
 def test_jobs_must_be_positive(tmp_path):
     with pytest.raises(ParameterError):
-        runner.run_batch(runner.plan(sites=["angers"], notebooks_dir=FIXTURES), out=tmp_path, jobs=0)
+        run_batch(plan(sites=["angers"], notebooks_dir=FIXTURES), out=tmp_path, jobs=0)
 
 
 def _copy_data(tmp_path: Path) -> Path:
@@ -78,14 +81,14 @@ def _edit_site_row(data: Path, site_id: str) -> None:
 
 
 def _keys(runs, data: Path) -> dict[str, str]:
-    hasher = runner.DataHasher([data])
-    source = runner.source_digest()
-    env = runner.environment_digest()
-    return {r.name: runner.input_hashes(r, hasher, source, env)["key"] for r in runs}
+    hasher = cache.DataHasher([data])
+    source = cache.source_digest()
+    env = cache.environment_digest()
+    return {r.name: cache.input_hashes(r, hasher, source, env)["key"] for r in runs}
 
 
 def test_one_site_change_invalidates_that_site_and_cross_site_runs(tmp_path):
-    runs = runner.plan(notebooks_dir=FIXTURES)
+    runs = plan(notebooks_dir=FIXTURES)
     data = _copy_data(tmp_path)
     before = _keys(runs, data)
     assert before == _keys(runs, data)  # stable
@@ -96,7 +99,7 @@ def test_one_site_change_invalidates_that_site_and_cross_site_runs(tmp_path):
 
 
 def test_shared_file_change_invalidates_everything(tmp_path):
-    runs = runner.plan(notebooks_dir=FIXTURES)
+    runs = plan(notebooks_dir=FIXTURES)
     data = _copy_data(tmp_path)
     before = _keys(runs, data)
     with open(data / "study" / "axes.csv", "a", encoding="utf-8") as fh:
@@ -106,7 +109,7 @@ def test_shared_file_change_invalidates_everything(tmp_path):
 
 
 def test_parameters_and_environment_are_in_the_key(tmp_path, monkeypatch):
-    runs = runner.plan(sites=["angers"], notebooks_dir=FIXTURES)
+    runs = plan(sites=["angers"], notebooks_dir=FIXTURES)
     data = _copy_data(tmp_path)
     base = _keys(runs, data)["site-angers"]
     monkeypatch.setenv(config.DISCLOSURE_THRESHOLD_ENV, "5")
@@ -116,7 +119,7 @@ def test_parameters_and_environment_are_in_the_key(tmp_path, monkeypatch):
 def test_skip_path_imports_nothing_heavy():
     code = (
         "import sys\n"
-        "from odas_analysis import runner, render, export, cli\n"
+        "from odas_analysis import export, cli\nfrom odas_analysis.batch import plan, cache, run, pages\n"
         "heavy = [m for m in ('pandas', 'matplotlib', 'papermill', 'nbconvert', 'nbclient', 'numpy')"
         " if m in sys.modules]\n"
         "print(heavy)\n"
@@ -126,14 +129,24 @@ def test_skip_path_imports_nothing_heavy():
 
 
 def test_template_imports_found():
-    assert "fixture_work" in runner._template_imports([FIXTURES / "site.ipynb"])
+    assert "fixture_work" in pool.template_imports([FIXTURES / "site.ipynb"])
 
 
 def test_manifest_is_sorted_json(tmp_path):
-    layout = runner.Layout(tmp_path)
-    runner.write_manifest(layout, {"version": 1, "runs": {"b": {"z": 1, "a": 2}, "a": {}}})
+    layout = cache.Layout(tmp_path)
+    cache.write_manifest(layout, {"version": 1, "runs": {"b": {"z": 1, "a": 2}, "a": {}}})
     text = layout.manifest.read_text()
     assert text.index('"a"') < text.index('"b"')
-    assert runner.read_manifest(layout)["runs"]["b"] == {"z": 1, "a": 2}
+    assert cache.read_manifest(layout)["runs"]["b"] == {"z": 1, "a": 2}
     layout.manifest.write_text("not json")
-    assert runner.read_manifest(layout) == {"runs": {}}
+    assert cache.read_manifest(layout) == {"runs": {}}
+
+
+def test_pages_link_their_neighbours_even_when_not_planned():
+    (arras,) = plan(sites=["arras"], notebooks_dir=FIXTURES)
+    assert arras.previous == ("site-angers", "Angers") and arras.next == ("site-bordeaux", "Bordeaux")
+    runs = {r.name: r for r in plan(notebooks_dir=FIXTURES)}
+    assert runs["site-angers"].previous is None and runs["site-villeurbanne"].next is None
+    assert runs["hypothese-H1"].previous is None and runs["hypothese-H2"].previous[0] == "hypothese-H1"
+    assert runs["hypothese-H2"].previous[1].startswith("H1 : ")  # « Hypothèse précédente : H1 : … »
+    assert runs["synthese"].navigation == {"kind": "synthese", "previous": None, "next": None}

@@ -30,7 +30,7 @@ def run_cli(out: Path, *args: str, notebooks: Path = FIXTURES / "batch") -> subp
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     """Run the batch twice for two sites; return the output root and both results."""
-    from odas_analysis.runner import source_digest
+    from odas_analysis.batch.cache import source_digest
 
     out = tmp_path_factory.mktemp("batch")
     source = source_digest()
@@ -116,7 +116,7 @@ def test_manifest(batch):
     entry = manifest["runs"]["site-angers"]
     assert entry["status"] == "skipped"  # the second run
     assert entry["outputs"]["html_reviewers"] == "build/html/reviewers/site-angers.html"
-    assert set(entry["inputs"]) == {"key", "notebook", "parameters", "data", "source", "environment"}
+    assert set(entry["inputs"]) == {"key", "notebook", "parameters", "data", "source", "environment", "page"}
     assert {"python", "papermill", "nbconvert", "nbclient", "ipykernel", "pandas", "matplotlib", "numpy"} <= set(
         entry["tools"]
     )
@@ -188,10 +188,11 @@ def test_simulated_page_and_index_entry(tmp_path):
 @pytest.mark.skipif(os.environ.get("ODAS_SKIP_NOFORK") == "1", reason="asked to skip")
 def test_without_fork_same_figures(batch, tmp_path):
     """Kernels launched afresh (no zygote) give the same files as forked ones."""
-    from odas_analysis import runner
+    from odas_analysis.batch.plan import plan
+    from odas_analysis.batch.run import run_batch
 
-    runs = runner.plan(sites=["angers"], notebooks_dir=FIXTURES / "batch")
-    result = runner.run_batch(runs, out=tmp_path, jobs=1, fork_kernels=False, progress=None)
+    runs = plan(sites=["angers"], notebooks_dir=FIXTURES / "batch")
+    result = run_batch(runs, out=tmp_path, jobs=1, fork_kernels=False, progress=None)
     assert result.ok, result.failed
     for path in (batch[0] / "figures" / "site-angers").iterdir():
         assert (tmp_path / "figures" / "site-angers" / path.name).read_bytes() == path.read_bytes()
@@ -239,3 +240,44 @@ def test_a_participant_name_in_the_outputs_fails_the_batch_and_is_removed(tmp_pa
         assert not (out / "build" / "html" / audience / "site-arras.html").exists()
     manifest = json.loads((out / "build" / "manifest.json").read_text())
     assert manifest["runs"]["site-arras"]["inputs"]["key"] is None  # executed again next time
+
+
+def test_a_name_in_an_error_message_is_masked_everywhere_and_its_files_removed(tmp_path):
+    """The failing notebook's error names a participant: progress, summary and manifest mask it; no file keeps it."""
+    from odas_analysis.demo import write_fake_overlay
+
+    overlay = tmp_path / "private"
+    write_fake_overlay(overlay, 5)
+    names = overlay / "participant_names.csv"
+    names.write_text(names.read_text(encoding="utf-8") + "P-PLANTED,Jeanne Dupuis-Terrail\n", encoding="utf-8")
+    out = tmp_path / "out"
+    cmd = [
+        sys.executable,
+        "-m",
+        "odas_analysis.cli",
+        "run",
+        "--out",
+        str(out),
+        "--notebooks",
+        str(FIXTURES / "failing"),
+    ]
+    detail = " : colonne inattendue « Jeanne Dupuis-Terrail »"  # a private column header holding a name
+    env = {**os.environ, "ODAS_PRIVATE_DATA": str(overlay), "ODAS_FIXTURE_DETAIL": detail}
+    result = subprocess.run(cmd + ["--site", "arras", "--jobs", "1"], capture_output=True, text=True, env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    masked = "échec volontaire pour arras : colonne inattendue « J… (21 caractères) »"
+    assert masked in result.stdout  # the progress line
+    assert "dupuis" not in (result.stdout + result.stderr).lower()
+    manifest_text = (out / "build" / "manifest.json").read_text(encoding="utf-8")
+    entry = json.loads(manifest_text)["runs"]["site-arras"]
+    assert entry["status"] == "failed" and entry["inputs"]["key"] is None
+    assert entry["error"] == f"cellule 4: RuntimeError: {masked}"
+    assert "dupuis" not in manifest_text.lower()
+    leaking = [
+        p
+        for p in out.rglob("*")
+        if p.is_file() and p.suffix in {".ipynb", ".html", ".json", ".csv", ".md", ".svg"} and p.name != "manifest.json"
+        if "dupuis" in p.read_text(encoding="utf-8", errors="replace").lower()
+    ]
+    assert leaking == []
+    assert not (out / "build" / "notebooks" / "failed" / "site-arras.ipynb").exists()  # deleted by the check

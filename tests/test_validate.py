@@ -157,10 +157,10 @@ def test_unknown_table_name():
 
 
 def test_validation_stamp_skips_recheck_but_never_hides_a_change(data_copy: Path, tmp_path: Path, monkeypatch):
-    import odas_analysis.validate as v
+    from odas_analysis.validate import loading, package
 
-    monkeypatch.setattr(v, "VALIDATION_CACHE_DIR", tmp_path / "stamps")
-    monkeypatch.setattr(v, "_CACHE", {})
+    monkeypatch.setattr(package, "VALIDATION_CACHE_DIR", tmp_path / "stamps")
+    monkeypatch.setattr(loading, "_CACHE", {})
     desc = data_copy / "datapackage.json"
     load_table("calendar", descriptor=desc)
     stamps = list((tmp_path / "stamps").iterdir())
@@ -205,8 +205,8 @@ def test_path_traversal_site_id_is_refused_by_validate_and_by_loaders(data_copy:
     # a loader of the same descriptor refuses it too, and so does study.sites()
     with pytest.raises(DataValidationError, match=r"\[unsafe-id\]"):
         load_table("sites", descriptor=data_copy / "datapackage.json")
-    monkeypatch.setattr(v, "DATAPACKAGE", data_copy / "datapackage.json")
-    monkeypatch.setattr(v, "_CACHE", {})
+    monkeypatch.setattr(v.loading, "DATAPACKAGE", data_copy / "datapackage.json")
+    monkeypatch.setattr(v.loading, "_CACHE", {})
     with pytest.raises(DataValidationError, match=r"sites\.csv, ligne 2.*\[unsafe-id\]"):
         study.sites()
 

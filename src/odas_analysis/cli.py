@@ -43,7 +43,22 @@ def _cmd_data_download(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .runner import plan, render_only, run_batch
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # outside the batch's own handling (while planning, or re-rendering)
+        print("interrompu (Ctrl-C) : relancez la commande pour terminer", file=sys.stderr)
+        return 130
+    except OSError as exc:  # a full disk, a read-only output root...
+        from . import files
+
+        where = f" ({files.display_path(exc.filename)})" if exc.filename else ""
+        print(f"odas-analysis: erreur : écriture impossible{where} : {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .batch.plan import plan
+    from .batch.run import render_only, run_batch
 
     runs = plan(
         sites=args.site,
@@ -57,8 +72,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 0
     if args.render_only:
         return 0 if render_only(runs, out=out) else 1
-    batch = run_batch(runs, out=out, jobs=args.jobs, force=args.force)
-    return 0 if batch.ok else 1
+    batch = run_batch(runs, out=out, jobs=args.jobs, force=args.force, progress=lambda line: print(line, flush=True))
+    return batch.exit_code  # 130 after Ctrl-C, 1 after a failure
 
 
 # --- validate, fieldwork (and its demo), French argparse: one block -------------------------

@@ -13,7 +13,7 @@ and never deals with paths. Names are stable identifiers (lower-case letters, di
 
 Where the files go
 ------------------
-The batch (:mod:`odas_analysis.runner`) sets, in the kernel, before the notebook runs:
+The batch (:mod:`odas_analysis.batch`) sets, in the kernel, before the notebook runs:
 
 ``ODAS_EXPORT_DIR``
     a staging directory of the run; files go to ``$ODAS_EXPORT_DIR/figures/<name>.*``

@@ -3,7 +3,7 @@
 The report names a figure or table by its stable export name,
 ``figures/<run>/<name>`` or ``tables/<run>/<name>`` (:mod:`odas_analysis.export`).
 :class:`Batch` finds the files under the batch's output root and decides whether each
-one can be published, from ``build/manifest.json`` (:mod:`odas_analysis.runner`):
+one can be published, from ``build/manifest.json`` (:mod:`odas_analysis.batch`):
 
 missing
     no ``<name>.svg`` (figure) or ``<name>.csv`` (table) where the name says.
@@ -13,7 +13,7 @@ stale
     earlier one); the file is not among the outputs of its last successful run (a
     leftover); the notebook template changed since that run (its SHA-256 differs from
     the one recorded); or the data the run reads changed since (same digest as the
-    runner's cache, :class:`odas_analysis.runner.DataHasher`).
+    runner's cache, :class:`odas_analysis.batch.cache.DataHasher`).
 
 Either way the report is not built, and the message names the reference, the chapter
 that makes it and what to run. :func:`read_csv` reads a table export as written.
@@ -133,7 +133,7 @@ class Batch:
         if self._data_dirs is not None and not self._data_dirs:
             return None
         if self._hasher is None:
-            from ..runner import DataHasher, data_dirs
+            from ..batch.cache import DataHasher, data_dirs
 
             self._hasher = DataHasher(list(self._data_dirs) if self._data_dirs is not None else data_dirs())
         site_id = (entry.get("parameters") or {}).get("site_id") if entry.get("kind") == "site" else None

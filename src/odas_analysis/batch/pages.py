@@ -19,7 +19,7 @@ A page built on simulated data (the fieldwork demonstration set) says so in a ba
 the top, and its entry in the index too. A notebook marks itself in either way:
 
 * by calling :func:`mark_simulated` in a cell (typically right after loading the data:
-  ``render.mark_simulated("Entretiens de démonstration générés par le projet.")``), which
+  ``pages.mark_simulated("Entretiens de démonstration générés par le projet.")``), which
   also displays the notice in the notebook itself; or
 * by the notebook metadata ``{"odas": {"simulated": true}}``.
 
@@ -33,12 +33,14 @@ is rendered, so that the index can be rewritten cheaply.
 from __future__ import annotations
 
 import copy
+import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from . import files
+from .. import files
 
 AUDIENCES: tuple[str, ...] = ("reviewers", "researchers")
 SIMULATED_KEY = "odas"
@@ -56,6 +58,14 @@ _CSS = """
   padding-bottom: 0.4em; caption-side: top; }
 """
 
+_CSS += """
+.odas-bandeau h1.odas-titre { font-size: 1.6em; margin: 0.5em 0 0.3em; }
+.odas-bandeau .odas-voisins a { margin-right: 1.2em; }
+.odas-bandeau details { margin: 0.4em 0; }
+.odas-bandeau summary { cursor: pointer; color: #1b4f72; }
+.odas-bandeau ol, .odas-bandeau ul.odas-fichiers { margin: 0.3em 0 0.3em 1.2em; padding: 0; }
+"""
+
 _PAGE_TEMPLATE = (
     "{%- extends 'index.html.j2' -%}\n"
     "{%- block html_head_js -%}{%- endblock html_head_js -%}\n"
@@ -65,17 +75,104 @@ _PAGE_TEMPLATE = (
     "{% block extra_css %}<style>{{ resources.odas.css }}</style>{% endblock extra_css %}\n"
     "{%- block body_header -%}\n"
     "{{ super() }}\n"
-    '<header class="odas-bandeau">\n'
-    '<nav><a href="../index.html">Sommaire</a>'
-    '<a href="{{ resources.odas.other_href }}">{{ resources.odas.other_label }}</a></nav>\n'
-    "{%- if resources.odas.simulated %}\n"
-    '<p class="odas-simule" role="note"><strong>Données simulées</strong> : '
-    "cette page est calculée sur des données de démonstration générées par le projet, "
-    "pas sur les entretiens réels.</p>\n"
-    "{%- endif %}\n"
-    "</header>\n"
+    "{{ resources.odas.header }}\n"
     "{%- endblock body_header -%}\n"
 )
+"""The lab template with one header: every text in it is escaped in Python (:func:`page_header`)."""
+
+TOC_MARKER = "<!--odas-sommaire-de-page-->"
+_H2 = re.compile(r'<h2 id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
+_TAGS = re.compile(r"<[^>]+>")
+EXPORT_KINDS = {".csv": "CSV", ".xlsx": "XLSX", ".svg": "SVG", ".png": "PNG"}
+"""The files of a run linked from its pages (the Markdown copies of the tables are for the report)."""
+
+SIMULATED_NOTE = (
+    '<p class="odas-simule" role="note"><strong>Données simulées</strong> : '
+    "cette page est calculée sur des données de démonstration générées par le projet, "
+    "pas sur les entretiens réels.</p>"
+)
+
+
+def page_header(
+    *, name: str, title: str, audience: str, simulated: bool, navigation: dict[str, Any] | None, exports: Sequence[str]
+) -> str:
+    """The page's header: links (index, other version, previous and next), title, notes, its files.
+
+    ``navigation`` holds ``previous`` and ``next`` as ``(run name, label)`` or None, and
+    ``kind`` (``"site"``, ``"hypothese"``); ``exports`` the run's files, relative to the
+    output root. Every text is escaped here.
+    """
+    other = "researchers" if audience == "reviewers" else "reviewers"
+    other_label = "Version avec le code" if other == "researchers" else "Version sans le code"
+    links = [
+        '<a href="../index.html">Sommaire</a>',
+        f'<a href="../{other}/{escape(name)}.html">{other_label}</a>',
+    ]
+    parts = ['<header class="odas-bandeau">', f'<nav aria-label="Navigation entre les pages">{"".join(links)}</nav>']
+    neighbours = _neighbour_links(navigation or {})
+    if neighbours:
+        parts.append(f'<nav class="odas-voisins" aria-label="Pages voisines">{neighbours}</nav>')
+    parts.append(f'<h1 class="odas-titre">{escape(title)}</h1>')
+    if simulated:
+        parts.append(SIMULATED_NOTE)
+    parts.append(TOC_MARKER)
+    if exports:
+        items = "".join(
+            f'<li><a href="../../../{escape(rel)}">{escape(Path(rel).name)}</a> ({EXPORT_KINDS[Path(rel).suffix]})</li>'
+            for rel in exports
+        )
+        parts.append(
+            f'<details><summary>Fichiers de cette page ({len(exports)})</summary><ul class="odas-fichiers">{items}</ul></details>'
+        )
+    parts.append("</header>")
+    return "\n".join(parts)
+
+
+_NEIGHBOUR_WORDS = {
+    "site": ("Site précédent", "Site suivant"),
+    "hypothese": ("Hypothèse précédente", "Hypothèse suivante"),
+}
+
+
+def _neighbour_links(navigation: dict[str, Any]) -> str:
+    words = _NEIGHBOUR_WORDS.get(navigation.get("kind", ""), ("Page précédente", "Page suivante"))
+    links = []
+    for key, word, arrow in (("previous", words[0], "← "), ("next", words[1], "")):
+        target = navigation.get(key)
+        if target:
+            run_name, label = target
+            after = "" if arrow else " →"
+            links.append(
+                f'<a href="{escape(run_name)}.html" rel="{"prev" if arrow else "next"}">{arrow}{word} : {escape(label)}{after}</a>'
+            )
+    return "".join(links)
+
+
+def page_exports(paths: Iterable[str]) -> list[str]:
+    """The files among ``paths`` (relative to the output root) that the page links, sorted."""
+    return sorted(p for p in paths if Path(p).suffix in EXPORT_KINDS)
+
+
+def _table_of_contents(body: str) -> str:
+    """An in-page table of contents from the page's second-level headings (none if fewer than two)."""
+    entries = [(anchor, _TAGS.sub("", text).strip()) for anchor, text in _H2.findall(body)]
+    if len(entries) < 2:
+        return ""
+    items = "".join(f'<li><a href="#{anchor}">{text}</a></li>' for anchor, text in entries)  # both escaped by nbconvert
+    return f'<details open><summary>Sur cette page</summary><nav aria-label="Sur cette page"><ol>{items}</ol></nav></details>'
+
+
+def _drop_first_heading(nb: Any) -> None:
+    """Remove the notebook's own main heading (« Fiche de site »): the page's title replaces it."""
+    for cell in nb.cells:
+        if cell.get("cell_type") != "markdown":
+            continue
+        lines = cell.source.splitlines()
+        first = next((i for i, line in enumerate(lines) if line.strip()), None)
+        if first is not None and lines[first].startswith("# "):
+            cell.source = "\n".join(lines[:first] + lines[first + 1 :]).lstrip("\n")
+        return
+
 
 _exporters: dict[str, Any] = {}
 
@@ -159,7 +256,16 @@ def warm_up() -> None:
         render_page(nb, name="warm-up", title="Préchauffage", audience=audience)
 
 
-def render_page(nb: Any, *, name: str, title: str, audience: str, simulated: bool | None = None) -> str:
+def render_page(
+    nb: Any,
+    *,
+    name: str,
+    title: str,
+    audience: str,
+    simulated: bool | None = None,
+    navigation: dict[str, Any] | None = None,
+    exports: Sequence[str] = (),
+) -> str:
     """Return the standalone HTML page of an executed notebook for ``audience``.
 
     Parameters
@@ -169,28 +275,34 @@ def render_page(nb: Any, *, name: str, title: str, audience: str, simulated: boo
     name
         The run's output name; the page links to its other version by it.
     title
-        The page title (``<title>``), e.g. "Site : Angers".
+        The page title (``<title>`` and main heading), e.g. "Site : Angers"; the
+        notebook's own main heading is replaced by it.
     audience
         ``"reviewers"`` (no code) or ``"researchers"`` (code shown).
     simulated
         Show the "Données simulées" banner; by default from :func:`is_simulated`.
+    navigation
+        Previous and next pages of the same kind (see :func:`page_header`).
+    exports
+        The run's figure and table files, relative to the output root, to link.
     """
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {AUDIENCES}, not {audience!r}")
-    other = "researchers" if audience == "reviewers" else "reviewers"
     nb = copy.deepcopy(nb)
+    simulated = is_simulated(nb) if simulated is None else simulated
+    _drop_first_heading(nb)
     nb.metadata["title"] = title
-    resources = {
-        "metadata": {"name": title},
-        "odas": {
-            "css": _CSS,
-            "simulated": is_simulated(nb) if simulated is None else simulated,
-            "other_href": f"../{other}/{name}.html",
-            "other_label": "Version avec le code" if other == "researchers" else "Version sans le code",
-        },
-    }
+    header = page_header(
+        name=name,
+        title=title,
+        audience=audience,
+        simulated=simulated,
+        navigation=navigation,
+        exports=page_exports(exports),
+    )
+    resources = {"metadata": {"name": title}, "odas": {"css": _CSS, "header": header}}
     body, _ = exporters()[audience].from_notebook_node(nb, resources=resources)
-    return body
+    return body.replace(TOC_MARKER, _table_of_contents(body), 1)
 
 
 def _sort_key(text: str) -> str:
@@ -230,6 +342,7 @@ def index_html(entries: dict[str, dict[str, Any]]) -> str:
         "</style>",
         "</head>",
         "<body>",
+        "<main>",
         "<h1>Cohésion sociale et territoires : analyses par site et par hypothèse</h1>",
         "<p>Recherche-action de l'Odas (2015-2017). Chaque page existe en deux versions : "
         "sans le code, pour la lecture, et avec le code, pour les chercheurs qui veulent "
@@ -261,7 +374,7 @@ def index_html(entries: dict[str, dict[str, Any]]) -> str:
                 line += ' <span class="echec">dernière exécution en échec : page précédente</span>'
             parts.append(line + "</li>")
         parts.append("</ul>")
-    parts += ["</body>", "</html>", ""]
+    parts += ["</main>", "</body>", "</html>", ""]
     return "\n".join(parts)
 
 

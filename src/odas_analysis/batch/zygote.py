@@ -1,0 +1,411 @@
+"""The kernel zygote: a process that did the imports once and forks a fresh kernel per notebook."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import time
+from typing import Any
+
+PACKAGE = "odas_analysis"
+
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "odas_analysis",
+    "odas_analysis.figures.style",
+    "odas_analysis.figures.generic",
+    "odas_analysis.export",
+    "odas_analysis.batch.pages",
+)
+
+
+# --------------------------------------------------------------------------- kernel zygote
+#
+# On two cores, a kernel warmed ahead of need hides the latency of its start but not its
+# CPU: every notebook still pays the interpreter start, IPython's and the scientific
+# imports (about 2 s of CPU), which is what makes papermill three times slower than the
+# same code run as plain functions. The zygote pays them once per batch: a process
+# that imports ipykernel, the scientific stack and the modules the templates import,
+# then forks a kernel for each notebook. The child starts as pristine as a freshly
+# launched kernel that had run those imports (no user state, no history, its own
+# session), and it is used for one notebook only, then killed.
+#
+# Safety of fork: the zygote imports but never starts anything (no zmq context, no
+# thread: checked before it answers), never imports matplotlib's inline backend (it must
+# bind to the child's IPython shell), and the child re-seeds numpy's global generator.
+# Only the ``python3`` kernel of this interpreter (ipykernel) is forked; any other kernel
+# is launched the usual way.
+
+
+def zygote_supported(kernel_name: str) -> bool:
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    except Exception:  # noqa: BLE001 - unknown kernel: launch it the usual way
+        return False
+    argv = list(spec.argv)
+    python_names = {
+        "python",
+        f"python{sys.version_info[0]}",
+        f"python{sys.version_info[0]}.{sys.version_info[1]}",
+        sys.executable,
+    }
+    return bool(argv) and argv[0] in python_names and "ipykernel_launcher" in argv and spec.language == "python"
+
+
+class Zygote:
+    """The kernel zygote process, started by the batch and shared by its workers.
+
+    It listens on a Unix socket; each worker holds a :class:`ZygoteClient`. It stops
+    when its standard input closes (the batch ended, or died).
+    """
+
+    def __init__(self, proc, socket_path: str):
+        self.proc = proc
+        self.socket_path = socket_path
+
+    @classmethod
+    def start(cls, cfg: dict[str, Any], ipc_dir: str) -> Zygote | None:
+        import subprocess
+
+        if not zygote_supported(cfg["kernel_name"]):
+            return None
+        socket_path = os.path.join(ipc_dir, "zygote.sock")
+        env = {**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+        request = json.dumps({"preload": cfg.get("preload_modules", []), "socket": socket_path, "leader": os.getpid()})
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from odas_analysis.batch.zygote import zygote_main; zygote_main()", request],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=cfg["cwd"],
+            env=env,
+        )
+        return cls(proc, socket_path)
+
+    def close(self) -> None:
+        """Stop the zygote now: it holds nothing worth a clean exit (its kernels are gone)."""
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        self.proc.kill()
+        self.proc.wait()
+
+
+class ZygoteClient:
+    """A worker's connection to the shared zygote: one fork request at a time."""
+
+    def __init__(self, socket_path: str, timeout: float = 120.0):
+        self.socket_path = socket_path
+        self.timeout = timeout
+        self._file = None
+
+    def _connect(self):
+        import socket
+
+        deadline = time.monotonic() + self.timeout
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(self.socket_path)
+                return sock.makefile("rw", encoding="utf-8", newline="\n")
+            except (FileNotFoundError, ConnectionRefusedError):
+                sock.close()
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the kernel zygote did not start") from None
+                time.sleep(0.05)
+
+    def fork(self, connection_file: str, cwd: str) -> int:
+        if self._file is None:
+            self._file = self._connect()
+        self._file.write(json.dumps({"connection_file": connection_file, "cwd": cwd}) + "\n")
+        self._file.flush()
+        line = self._file.readline()
+        if not line:
+            raise RuntimeError("the kernel zygote ended")
+        answer = json.loads(line)
+        if "pid" not in answer:
+            raise RuntimeError(f"the kernel zygote could not fork: {answer.get('error')}")
+        return int(answer["pid"])
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class _ForkedProcess:
+    """The parts of :class:`subprocess.Popen` a provisioner uses, for a forked kernel.
+
+    The kernel is the zygote's child (which reaps it as soon as it ends), not ours:
+    liveness is probed with signal 0.
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = -9
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                import subprocess
+
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.01)
+        return self.returncode  # type: ignore[return-value]
+
+    def send_signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        import signal
+
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        import signal
+
+        self.send_signal(signal.SIGTERM)
+
+
+def fork_provisioner(km, zygote: ZygoteClient):
+    """A jupyter_client LocalProvisioner whose kernels are forked by ``zygote``."""
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class ForkProvisioner(LocalProvisioner):
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+            connection_file = cmd[cmd.index("-f") + 1]
+            cwd = str(kwargs.get("cwd") or os.getcwd())
+            pid = zygote.fork(connection_file, cwd)
+            self.process = _ForkedProcess(pid)
+            self.pid = pid
+            self.pgid = pid  # the child calls setsid()
+            self.cwd = cwd
+            return self.connection_info
+
+    return ForkProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+
+
+def zygote_main() -> None:
+    """Body of the zygote process (see the comment above :func:`zygote_supported`)."""
+    import signal
+    import socket
+
+    from .lifetime import die_with_parent
+
+    request = json.loads(sys.argv[1])
+    die_with_parent(request["leader"], signal.SIGKILL)  # the kernels, forked from us, follow (see _become_kernel)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch decides when we stop
+    # listen at once: workers may connect while the imports run (they queue)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(request["socket"])
+    listener.listen(16)
+    problems = _preload(request.get("preload", []))
+    signal.signal(signal.SIGCHLD, _reap)
+    _serve(listener, problems, devnull)
+
+
+def _preload(extra: list[str]) -> list[str]:
+    """Import and warm what every kernel needs; return why forking would be unsafe (if it would)."""
+    import importlib
+    import threading
+
+    for name in ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", *PRELOAD, *_package_modules(), *extra]:
+        with contextlib.suppress(Exception):  # the notebook will raise it itself, where it belongs
+            importlib.import_module(name)
+    for warm in (_warm_caches, _warm_project_data):
+        with contextlib.suppress(Exception):  # only a cache: the kernel would fill it itself
+            warm()
+    problems = []
+    if threading.active_count() != 1:
+        problems.append(f"{threading.active_count()} threads after the imports")
+    if "matplotlib_inline.backend_inline" in sys.modules:
+        problems.append("matplotlib's inline backend was imported before the shell exists")
+    return problems
+
+
+def _reap(_signum, _frame) -> None:
+    """Kernels are the zygote's children: collect them (and their CPU time)."""
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def _serve(listener, problems: list[str], devnull: int) -> None:
+    """Answer fork requests until the batch closes our standard input."""
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    sel.register(listener, selectors.EVENT_READ, "accept")
+    sel.register(sys.stdin, selectors.EVENT_READ, "stdin")
+    clients: dict[Any, Any] = {}
+    while True:
+        for key, _ in sel.select():
+            if key.data == "stdin":
+                if not os.read(sys.stdin.fileno(), 4096):
+                    return  # the batch closed our standard input: stop
+                continue
+            if key.data == "accept":
+                conn, _addr = listener.accept()
+                clients[conn] = conn.makefile("rw", encoding="utf-8", newline="\n")
+                sel.register(conn, selectors.EVENT_READ, "client")
+                continue
+            conn = key.fileobj
+            stream = clients[conn]
+            line = stream.readline()
+            if not line:
+                sel.unregister(conn)
+                stream.close()
+                conn.close()
+                del clients[conn]
+                continue
+            if problems:
+                reply = {"error": "; ".join(problems)}
+            else:
+                reply = _fork_kernel(json.loads(line), devnull, lambda: _close_all(sel, clients, listener))
+            stream.write(json.dumps(reply) + "\n")
+            stream.flush()
+
+
+def _close_all(sel, clients: dict[Any, Any], listener) -> None:
+    """In a freshly forked child: close the zygote's selector, client connections and listener."""
+    sel.close()
+    for other, other_stream in clients.items():
+        other_stream.close()
+        other.close()
+    listener.close()
+
+
+def _fork_kernel(req: dict[str, Any], devnull: int, close_inherited) -> dict[str, Any]:
+    """Fork one kernel for ``req``; return the reply for the worker (its pid, or the error)."""
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        return {"error": str(exc)}
+    if pid == 0:
+        try:
+            close_inherited()
+            _become_kernel(req, devnull)
+        finally:
+            os._exit(0)
+    return {"pid": pid}
+
+
+def _warm_caches() -> None:
+    """Fill the lazy caches every notebook would fill again: fonts, renderers, CSV engine.
+
+    Drawn on a Figure outside pyplot (pyplot would load the inline backend, which must
+    bind to the child's shell) and discarded; no user-visible state remains.
+    """
+    import io
+
+    import pandas as pd
+
+    from .. import export
+    from ..figures import generic
+
+    fig = generic.bar_chart(["Angers", "Arras"], [1234.5, 0.5], title="Préchauffage", xlabel="%", decimals=1)
+    ax = fig.axes[0]
+    ax.plot([0, 1], [0, 1], "o-")
+    ax.legend(["é"])
+    for fmt in ("png", "svg"):
+        export.figure_bytes(fig, fmt)
+    frame = pd.read_csv(io.StringIO("a,b,c\n1,2.5,x\n3,4.5,y\n"))
+    frame.groupby("c").agg({"a": "sum", "b": "mean"}).reset_index().merge(frame, on="c").to_csv(io.StringIO())
+    export.table_markdown(frame)
+    frame._repr_html_()
+
+
+NOT_PRELOADED = (
+    "odas_analysis.cli",
+    "odas_analysis.batch.plan",
+    "odas_analysis.batch.cache",
+    "odas_analysis.batch.run",
+    "odas_analysis.batch.pool",
+    "odas_analysis.batch.ledger",
+    "odas_analysis.batch.lock",
+    "odas_analysis.batch.names",
+    "odas_analysis.national.download",
+    "odas_analysis.national.convert",
+    "odas_analysis.national.build",
+    "odas_analysis.envfile",
+    "odas_analysis.publication",
+)
+"""Modules of the package that notebooks do not use (command line, batch, publication)."""
+
+
+def _package_modules() -> list[str]:
+    """Every module of the package a notebook may reach, also through imports inside functions."""
+    import importlib
+    import pkgutil
+
+    package = importlib.import_module(PACKAGE)
+    names = [m.name for m in pkgutil.walk_packages(package.__path__, prefix=f"{PACKAGE}.")]
+    return sorted(n for n in names if not n.startswith(NOT_PRELOADED))
+
+
+def _warm_project_data() -> None:
+    """Load every table of the data package, and the fieldwork records, once.
+
+    The loaders (:func:`odas_analysis.validate.load_table`,
+    :func:`odas_analysis.fieldwork.load_records`) keep per-process caches keyed by the
+    files' content, and hand out copies: a kernel forked after this finds them filled,
+    as the second notebook of a plain Python process would, and still reads a file
+    again if it changed. Without this every kernel re-reads and re-types every table
+    (about half of a site notebook's time).
+    """
+    from .. import config, validate
+
+    descriptor = json.loads(config.DATAPACKAGE.read_text(encoding="utf-8"))
+    for resource in descriptor.get("resources", []):
+        with contextlib.suppress(Exception):  # a bad table is the notebook's to report
+            validate.load_table(resource["name"])
+    from .. import fieldwork
+
+    fieldwork.load_records()
+
+
+def _become_kernel(req: dict[str, Any], devnull: int) -> None:
+    """In a forked child of the zygote: become an ipykernel, as ``ipykernel_launcher`` would."""
+    import signal
+
+    from .lifetime import die_with_parent
+
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    die_with_parent(os.getppid(), signal.SIGKILL)  # never outlive the zygote (nor, hence, the batch)
+    os.setsid()
+    os.dup2(devnull, 2)
+    os.chdir(req["cwd"])
+    zygote_pid = os.getppid()
+    os.environ["JPY_PARENT_PID"] = str(zygote_pid)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed()  # a fresh kernel's global generator is not shared
+    from ipykernel.kernelapp import IPKernelApp
+
+    app = IPKernelApp.instance()
+    # parent_handle: the kernel exits by itself if the zygote goes away (its trait default
+    # was read from the environment when the zygote imported ipykernel, hence the option)
+    app.initialize(["-f", req["connection_file"], f"--IPKernelApp.parent_handle={zygote_pid}"])
+    app.start()

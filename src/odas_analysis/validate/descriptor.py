@@ -1,0 +1,112 @@
+"""The data package descriptor: read, resolved (absolute paths, schemas inlined) and cached by file state."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import files
+from ..errors import DataValidationError
+
+
+def _read_descriptor(descriptor: Path) -> dict[str, Any]:
+    try:
+        text = descriptor.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataValidationError(f"{files.display_path(descriptor)} : descripteur introuvable") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataValidationError(
+            f"{files.display_path(descriptor)}, ligne {exc.lineno} : JSON invalide ({exc.msg})"
+        ) from None
+
+
+#: A file modified less than this long ago is read again rather than trusted by its state:
+#: file times are coarse (a few milliseconds), so two writes of the same size in one tick
+#: would otherwise look alike (git's "racy" files).
+RACY_NS = 2_000_000_000
+
+
+def _state(path: Path) -> tuple[int, int, int] | None:
+    """What says a file changed: inode, size and modification time (None if absent or too recent)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if time.time_ns() - st.st_mtime_ns < RACY_NS:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+_RESOLVED: dict[tuple[Any, ...], tuple[list[tuple[Path, Any]], dict[str, Any]]] = {}
+_DIGESTS: dict[tuple[str, Any], str] = {}
+
+
+def _shared_descriptor(descriptor: Path, overrides: dict[str, Path] | None) -> dict[str, Any]:
+    """:func:`_resolved_descriptor`, computed once per process and state of its files; read only.
+
+    The batch's kernels ask for the same tables many times (``study.sites()`` alone
+    dozens of times per site page): paths are resolved and schemas parsed once, and
+    again only when the descriptor or one of its schema files changes.
+    """
+    key = (str(descriptor), _state(descriptor), tuple(sorted((k, str(v)) for k, v in (overrides or {}).items())))
+    hit = _RESOLVED.get(key) if key[1] is not None else None
+    if hit is not None and all(state is not None and _state(path) == state for path, state in hit[0]):
+        return hit[1]
+    data = _resolved_descriptor(descriptor, overrides)
+    raw = _read_descriptor(descriptor)
+    schemas = [descriptor.parent / r["schema"] for r in raw.get("resources", []) if isinstance(r.get("schema"), str)]
+    _RESOLVED[key] = ([(path, _state(path)) for path in schemas], data)
+    return data
+
+
+def _file_digest(path: Path) -> str:
+    """SHA-256 of a file, computed again only when its state changes."""
+    key = (str(path), _state(path))
+    if key[1] is None:
+        return files.sha256_file(path)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = files.sha256_file(path)
+    return _DIGESTS[key]
+
+
+def _resolved_descriptor(descriptor: Path, overrides: dict[str, Path] | None) -> dict[str, Any]:
+    """Descriptor with absolute paths (resources and schemas), some resources relocated."""
+    base = descriptor.parent
+    data = _read_descriptor(descriptor)
+    overrides = dict(overrides or {})
+    known = {r.get("name") for r in data.get("resources", [])}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise DataValidationError(
+            f"table(s) inconnue(s) {', '.join(unknown)} : les tables de {files.display_path(descriptor)} sont "
+            f"{', '.join(sorted(known))}"
+        )
+    for res in data.get("resources", []):
+        name = res.get("name")
+        path = overrides.get(name)
+        res["path"] = str(Path(path).resolve()) if path is not None else str((base / res["path"]).resolve())
+        if isinstance(res.get("schema"), str):
+            schema_path = base / res["schema"]
+            try:
+                res["schema"] = json.loads(schema_path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise DataValidationError(
+                    f"{files.display_path(schema_path)} : schéma de la table « {name} » illisible ({exc})"
+                ) from None
+    return data
+
+
+def _schema_of(descriptor: Path, name: str) -> dict[str, Any]:
+    data = _shared_descriptor(descriptor, None)
+    for res in data["resources"]:
+        if res["name"] == name:
+            return res["schema"]
+    names = sorted(r["name"] for r in data["resources"])
+    raise DataValidationError(
+        f"aucune table « {name} » dans {files.display_path(descriptor)} ; tables : {', '.join(names)}"
+    )
