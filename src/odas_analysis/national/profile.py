@@ -29,8 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import comparison, french
+from .. import comparison
 from ..errors import DataValidationError, ParameterError
+from . import codes
 from .csv_format import csv_number
 from .measure import Measure, NationalData, ratio_value
 from .read import NATIONAL_FILES, read_national
@@ -242,16 +243,6 @@ def _matrices(data: NationalData, measures: list[Measure]) -> dict[str, pd.DataF
 # --------------------------------------------------------------------------- territories
 
 
-def _normalise_code(code: object) -> str:
-    if isinstance(code, bool) or not isinstance(code, (str, int)):
-        raise ParameterError(
-            f"code territorial {code!r} : une chaîne est attendue, code INSEE de commune (ex. « 59350 ») "
-            "ou SIREN d'EPCI (ex. « 200093201 »)"
-        )
-    text = str(code).strip().upper()
-    return text.zfill(5) if isinstance(code, int) and len(text) < 5 else text
-
-
 def find_territory(code: object, national_dir: str | os.PathLike[str] | None = None) -> Territory:
     """The commune (5-character INSEE code) or EPCI (9-digit SIREN) of the national files.
 
@@ -261,21 +252,13 @@ def find_territory(code: object, national_dir: str | os.PathLike[str] | None = N
         The code is in neither file; the message names the file and column looked in.
     """
     index = national_index(national_dir)
-    text = _normalise_code(code)
-    level = "EPCI" if len(text) == 9 and text.isdigit() else "commune"
+    text = codes.normalise_code(code)
+    level = codes.level_of(text)
     name, key = CODE_FILES[level]
     frame = index.data[name]
     match = frame[frame[key] == text]
     if match.empty:
-        path = index.national_dir / NATIONAL_FILES[name].relpath
-        what = "SIREN d'EPCI" if level == "EPCI" else "code INSEE de commune"
-        where = {lvl: index.national_dir / NATIONAL_FILES[f].relpath for lvl, (f, _) in CODE_FILES.items()}
-        raise ParameterError(
-            f"code territorial inconnu {text!r} : cherché comme {what} dans la colonne {key} de {path} "
-            f"({french.integer(len(frame))} lignes), sans résultat. Un code de commune (5 caractères, ex. 59350 "
-            f"ou 2A004) est cherché dans la colonne code_commune de {where['commune']} ; un SIREN d'EPCI "
-            f"(9 chiffres, ex. 200093201) dans la colonne siren_epci de {where['EPCI']}."
-        )
+        raise ParameterError(codes.unknown_code_message(text, index.national_dir, len(frame)))
     return _commune(index, match.iloc[0]) if level == "commune" else _epci(index, match.iloc[0])
 
 
