@@ -83,7 +83,9 @@ def _reference_panel(ax, profile: Profile, row: pd.Series, spec) -> None:
             va="center",
             fontsize=8,
         )
-    ax.set_yticks(range(len(levels)), [textwrap.fill(textwrap.shorten(lab, 44), 24) for lab, _, _ in levels][::-1], fontsize=8)
+    ax.set_yticks(
+        range(len(levels)), [textwrap.fill(textwrap.shorten(lab, 44), 24) for lab, _, _ in levels][::-1], fontsize=8
+    )
     ax.set_ylim(-0.6, len(levels) - 0.4)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)

@@ -142,7 +142,7 @@ def _typed(frame: pd.DataFrame, columns: list[str], numeric: dict[str, str]) -> 
         out[col] = pd.to_numeric(out[col].replace("", None)).astype(dtype)
     for col in columns:
         if col not in numeric:
-            out[col] = out[col].astype("string")
+            out[col] = out[col].astype("string").replace("", pd.NA)
     return out
 
 
