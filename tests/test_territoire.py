@@ -201,3 +201,24 @@ def test_identity_table_of_a_commune_and_an_epci(lille, mel):
     assert rows["Intercommunalité au 1er janvier 2026"] == "Métropole Européenne de Lille (200093201)"
     rows = dict(tables.identity_table(mel).itertuples(index=False))
     assert rows["SIREN de l'EPCI"] == "200093201" and rows["Communes membres au 1er janvier 2026"] == "95"
+
+
+def test_the_index_is_kept_on_disk_for_the_next_process(national_dir, tmp_path, monkeypatch):
+    from odas_analysis.national import index_cache
+
+    monkeypatch.setattr(index_cache, "cache_dir", lambda: tmp_path / "territoire")
+    monkeypatch.setattr(profile, "_CACHE", {})
+    built = profile.national_index(national_dir)
+    kept = list((tmp_path / "territoire").glob("index-*.pickle"))
+    assert len(kept) == 1
+    monkeypatch.setattr(profile, "_CACHE", {})  # a new process: only the disk copy is left
+    start = time.process_time()
+    loaded = profile.national_index(national_dir)
+    assert time.process_time() - start < 1.0
+    assert loaded is not built
+    pd.testing.assert_frame_equal(loaded.distributions, built.distributions)
+    kept[0].write_bytes(b"not a pickle")  # a damaged copy is ignored, then replaced
+    monkeypatch.setattr(profile, "_CACHE", {})
+    again = profile.national_index(national_dir)
+    pd.testing.assert_frame_equal(again.matrices["commune"], built.matrices["commune"])
+    assert index_cache.load(kept[0]) is not None

@@ -31,7 +31,7 @@ import pandas as pd
 
 from .. import comparison
 from ..errors import DataValidationError, ParameterError
-from . import codes
+from . import codes, index_cache
 from .csv_format import csv_number
 from .measure import Measure, NationalData, ratio_value
 from .read import NATIONAL_FILES, read_national
@@ -200,7 +200,10 @@ def _file_state(national_dir: Path) -> tuple:
 
 
 def national_index(national_dir: str | os.PathLike[str] | None = None) -> NationalIndex:
-    """The national files of ``national_dir`` (default ``ODAS_NATIONAL_DATA``), read once per file state."""
+    """The national files of ``national_dir`` (default ``ODAS_NATIONAL_DATA``), read once per file state.
+
+    Kept in memory for the process, and on disk for the next ones (:mod:`.index_cache`).
+    """
     from ..config import national_data_dir
 
     directory = national_data_dir(national_dir).resolve()
@@ -208,7 +211,11 @@ def national_index(national_dir: str | os.PathLike[str] | None = None) -> Nation
     cached = _CACHE.get(str(directory))
     if cached is not None and cached[0] == state:
         return cached[1]
-    index = _build_index(directory)
+    path = index_cache.cache_path(directory, state)
+    index = index_cache.load(path)
+    if not isinstance(index, NationalIndex):
+        index = _build_index(directory)
+        index_cache.store(path, index)
     _CACHE.clear()
     _CACHE[str(directory)] = (state, index)
     return index
@@ -226,7 +233,9 @@ def _build_index(directory: Path) -> NationalIndex:
     dep_to_reg = {vintage: pd.Series(data.dep_to_reg(vintage)) for vintage in ("2019", "2026")}
     communes = data["communes_2026"]
     members = {str(s): list(part) for s, part in communes.groupby("siren_epci")["code_commune"]}
-    return NationalIndex(directory, data, measures, distributions, _matrices(data, measures), dep_to_reg, members)
+    matrices = _matrices(data, measures)
+    data = NationalData({name: data[name] for name in ("communes_2026", "epci_2026")})
+    return NationalIndex(directory, data, measures, distributions, matrices, dep_to_reg, members)
 
 
 def _matrices(data: NationalData, measures: list[Measure]) -> dict[str, pd.DataFrame]:
