@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import comparison, french
 from ..tables.common import sources_note
-from ..tables.representativeness import REPRESENTATIVENESS_INDICATORS, _universe
+from ..tables.representativeness import REPRESENTATIVENESS_INDICATORS, universe_or_committed
 from .common import add_note
 from .style import COLORS
 
@@ -35,7 +35,7 @@ def sites_in_universe(result: pd.DataFrame, universe: pd.DataFrame | None = None
     """
     import matplotlib.pyplot as plt
 
-    ranks = comparison.percentiles(_universe(universe))
+    ranks = comparison.percentiles(universe_or_committed(universe))
     rows = list(result.itertuples(index=False))
     fig, ax = plt.subplots(figsize=(9.2, 0.62 * len(rows) + 1.9))
     fig.subplots_adjust(left=0.29, right=0.72, top=1 - 0.75 / fig.get_figheight(), bottom=1.25 / fig.get_figheight())

@@ -34,7 +34,8 @@ REPRESENTATIVENESS_INDICATORS: tuple[IndicatorSpec, ...] = (
 UNIVERSE_FR = {"commune": "communes de 20 000 habitants ou plus", "EPCI": "communautés d'agglomération"}
 
 
-def _universe(universe: pd.DataFrame | None) -> pd.DataFrame:
+def universe_or_committed(universe: pd.DataFrame | None) -> pd.DataFrame:
+    """``universe``, or the committed ``comparison_universe.csv`` when it is ``None``."""
     if universe is not None:
         return universe
     from ..national import territory
@@ -57,7 +58,7 @@ def representativeness(
     """
     from ..stats import exact
 
-    data = _universe(universe)
+    data = universe_or_committed(universe)
     tested = comparison.representativeness(data, **test_options).set_index("indicator_key")
     keys = [s.key for s in specs if s.key in tested.index]
     out = tested.loc[keys].reset_index()
@@ -130,7 +131,7 @@ def site_percentile_table(
     universe: pd.DataFrame | None = None, specs: Sequence[IndicatorSpec] = REPRESENTATIVENESS_INDICATORS
 ) -> pd.DataFrame:
     """Each site's percentile rank in its universe, one column per indicator (NaN: no value published)."""
-    data = _universe(universe)
+    data = universe_or_committed(universe)
     ranks = comparison.percentiles(data)
     names = study.sites().set_index("site_id")["name"]
     rows = []
