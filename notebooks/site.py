@@ -77,6 +77,14 @@ export.figure(
 )
 
 # %% [markdown]
+# Les territoires les plus proches du site, parmi ceux dont il a été tiré : les communes
+# de 20 000 habitants ou plus, ou pour une agglomération les communautés
+# d'agglomération ; même calcul que sur la fiche de n'importe quel territoire.
+
+# %%
+export.table(tables.neighbours_table(site_id), "territoire-voisins", caption=tables.neighbours_note(site_id))
+
+# %% [markdown]
 # ## Le terrain
 #
 # Les tableaux suivants viennent des relevés de terrain (entretiens, participants,
