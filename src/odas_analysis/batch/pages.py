@@ -10,6 +10,11 @@ fetched from the network):
 
 ``build/html/index.html`` links every page, sites by name and hypotheses by label.
 
+Each page links the page of the published report that shows its run's figures and tables
+(« Dans le rapport : l'annexe « Angers » »), found in the report's sources
+(:func:`report_pages`) and linked where ``odas-analysis report`` writes it by default,
+``build/report/`` beside ``build/html/``; the report links back to these pages.
+
 Cell tags honoured in both versions: ``remove-cell`` drops the cell, ``hide-input``
 drops its code, ``hide-output`` its outputs.
 
@@ -120,7 +125,7 @@ def page_header(
 
     ``navigation`` holds ``previous`` and ``next`` as ``(run name, label)`` or None, and
     ``kind`` (``"site"``, ``"hypothese"``); ``exports`` the run's files, relative to the
-    output root; ``report`` the ``(link, heading)`` of the report's page that shows the
+    output root; ``report`` the ``(link, label)`` of the report's page that shows the
     run (:func:`report_pages`). Every text is escaped here.
     """
     other = "researchers" if audience == "reviewers" else "reviewers"
@@ -176,8 +181,16 @@ REPORT_FROM_PAGE = "../../report/"
 _report_pages: dict[str, dict[str, tuple[str, str]]] = {}
 
 
+def _report_label(page: Any) -> str:
+    """« le chapitre « Synthèse » », « l'annexe « Angers » »: no number, which a new chapter would shift."""
+    word = "le chapitre" if page.kind == "chapitre" else "l'annexe"
+    from ..publication.typography import fr
+
+    return f"{word} «\u00a0{fr(page.title)}\u00a0»"
+
+
 def report_pages(sources: Path | None = None) -> dict[str, tuple[str, str]]:
-    """``run name -> (link from a page, heading)`` of the report page that shows the run's exports.
+    """``run name -> (link from a page, label)`` of the report page that shows the run's exports.
 
     Read from the report's sources (default ``report/``) as ``odas-analysis report`` reads
     them (:func:`odas_analysis.publication.html.run_pages`), once per process. Empty when
@@ -194,7 +207,7 @@ def report_pages(sources: Path | None = None) -> dict[str, tuple[str, str]]:
             shown = run_pages(plan_pages(load_book(sources), sources))
         except (OdasError, OSError, ValueError):
             shown = {}
-        _report_pages[key] = {run: (REPORT_FROM_PAGE + page.href, page.heading_text) for run, page in shown.items()}
+        _report_pages[key] = {run: (REPORT_FROM_PAGE + page.href, _report_label(page)) for run, page in shown.items()}
     return _report_pages[key]
 
 
