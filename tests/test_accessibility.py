@@ -130,7 +130,9 @@ def test_batch_pages_have_no_axe_violation(axe, batch_pages, page):
     assert violations == [], _summary(violations)
 
 
-@pytest.mark.parametrize("page", ["index.html", "02-comparaison.html", "annexe-site-angers.html"])
+@pytest.mark.parametrize(
+    "page", ["index.html", "02-comparaison.html", "annexe-site-angers.html", "rapport-complet.html"]
+)
 def test_report_pages_have_no_axe_violation(axe, page):
     _, result = fx.shared_build()
     violations = axe((result.out / page).as_uri())
