@@ -416,6 +416,8 @@ def index_html(entries: dict[str, dict[str, Any]]) -> str:
         "<p>Recherche-action de l'Odas (2015-2017). Chaque page existe en deux versions : "
         "sans le code, pour la lecture, et avec le code, pour les chercheurs qui veulent "
         "vérifier les calculs.</p>",
+        '<p>Le <a href="../report/index.html">rapport publié</a> (construit par <code>make report</code>) '
+        "reprend leurs figures et tableaux ; chaque page renvoie au chapitre ou à l'annexe qui les montre.</p>",
     ]
     for kind, heading in _SECTIONS:
         items = []
