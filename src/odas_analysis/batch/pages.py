@@ -183,9 +183,9 @@ _report_pages: dict[str, dict[str, tuple[str, str]]] = {}
 
 def _report_label(page: Any) -> str:
     """« le chapitre « Synthèse » », « l'annexe « Angers » »: no number, which a new chapter would shift."""
-    word = "le chapitre" if page.kind == "chapitre" else "l'annexe"
     from ..publication.typography import fr
 
+    word = "le chapitre" if page.kind == "chapitre" else "l'annexe"
     return f"{word} «\u00a0{fr(page.title)}\u00a0»"
 
 
@@ -196,7 +196,6 @@ def report_pages(sources: Path | None = None) -> dict[str, tuple[str, str]]:
     them (:func:`odas_analysis.publication.html.run_pages`), once per process. Empty when
     the sources cannot be read: a page then simply has no link to the report.
     """
-    from ..errors import OdasError
     from ..publication.book import REPORT_DIR, load_book, plan_pages
     from ..publication.html import run_pages
 
@@ -205,7 +204,7 @@ def report_pages(sources: Path | None = None) -> dict[str, tuple[str, str]]:
     if key not in _report_pages:
         try:
             shown = run_pages(plan_pages(load_book(sources), sources))
-        except (OdasError, OSError, ValueError):
+        except Exception:  # noqa: BLE001 - sources with problems are the report's to refuse; a page just loses the link
             shown = {}
         _report_pages[key] = {run: (REPORT_FROM_PAGE + page.href, _report_label(page)) for run, page in shown.items()}
     return _report_pages[key]
