@@ -140,3 +140,20 @@ def test_no_link_between_the_batch_pages_and_the_report_is_broken(linked):
     root, result = linked
     assert len(list((root / "build").rglob("*.html"))) >= 15
     assert check_links(root) == []
+
+
+def test_a_page_whose_report_sources_are_unreadable_has_no_report_link(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Carnet d'essai")]
+    (tmp_path / "sommaire.toml").write_text("title = \n", encoding="utf-8")  # not TOML
+    text = pages.render_page(
+        nb, name="site-angers", title="Site : Angers", audience="reviewers", report_sources=tmp_path
+    )
+    assert "Dans le rapport" not in text and "../../report/" not in text
+    linked = pages.render_page(
+        nb, name="site-angers", title="Site : Angers", audience="reviewers", report_sources=fx.SOURCES
+    )
+    link = '<a href="../../report/annexe-site-angers.html">Dans le rapport : l\'annexe «\u00a0Angers\u00a0»</a>'
+    assert link in html.unescape(linked)
