@@ -5,6 +5,11 @@ of its HTML page, with access to every page and label of the report; the files a
 or table links to are published by :class:`.assets.Assets`, and the reproducibility
 appendix's tables come from :mod:`.project_tables`. Text from the sources, the study and
 the exports is escaped here; the page templates (:mod:`.theme`) wrap the body.
+
+A figure's alternative text is the one its notebook gave ``export.figure``, read from the
+export's ``<name>.json`` sidecar (:func:`figure_alt`). Under each figure and table, a link
+leads to the batch's page of its run (``build/html/reviewers/<run>.html``), which links
+back to the report page that shows the run (:func:`run_pages`).
 """
 
 from __future__ import annotations
