@@ -331,31 +331,41 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser(
         "data", help="construire ou rafraîchir les tables territoriales à partir des fichiers nationaux"
     )
-    data_sub = data.add_subparsers(dest="data_command", required=True)
+    data_sub = data.add_subparsers(dest="data_command", required=True, metavar="COMMANDE", title="commandes")
     p = data_sub.add_parser("build", help="reconstruire data/territory/ à partir des fichiers nationaux")
-    p.add_argument("--national-dir", help="répertoire des données nationales (par défaut : $ODAS_NATIONAL_DATA)")
-    p.add_argument("--out", help="répertoire de sortie (par défaut : data/territory/)")
+    p.add_argument(
+        "--national-dir",
+        metavar="RÉPERTOIRE",
+        help="répertoire des données nationales (par défaut : $ODAS_NATIONAL_DATA)",
+    )
+    p.add_argument("--out", metavar="RÉPERTOIRE", help="répertoire de sortie (par défaut : data/territory/)")
     p.set_defaults(func=_cmd_data_build)
     p = data_sub.add_parser(
         "download", help="télécharger les fichiers nationaux officiels dans un répertoire, puis reconstruire"
     )
-    p.add_argument("--national-dir", required=True, help="répertoire où télécharger")
-    p.add_argument("--base-url", default=None, help="miroir où télécharger (par défaut : les adresses officielles)")
+    p.add_argument("--national-dir", required=True, metavar="RÉPERTOIRE", help="répertoire où télécharger")
+    p.add_argument(
+        "--base-url",
+        default=None,
+        metavar="ADRESSE",
+        help="miroir où télécharger (par défaut : les adresses officielles)",
+    )
     p.add_argument("--no-rebuild", action="store_true", help="télécharger seulement, sans reconstruire data/territory/")
     p.set_defaults(func=_cmd_data_download)
 
     p = sub.add_parser(
         "run",
-        help="execute the notebooks (sites, hypotheses, methodology, synthesis) and render them to HTML",
-        description="Plan every run, skip those whose inputs did not change, execute the others with "
-        "papermill in parallel worker processes, render HTML for reviewers and researchers, "
-        "write build/html/index.html and build/manifest.json. Exit code 1 if a run failed.",
+        help="exécuter les carnets (sites, hypothèses, méthodologie, synthèse) et en faire des pages HTML",
+        description="Planifier chaque exécution, sauter celles dont les entrées n'ont pas changé, exécuter les "
+        "autres avec papermill dans des processus parallèles, en faire les pages HTML pour les relecteurs "
+        "(sans le code) et pour les chercheurs (avec le code), écrire build/html/index.html et "
+        "build/manifest.json. Code de sortie 1 si une exécution a échoué.",
     )
     p.add_argument(
         "--site",
         action="append",
-        metavar="SITE_ID",
-        help="only this site (repeatable or comma-separated); with no --only, only site runs",
+        metavar="SITE",
+        help="seulement ce site (répétable ou séparé par des virgules) ; sans --only, seulement les fiches de site",
     )
     p.add_argument(
         "--territory",
@@ -367,19 +377,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--only",
         action="append",
-        metavar="NAME",
-        help="only these kinds (site, hypothese, methodologie, synthese) or run names "
-        "(site-angers, hypothese-H2...); repeatable or comma-separated",
+        metavar="NOM",
+        help="seulement ces sortes de carnets (site, hypothese, methodologie, synthese) ou ces exécutions "
+        "(site-angers, hypothese-H2...) ; répétable ou séparé par des virgules",
     )
-    p.add_argument("--jobs", "-j", type=int, default=None, help="parallel worker processes (default: one per core)")
-    p.add_argument("--force", action="store_true", help="execute even the runs whose inputs did not change")
-    p.add_argument("--out", help="output root (default: the project; build/, figures/ and tables/ go below it)")
-    p.add_argument("--notebooks", help="directory of the notebook templates (default: notebooks/)")
-    p.add_argument("--list", action="store_true", help="print the planned runs and stop")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="nombre de processus parallèles (par défaut : un par cœur)",
+    )
+    p.add_argument("--force", action="store_true", help="exécuter même les carnets dont les entrées n'ont pas changé")
+    p.add_argument(
+        "--out",
+        metavar="RÉPERTOIRE",
+        help="racine de sortie (par défaut : le projet ; build/, figures/ et tables/ vont dessous)",
+    )
+    p.add_argument(
+        "--notebooks", metavar="RÉPERTOIRE", help="répertoire des modèles de carnets (par défaut : notebooks/)"
+    )
+    p.add_argument("--list", action="store_true", help="afficher les exécutions prévues et s'arrêter")
     p.add_argument(
         "--render-only",
         action="store_true",
-        help="re-render the HTML pages and the index from the executed notebooks, execute nothing",
+        help="refaire les pages HTML et le sommaire à partir des carnets déjà exécutés, sans rien exécuter",
     )
     p.set_defaults(func=_cmd_run)
 
@@ -392,16 +415,22 @@ def build_parser() -> argparse.ArgumentParser:
         "des sources de report/ et des exports du dernier lot ; refuser, en disant quoi relancer, si un export "
         "manque ou est périmé. N'exécute aucun carnet.",
     )
-    p.add_argument("--sources", help="répertoire des sources du rapport (par défaut : report/)")
-    p.add_argument("--root", help="racine du lot : figures/, tables/, build/manifest.json (par défaut : le projet)")
-    p.add_argument("--out", help="répertoire de sortie (par défaut : <racine>/build/report)")
+    p.add_argument("--sources", metavar="RÉPERTOIRE", help="répertoire des sources du rapport (par défaut : report/)")
     p.add_argument(
-        "--data-dir", help="répertoire des données, pour la table des sources et les empreintes (par défaut : data/)"
+        "--root",
+        metavar="RÉPERTOIRE",
+        help="racine du lot : figures/, tables/, build/manifest.json (par défaut : le projet)",
+    )
+    p.add_argument("--out", metavar="RÉPERTOIRE", help="répertoire de sortie (par défaut : <racine>/build/report)")
+    p.add_argument(
+        "--data-dir",
+        metavar="RÉPERTOIRE",
+        help="répertoire des données, pour la table des sources et les empreintes (par défaut : data/)",
     )
     p.add_argument(
         "--site",
         action="append",
-        metavar="SITE_ID",
+        metavar="SITE",
         help="seulement les annexes de ces sites (répétable ; par défaut : tous)",
     )
     pdf = p.add_mutually_exclusive_group()

@@ -10,6 +10,11 @@ fetched from the network):
 
 ``build/html/index.html`` links every page, sites by name and hypotheses by label.
 
+Each page links the page of the published report that shows its run's figures and tables
+(« Dans le rapport : l'annexe « Angers » »), found in the report's sources
+(:func:`report_pages`) and linked where ``odas-analysis report`` writes it by default,
+``build/report/`` beside ``build/html/``; the report links back to these pages.
+
 Cell tags honoured in both versions: ``remove-cell`` drops the cell, ``hide-input``
 drops its code, ``hide-output`` its outputs.
 
@@ -66,6 +71,14 @@ _CSS += """
 .odas-bandeau ol, .odas-bandeau ul.odas-fichiers { margin: 0.3em 0 0.3em 1.2em; padding: 0; }
 """
 
+_CSS += """
+.jp-InputPrompt, .jp-OutputPrompt { color: #4d5656 !important; opacity: 1 !important; }
+.highlight .c, .highlight .c1, .highlight .ch, .highlight .cm, .highlight .cp, .highlight .cpf, .highlight .cs
+  { color: #2e6363 !important; }
+"""
+"""Contrast of the code (WCAG AA asks 4.5:1): the lab theme greys the cells' prompts (#b0b0b0 at half
+opacity on white, 2.16:1), darkened to 7.4:1; the comments' teal (#408080 on #f5f5f5, 4.17:1) to 6.6:1."""
+
 _PAGE_TEMPLATE = (
     "{%- extends 'index.html.j2' -%}\n"
     "{%- block html_head_js -%}{%- endblock html_head_js -%}\n"
@@ -86,6 +99,11 @@ _TAGS = re.compile(r"<[^>]+>")
 EXPORT_KINDS = {".csv": "CSV", ".xlsx": "XLSX", ".svg": "SVG", ".png": "PNG"}
 """The files of a run linked from its pages (the Markdown copies of the tables are for the report)."""
 
+NBCONVERT_NO_ALT = 'alt="No description has been provided for this image"'
+"""What nbconvert writes on an image without alternative text (a figure not shown by ``export.figure``)."""
+NO_ALT = 'alt="Figure sans description textuelle"'
+"""Its French replacement: every figure of the notebooks has its own (``export.figure``'s required ``alt``)."""
+
 SIMULATED_NOTE = (
     '<p class="odas-simule" role="note"><strong>Données simulées</strong> : '
     "cette page est calculée sur des données de démonstration générées par le projet, "
@@ -94,13 +112,21 @@ SIMULATED_NOTE = (
 
 
 def page_header(
-    *, name: str, title: str, audience: str, simulated: bool, navigation: dict[str, Any] | None, exports: Sequence[str]
+    *,
+    name: str,
+    title: str,
+    audience: str,
+    simulated: bool,
+    navigation: dict[str, Any] | None,
+    exports: Sequence[str],
+    report: tuple[str, str] | None = None,
 ) -> str:
-    """The page's header: links (index, other version, previous and next), title, notes, its files.
+    """The page's header: links (index, other version, report, previous and next), title, notes, its files.
 
     ``navigation`` holds ``previous`` and ``next`` as ``(run name, label)`` or None, and
     ``kind`` (``"site"``, ``"hypothese"``); ``exports`` the run's files, relative to the
-    output root. Every text is escaped here.
+    output root; ``report`` the ``(link, label)`` of the report's page that shows the
+    run (:func:`report_pages`). Every text is escaped here.
     """
     other = "researchers" if audience == "reviewers" else "reviewers"
     other_label = "Version avec le code" if other == "researchers" else "Version sans le code"
@@ -108,6 +134,8 @@ def page_header(
         '<a href="../index.html">Sommaire</a>',
         f'<a href="../{other}/{escape(name)}.html">{other_label}</a>',
     ]
+    if report:
+        links.append(f'<a href="{escape(report[0])}">Dans le rapport : {escape(report[1])}</a>')
     parts = ['<header class="odas-bandeau">', f'<nav aria-label="Navigation entre les pages">{"".join(links)}</nav>']
     neighbours = _neighbour_links(navigation or {})
     if neighbours:
@@ -146,6 +174,40 @@ def _neighbour_links(navigation: dict[str, Any]) -> str:
                 f'<a href="{escape(run_name)}.html" rel="{"prev" if arrow else "next"}">{arrow}{word} : {escape(label)}{after}</a>'
             )
     return "".join(links)
+
+
+REPORT_FROM_PAGE = "../../report/"
+"""The report as seen from a page: ``build/report/`` beside ``build/html/`` (``odas-analysis report``'s default)."""
+_report_pages: dict[str, dict[str, tuple[str, str]]] = {}
+
+
+def _report_label(page: Any) -> str:
+    """« le chapitre « Synthèse » », « l'annexe « Angers » »: no number, which a new chapter would shift."""
+    from ..publication.typography import fr
+
+    word = "le chapitre" if page.kind == "chapitre" else "l'annexe"
+    return f"{word} «\u00a0{fr(page.title)}\u00a0»"
+
+
+def report_pages(sources: Path | None = None) -> dict[str, tuple[str, str]]:
+    """``run name -> (link from a page, label)`` of the report page that shows the run's exports.
+
+    Read from the report's sources (default ``report/``) as ``odas-analysis report`` reads
+    them (:func:`odas_analysis.publication.html.run_pages`), once per process. Empty when
+    the sources cannot be read: a page then simply has no link to the report.
+    """
+    from ..publication.book import REPORT_DIR, load_book, plan_pages
+    from ..publication.html import run_pages
+
+    sources = Path(sources) if sources is not None else REPORT_DIR
+    key = str(sources.resolve())
+    if key not in _report_pages:
+        try:
+            shown = run_pages(plan_pages(load_book(sources), sources))
+        except Exception:  # noqa: BLE001 - sources with problems are the report's to refuse; a page just loses the link
+            shown = {}
+        _report_pages[key] = {run: (REPORT_FROM_PAGE + page.href, _report_label(page)) for run, page in shown.items()}
+    return _report_pages[key]
 
 
 def page_exports(paths: Iterable[str]) -> list[str]:
@@ -265,6 +327,7 @@ def render_page(
     simulated: bool | None = None,
     navigation: dict[str, Any] | None = None,
     exports: Sequence[str] = (),
+    report_sources: Path | None = None,
 ) -> str:
     """Return the standalone HTML page of an executed notebook for ``audience``.
 
@@ -285,6 +348,9 @@ def render_page(
         Previous and next pages of the same kind (see :func:`page_header`).
     exports
         The run's figure and table files, relative to the output root, to link.
+    report_sources
+        The report's sources (default ``report/``), which tell the page of the report
+        that shows this run (:func:`report_pages`), linked from the header.
     """
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {AUDIENCES}, not {audience!r}")
@@ -299,9 +365,11 @@ def render_page(
         simulated=simulated,
         navigation=navigation,
         exports=page_exports(exports),
+        report=report_pages(report_sources).get(name),
     )
     resources = {"metadata": {"name": title}, "odas": {"css": _CSS, "header": header}}
     body, _ = exporters()[audience].from_notebook_node(nb, resources=resources)
+    body = body.replace(NBCONVERT_NO_ALT, NO_ALT)
     return body.replace(TOC_MARKER, _table_of_contents(body), 1)
 
 
@@ -348,6 +416,8 @@ def index_html(entries: dict[str, dict[str, Any]]) -> str:
         "<p>Recherche-action de l'Odas (2015-2017). Chaque page existe en deux versions : "
         "sans le code, pour la lecture, et avec le code, pour les chercheurs qui veulent "
         "vérifier les calculs.</p>",
+        '<p>Le <a href="../report/index.html">rapport publié</a> (construit par <code>make report</code>) '
+        "reprend leurs figures et tableaux ; chaque page renvoie au chapitre ou à l'annexe qui les montre.</p>",
     ]
     for kind, heading in _SECTIONS:
         items = []

@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -292,3 +293,86 @@ def check_figure_text(fig, names: Iterable[str] | pd.DataFrame | None = None) ->
             found.append(f"{who}{pat.kind} {mask_name(pat.name)}")
     if found:
         raise DisclosureError("nom(s) de participant dans le texte d'une figure : " + " ; ".join(sorted(set(found))))
+
+
+# --------------------------------------------------------------------------- masking names in free text
+
+_LETTER = r"[^\W_]"
+MASKED_TEXT = "(texte masqué : il contenait le nom d'un participant)"
+"""What :meth:`NameMask.text` returns when a name could not be masked in place."""
+
+
+class NameMask:
+    """The one way to mask participant names in a text (messages, progress lines, logs, manifests).
+
+    A name is found by the names check's own rules (:func:`check_no_names`: case, accents
+    and punctuation folded, full name in either order, family name alone unless allowed)
+    and written as :func:`mask_name` prints it. Build it with :meth:`from_overlay` (the
+    private overlay's names and allow list) or :meth:`from_names`; a mask with no name
+    (no overlay) is false and returns every text unchanged.
+    """
+
+    def __init__(self, patterns: Iterable[_Pattern] = ()) -> None:
+        self._patterns: list[tuple[re.Pattern[str], str, str]] = []
+        for pat in patterns:
+            words = pat.folded.split()
+            regex = re.compile(rf"(?<!{_LETTER})" + r"[\W_]+".join(map(re.escape, words)) + rf"(?!{_LETTER})")
+            self._patterns.append((regex, pat.folded, mask_name(pat.name)))
+        # longest first: a full name is masked whole before its family name alone
+        self._patterns.sort(key=lambda p: (-len(p[1]), p[1]))
+
+    @classmethod
+    def from_names(cls, names: Iterable[str] | pd.DataFrame, *, allow: Iterable[str] = ()) -> NameMask:
+        """The mask of ``names`` (strings, or the frame of ``participant_names.csv``)."""
+        return cls(_patterns(names, True, allow))
+
+    @classmethod
+    def from_overlay(cls, directory: os.PathLike[str] | str | None = None) -> NameMask:
+        """The mask of the private overlay's names (``directory``, default ``ODAS_PRIVATE_DATA``).
+
+        Empty when there is no overlay or it holds no ``participant_names.csv``.
+        """
+        base = Path(directory) if directory is not None else config.private_data_dir()
+        names = load_participant_names(base) if base is not None else None
+        if names is None or names.empty:
+            return cls()
+        return cls.from_names(names, allow=_allow_list(base))
+
+    def __bool__(self) -> bool:
+        return bool(self._patterns)
+
+    def text(self, text: str) -> str:
+        """``text`` with every name the names check would find replaced by its masked form."""
+        if not self._patterns or not text:
+            return text
+        for regex, _folded, masked in self._patterns:
+            folded, index = _fold_with_index(text)
+            spans = [(index[m.start()], index[m.end() - 1] + 1) for m in regex.finditer(folded)]
+            for start, end in reversed(spans):
+                text = text[:start] + masked + text[end:]
+        refolded = _fold(text)
+        if any(folded in refolded for _regex, folded, _masked in self._patterns):
+            return MASKED_TEXT
+        return text
+
+    def __call__(self, value: Any) -> Any:
+        """Mask a string, or every string (keys included) of lists and dicts."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self(k): self(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self(v) for v in value]
+        return value
+
+
+def _fold_with_index(text: str) -> tuple[str, list[int]]:
+    """``text`` lower-cased without accents, and for each folded character its index in ``text``."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        for part in unicodedata.normalize("NFKD", ch.casefold()):
+            if not unicodedata.combining(part):
+                out.append(part)
+                index.append(i)
+    return "".join(out), index

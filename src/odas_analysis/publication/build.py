@@ -178,7 +178,7 @@ def build_report(
     resolve_exports(pages, batch)
     step("figures et tableaux du lot vérifiés")
     assets = Assets(cache_dir)
-    renderer = HtmlRenderer(book, pages, batch, assets, data_dir=data_dir)
+    renderer = HtmlRenderer(book, pages, batch, assets, data_dir=data_dir, out=out)
     tree = html_pages(renderer, sources)
     print_html = print_edition(renderer, sources)
     tree["rapport-complet.html"] = print_html.encode("utf-8")

@@ -5,17 +5,24 @@ of its HTML page, with access to every page and label of the report; the files a
 or table links to are published by :class:`.assets.Assets`, and the reproducibility
 appendix's tables come from :mod:`.project_tables`. Text from the sources, the study and
 the exports is escaped here; the page templates (:mod:`.theme`) wrap the body.
+
+A figure's alternative text is the one its notebook gave ``export.figure``, read from the
+export's ``<name>.json`` sidecar (:func:`figure_alt`). Under each figure and table, a link
+leads to the batch's page of its run (``build/html/reviewers/<run>.html``), which links
+back to the report page that shows the run (:func:`run_pages`).
 """
 
 from __future__ import annotations
 
+import json
+import os
 from html import escape
 from pathlib import Path
 
-from .. import __version__, french
+from .. import __version__, files, french
 from . import project_tables
 from .assets import Assets
-from .batch import Batch, read_csv
+from .batch import Batch, Export, parse_target, read_csv
 from .book import Book, Page, Ref, jinja_env, study_context
 from .errors import ReportError
 from .markup import Directive, make_parser, render
@@ -33,11 +40,42 @@ SIMULATED_COVER = (
 SIMULATED_BADGE = ' <span class="badge-simule">données simulées</span>'
 
 
+def figure_alt(export: Export) -> str:
+    """The figure's alternative text, from its ``<name>.json`` sidecar (:func:`odas_analysis.export.figure`).
+
+    Empty when the export has no sidecar or the sidecar holds no ``alt``; a sidecar that is
+    not JSON is refused, naming the file.
+    """
+    sidecar = export.primary.with_suffix(".json")
+    try:
+        data = json.loads(sidecar.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return ""
+    except ValueError as exc:
+        raise ReportError(f"{files.display_path(sidecar)} n'est pas du JSON valide : {exc}") from exc
+    alt = data.get("alt") if isinstance(data, dict) else None
+    return " ".join(alt.split()) if isinstance(alt, str) else ""
+
+
+def run_pages(pages: list[Page]) -> dict[str, Page]:
+    """The page of the report that shows each run: the first, in reading order, with one of its exports."""
+    shown: dict[str, Page] = {}
+    for page in pages:
+        for ref in page.refs:
+            target = parse_target(ref.directive.argument or "")
+            if target is not None:
+                shown.setdefault(target[1], page)
+    return shown
+
+
 class HtmlRenderer:
     """Renders the body of every page, with access to every page, label and export of the report."""
 
-    def __init__(self, book: Book, pages: list[Page], batch: Batch, assets: Assets, *, data_dir: Path):
+    def __init__(
+        self, book: Book, pages: list[Page], batch: Batch, assets: Assets, *, data_dir: Path, out: Path | None = None
+    ):
         self.book = book
+        self.out = out  # where the pages go: links to the batch's own pages are relative to it
         self.pages = pages
         self.batch = batch
         self.assets = assets
@@ -60,18 +98,42 @@ class HtmlRenderer:
             f" — {made}{simulated}</p>"
         )
 
+    def _batch_page(self, export: Export) -> str:
+        """The relative link from the report to the batch's page of ``export``'s run (reviewers' version), or ``""``.
+
+        Only a page that exists is linked (the manifest's ``html_reviewers`` output).
+        """
+        rel = (export.entry.get("outputs") or {}).get("html_reviewers")
+        if not rel or self.out is None:
+            return ""
+        page = self.batch.root / rel
+        if not page.is_file():
+            return ""
+        return Path(os.path.relpath(page, self.out)).as_posix()
+
+    def _files_line(self, ref: Ref, links: list[tuple[str, str]]) -> str:
+        """The line of links under a figure or table: its files, and the batch page of its run."""
+        assert ref.export is not None
+        page = self._batch_page(ref.export)
+        if page:
+            links = [*links, (page, f"page du carnet ({ref.export.run})")]
+        items = " · ".join(f'<a href="{escape(href)}">{escape(text)}</a>' for href, text in links)
+        return f'<p class="fichiers">Fichiers\u00a0: {items}</p>\n'
+
     def _caption(self, ref: Ref) -> str:
         return f'<figcaption><span class="numero">{ref.title}</span> — {escape(fr(ref.caption))}</figcaption>\n'
 
     def _figure(self, ref: Ref) -> str:
+        assert ref.export is not None
         paths = self.assets.figure(ref)
-        alt = ref.directive.options.get("alt") or ref.caption
+        alt = figure_alt(ref.export) or ref.directive.options.get("alt") or ref.caption
         return (
             f'<figure class="figure" id="{escape(ref.anchor)}">\n'
-            f'<img src="{paths["svg"]}" alt="{escape(fr(alt))}">\n' + self._caption(ref) + f"{self._source_line(ref)}\n"
-            f'<p class="fichiers">Fichiers\u00a0: <a href="{paths["svg"]}">SVG</a> · '
-            f'<a href="{paths["png"]}">PNG 300\u00a0dpi</a></p>\n'
-            "</figure>\n"
+            f'<img src="{paths["svg"]}" alt="{escape(fr(alt))}">\n'
+            + self._caption(ref)
+            + f"{self._source_line(ref)}\n"
+            + self._files_line(ref, [(paths["svg"], "SVG"), (paths["png"], "PNG 300\u00a0dpi")])
+            + "</figure>\n"
         )
 
     def _table(self, ref: Ref) -> str:
@@ -97,9 +159,8 @@ class HtmlRenderer:
             + self._caption(ref)
             + html
             + f"{self._source_line(ref)}\n"
-            f'<p class="fichiers">Fichiers\u00a0: <a href="{paths["csv"]}">CSV</a> · '
-            f'<a href="{paths["xlsx"]}">XLSX</a></p>\n'
-            "</figure>\n"
+            + self._files_line(ref, [(paths["csv"], "CSV"), (paths["xlsx"], "XLSX")])
+            + "</figure>\n"
         )
 
     # ------------------------------------------------------------- directives and roles
@@ -153,7 +214,8 @@ class HtmlRenderer:
         if len(sections) > 1:
             items = "".join(f'<li><a href="#{sid}">{escape(fr(text))}</a></li>' for sid, text in sections)
             head += (
-                '<nav class="sommaire-local" aria-label="Dans ce chapitre"><strong>Dans cette page</strong>'
+                f'<nav class="sommaire-local" aria-label="Dans cette page : {escape(fr(page.title))}">'
+                "<strong>Dans cette page</strong>"
                 f"<ol>{items}</ol></nav>\n"
             )
         return head + html
@@ -209,4 +271,4 @@ class HtmlRenderer:
         return "\n".join(parts) + "\n"
 
 
-__all__ = ["SIMULATED_NOTICE", "HtmlRenderer"]
+__all__ = ["SIMULATED_NOTICE", "HtmlRenderer", "figure_alt", "run_pages"]

@@ -63,6 +63,9 @@ figure .fichiers { margin: .1em 0; color: var(--discret); }
 .defilement:focus { outline: 2px solid var(--accent); outline-offset: 2px; }
 .defilement tr > :first-child { position: sticky; left: 0; z-index: 1; background: #fff; }
 .defilement thead tr > :first-child { background: var(--pale); }
+/* the print edition lays wide tables out for paper (landscape, column groups): on screen they do not scroll either */
+.edition-imprimable .defilement { overflow-x: visible; background: none; }
+.edition-imprimable .defilement tr > :first-child { position: static; }
 p.indice-defilement { margin: .2em 0; font-family: "DejaVu Sans", Arial, sans-serif; font-size: .8rem; color: var(--discret); text-align: left; }
 table { border-collapse: collapse; font-family: "DejaVu Sans", Arial, sans-serif; font-size: .85rem; margin: .4em 0; }
 th, td {
@@ -175,7 +178,7 @@ PAGE_TEMPLATE = (
 PRINT_TEMPLATE = (
     _HEAD % "{{ book.title }} — édition imprimable"
     + """\
-<body>
+<body class="edition-imprimable">
 <main>
 {{ body_html }}
 </main>
