@@ -21,9 +21,9 @@
 # nouvelle recherche-action ou situer un douzième site : tous les indicateurs publics du
 # projet à chacun de leurs millésimes, les références du département, de la région et de
 # la France, le rang du territoire dans la distribution nationale et les territoires qui
-# lui ressemblent le plus. Le territoire est choisi par le paramètre `territory_code` :
-# un code INSEE de commune (5 caractères) ou un SIREN d'EPCI (9 chiffres). Tout vient de
-# la statistique publique, lue dans les fichiers nationaux ; aucun relevé de terrain.
+# lui ressemblent le plus. Toute commune (code INSEE à 5 caractères) ou intercommunalité
+# (SIREN à 9 chiffres) des fichiers nationaux peut avoir la sienne. Tout vient de la
+# statistique publique, lue dans les fichiers nationaux ; aucun relevé de terrain.
 
 # %% tags=["parameters"]
 territory_code = "59350"

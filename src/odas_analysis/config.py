@@ -57,18 +57,18 @@ def national_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     value = os.fspath(explicit) if explicit is not None else os.environ.get(NATIONAL_DATA_ENV, "")
     if not value:
         raise NationalDataUnavailable(
-            "The national data files are needed here, but no directory was given.\n"
-            f"Set {NATIONAL_DATA_ENV}=/path/to/national-data (or pass --national-dir PATH).\n"
-            "That directory holds geo/, indicators/ and civic/ as described in README.md "
-            "(section 'Données nationales'); `odas-analysis data download --national-dir PATH` "
-            "fetches them from INSEE and data.gouv.fr on a machine with internet access."
+            "les fichiers nationaux sont nécessaires ici, mais aucun répertoire n'est indiqué.\n"
+            f"Définir {NATIONAL_DATA_ENV}=/chemin/des/donnees-nationales (ou passer --national-dir CHEMIN).\n"
+            "Ce répertoire contient geo/, indicators/, civic/ et politique_ville/, comme le décrit README.md "
+            "(section « National data files ») ; sur une machine reliée à internet, "
+            "`odas-analysis data download --national-dir CHEMIN` les télécharge auprès de leurs éditeurs."
         )
     path = Path(value).expanduser()
     if not path.is_dir():
         raise NationalDataUnavailable(
-            f"National data directory {path} (from "
-            f"{'--national-dir' if explicit is not None else NATIONAL_DATA_ENV}) does not exist "
-            "or is not a directory."
+            f"le répertoire des données nationales {path} (indiqué par "
+            f"{'--national-dir' if explicit is not None else NATIONAL_DATA_ENV}) n'existe pas "
+            "ou n'est pas un répertoire."
         )
     return path
 
