@@ -289,4 +289,4 @@ def test_console_script_without_national_data(tmp_path: Path) -> None:
         [exe, "data", "build", "--out", str(tmp_path)], capture_output=True, text=True, env=env, check=False
     )
     assert proc.returncode == 2
-    assert "Set ODAS_NATIONAL_DATA=" in proc.stderr
+    assert "Définir ODAS_NATIONAL_DATA=" in proc.stderr
