@@ -17,17 +17,15 @@ byte as the notebook wrote it.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 import struct
-import zipfile
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import files
-from ..tables.formats import neutralise
+from ..tables.formats import XLSX_TIME, neutralise, stable_zip
 from .batch import Export
 from .errors import ReportError
 from .typography import looks_like_code
@@ -131,32 +129,6 @@ def png_300dpi(svg: bytes, png: bytes | None = None, *, dpi: int = PRINT_DPI) ->
 # --------------------------------------------------------------------------- XLSX
 
 
-_FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-def _normalised_zip(data: bytes) -> bytes:
-    """Rewrite a zip (XLSX) with fixed entry times and attributes, same order."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            fixed.create_system = 3
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                # openpyxl stamps the save time into dcterms:modified whatever is set
-                data = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>",
-                    data,
-                )
-            dst.writestr(fixed, data)
-    return buf.getvalue()
-
-
 def xlsx_bytes(
     header: list[str], rows: list[list[str]], *, code_columns: set[int], meta: list[tuple[str, str]]
 ) -> bytes:
@@ -187,12 +159,12 @@ def xlsx_bytes(
     for key, value in meta:
         info.append([neutralise(key), neutralise(value)])
     wb.properties.creator = "odas-analysis"
-    wb.properties.created = _FIXED_TIME
-    wb.properties.modified = _FIXED_TIME
+    wb.properties.created = XLSX_TIME
+    wb.properties.modified = XLSX_TIME
     wb.properties.lastModifiedBy = None
     buf = io.BytesIO()
     wb.save(buf)
-    return _normalised_zip(buf.getvalue())
+    return stable_zip(buf.getvalue())
 
 
 # --------------------------------------------------------------------------- the files

@@ -182,7 +182,7 @@ def table_html(df, *, decimals: Decimals = None, index: bool = False, caption: s
 FRENCH_LOCALE = "[$-fr-FR]"
 """Locale tag of the XLSX number formats: a French spreadsheet shows ``1 234,5``."""
 
-_XLSX_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
+XLSX_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -193,11 +193,11 @@ def xlsx_number_format(kind: str, digits: int, plain: bool) -> str:
     return FRENCH_LOCALE + "#,##0" + ("." + "0" * digits if kind == "float" and digits > 0 else "")
 
 
-def _stable_zip(data: bytes) -> bytes:
+def stable_zip(data: bytes) -> bytes:
     """Rewrite a zip (XLSX) with fixed entry times and attributes, same order."""
     src = zipfile.ZipFile(io.BytesIO(data))
     buf = io.BytesIO()
-    stamp = _XLSX_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    stamp = XLSX_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
@@ -253,9 +253,9 @@ def table_xlsx(
     for column, unit in (units or {}).items():
         info.append([f"Unité : {neutralise(str(column))}", neutralise(str(unit))])
     wb.properties.creator = "odas-analysis"
-    wb.properties.created = _XLSX_TIME
-    wb.properties.modified = _XLSX_TIME
+    wb.properties.created = XLSX_TIME
+    wb.properties.modified = XLSX_TIME
     wb.properties.lastModifiedBy = None
     buf = io.BytesIO()
     wb.save(buf)
-    return _stable_zip(buf.getvalue())
+    return stable_zip(buf.getvalue())
