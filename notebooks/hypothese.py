@@ -49,17 +49,32 @@ export.table(
     tables.operationalisation_table(hypothesis_id),
     "mesure",
     caption=tables.operationalisation_note(hypothesis_id),
+    simulated=False,
 )
 
 # %% [markdown]
-# ## Les données
+# ## Indicateurs publics (données réelles)
 #
-# Sans relevés de terrain réels, les tests portent sur le jeu de démonstration : ils
-# montrent la méthode, pas un résultat sur les sites.
+# Les indicateurs de la statistique publique retenus pour cette hypothèse (colonne
+# « Usage » ci-dessus) ne sont pas simulés : ils sont testés ici entre eux, sans les
+# relevés de terrain. Ce sont des résultats réels, mais ils décrivent les onze sites sans
+# se généraliser et n'entrent pas dans le verdict.
 
 # %%
-if fieldwork.data_source()["synthetic"]:
-    pages.mark_simulated("grille d'évaluation et entretiens du jeu de démonstration.")
+publics = hypotheses.public_table_fr(hypothesis_id)
+export.table(publics, "indicateurs-publics", caption=publics.attrs["note_fr"], simulated=False)
+
+# %% [markdown]
+# ## Les données de terrain
+#
+# Sans relevés de terrain réels, les tests qui suivent portent sur le jeu de démonstration :
+# ils montrent la méthode, pas un résultat sur les sites. Chaque tableau et figure calculé
+# sur ce jeu porte la mention « données simulées ».
+
+# %%
+simulated = fieldwork.data_source()["synthetic"]
+if simulated:
+    pages.mark_simulated("grille d'évaluation et entretiens du jeu de démonstration, jusqu'à la fin de la page.")
 result = hypotheses.test(hypothesis_id)
 
 # %%
@@ -80,7 +95,7 @@ export.figure(
 
 # %%
 holm = hypotheses.holm_table_fr(result)
-export.table(holm, "holm-h1-h5", caption=holm.attrs["note_fr"])
+export.table(holm, "holm-h1-h5", caption=holm.attrs["note_fr"], simulated=simulated)
 
 # %% [markdown]
 # Avec onze sites, seul un lien fort peut être vu : le tableau suivant dit à partir de quel
@@ -88,7 +103,7 @@ export.table(holm, "holm-h1-h5", caption=holm.attrs["note_fr"])
 
 # %%
 puissance = hypotheses.power_table_fr()
-export.table(puissance, "puissance", caption=puissance.attrs["note_fr"])
+export.table(puissance, "puissance", caption=puissance.attrs["note_fr"], simulated=False)
 
 # %% [markdown]
 # ## Les autres tests

@@ -91,17 +91,44 @@ SIMULATED_NOTE = (
     "cette page est calculée sur des données de démonstration générées par le projet, "
     "pas sur les entretiens réels.</p>"
 )
+MIXED_NOTE = (
+    '<p class="odas-simule" role="note"><strong>Données réelles et données simulées</strong> : '
+    "les tableaux et figures marqués « données simulées » sont calculés sur le jeu de démonstration "
+    "généré par le projet, pas sur les entretiens réels ; les autres viennent de la statistique publique "
+    "et sont réels.</p>"
+)
+
+
+def export_marks(nb: Any) -> dict[str, bool]:
+    """Name -> simulated of every table and figure the notebook displayed (:func:`odas_analysis.export.table`)."""
+    marks: dict[str, bool] = {}
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) or []:
+            meta = (output.get("metadata") or {}).get(SIMULATED_KEY) or {}
+            if meta.get("export"):
+                marks[str(meta["export"])] = bool(meta.get("simulated"))
+    return marks
 
 
 def page_header(
-    *, name: str, title: str, audience: str, simulated: bool, navigation: dict[str, Any] | None, exports: Sequence[str]
+    *,
+    name: str,
+    title: str,
+    audience: str,
+    simulated: bool,
+    navigation: dict[str, Any] | None,
+    exports: Sequence[str],
+    marks: dict[str, bool] | None = None,
 ) -> str:
     """The page's header: links (index, other version, previous and next), title, notes, its files.
 
     ``navigation`` holds ``previous`` and ``next`` as ``(run name, label)`` or None, and
     ``kind`` (``"site"``, ``"hypothese"``); ``exports`` the run's files, relative to the
-    output root. Every text is escaped here.
+    output root; ``marks`` which exports are simulated (:func:`export_marks`): a page that
+    mixes real and simulated ones says which are which, and its file list marks them.
+    Every text is escaped here.
     """
+    marks = marks or {}
     other = "researchers" if audience == "reviewers" else "reviewers"
     other_label = "Version avec le code" if other == "researchers" else "Version sans le code"
     links = [
@@ -114,11 +141,12 @@ def page_header(
         parts.append(f'<nav class="odas-voisins" aria-label="Pages voisines">{neighbours}</nav>')
     parts.append(f'<h1 class="odas-titre">{escape(title)}</h1>')
     if simulated:
-        parts.append(SIMULATED_NOTE)
+        parts.append(MIXED_NOTE if set(marks.values()) == {True, False} else SIMULATED_NOTE)
     parts.append(TOC_MARKER)
     if exports:
         items = "".join(
-            f'<li><a href="../../../{escape(rel)}">{escape(Path(rel).name)}</a> ({EXPORT_KINDS[Path(rel).suffix]})</li>'
+            f'<li><a href="../../../{escape(rel)}">{escape(Path(rel).name)}</a> ({EXPORT_KINDS[Path(rel).suffix]})'
+            f"{' — données simulées' if marks.get(Path(rel).stem) else ''}</li>"
             for rel in exports
         )
         parts.append(
@@ -299,6 +327,7 @@ def render_page(
         simulated=simulated,
         navigation=navigation,
         exports=page_exports(exports),
+        marks=export_marks(nb),
     )
     resources = {"metadata": {"name": title}, "odas": {"css": _CSS, "header": header}}
     body, _ = exporters()[audience].from_notebook_node(nb, resources=resources)
@@ -369,7 +398,7 @@ def index_html(entries: dict[str, dict[str, Any]]) -> str:
                 researchers = Path(outputs["html_researchers"]).name
                 line += f' <a class="code" href="researchers/{escape(researchers)}">(avec le code)</a>'
             if entry.get("simulated"):
-                line += ' <span class="simule">données simulées</span>'
+                line += ' <span class="simule">contient des données simulées</span>'
             if entry.get("status") == "failed":
                 line += ' <span class="echec">dernière exécution en échec : page précédente</span>'
             parts.append(line + "</li>")
