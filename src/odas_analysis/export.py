@@ -220,6 +220,8 @@ SIMULATED_MARK = "données simulées"
 SIMULATED_COLUMN = "statut des données"
 #: Key of a figure's sidecar JSON recording whether it is built on simulated data.
 SIMULATED_KEY = "donnees_simulees"
+#: SVG id of the mark drawn in a simulated figure (its text is drawn as paths).
+SIMULATED_GID = "odas-donnees-simulees"
 #: Key of the output metadata of a displayed export (read by :mod:`odas_analysis.batch.pages`).
 EXPORT_METADATA_KEY = "odas"
 
@@ -260,6 +262,7 @@ def mark_simulated_figure(fig, alt: str, caption: str | None) -> tuple[str, str]
         fontweight="bold",
         color="#7e5109",
         bbox={"boxstyle": "square,pad=0.25", "facecolor": "#fdebd0", "edgecolor": "#d68910", "linewidth": 0.8},
+        gid=SIMULATED_GID,
     )
     if not is_simulated_caption(alt):
         alt = f"{alt} (données simulées)"
