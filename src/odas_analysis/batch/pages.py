@@ -26,6 +26,13 @@ the top, and its entry in the index too. A notebook marks itself in either way:
 :func:`is_simulated` finds either. Loaders may call :func:`mark_simulated` themselves when
 they fall back to the demonstration set.
 
+The mark belongs to each table and figure rather than to the page: :func:`odas_analysis.export.table`
+and :func:`~odas_analysis.export.figure` display a badge above a simulated one and record
+``{"odas": {"export": name, "simulated": bool}}`` in its output metadata
+(:func:`export_marks`). A page that shows both real (public statistics) and simulated
+exports says so in its banner (:data:`MIXED_NOTE`), and its list of files marks the
+simulated ones.
+
 Only the standard library is imported at import time; nbconvert is imported when a page
 is rendered, so that the index can be rewritten cheaply.
 """
