@@ -21,9 +21,6 @@
 # en examine une (de H1 à H5) : son énoncé, la
 # façon de la mesurer, puis ce qu'en disent les onze sites et les entretiens.
 
-# %% tags=["parameters"]
-hypothesis_id = "H1"
-
 # %%
 from IPython.display import Markdown, display
 
@@ -31,6 +28,9 @@ from odas_analysis import export, fieldwork, hypotheses, study
 from odas_analysis.batch import pages
 from odas_analysis.figures import hypothese as figures
 from odas_analysis.tables import hypothese as tables
+
+# %% tags=["parameters"]
+hypothesis_id = "H1"
 
 # %%
 hypothesis_id = study.check_hypothesis_id(hypothesis_id)

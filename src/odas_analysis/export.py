@@ -307,6 +307,24 @@ def figure_html(png: bytes, alt: str, caption: str | None, width_px: int) -> str
     )
 
 
+def _figure_mark(fig, alt: str, caption: str | None, simulated: bool | None) -> tuple[bool, str, str | None]:
+    """Decide whether ``fig`` is simulated (default: its legend says so) and mark it if so."""
+    simulated = is_simulated_caption(caption) if simulated is None else bool(simulated)
+    if simulated:
+        alt, caption = mark_simulated_figure(fig, alt, caption)
+    return simulated, alt, caption
+
+
+def _display_figure(fig, png: bytes, name: str, alt: str, caption: str | None, simulated: bool) -> None:
+    """Show the written PNG in the notebook, with its badge when simulated, and its metadata."""
+    from IPython.display import display
+
+    width_px = int(round(fig.get_figwidth() * 100))
+    text = alt + (f"\n{caption}" if caption else "")
+    shown = simulated_badge_html(simulated) + figure_html(png, alt, caption, width_px)
+    display({"text/html": shown, "text/plain": text}, metadata=export_metadata(name, simulated), raw=True)
+
+
 def figure(
     fig,
     name: str,
@@ -340,12 +358,9 @@ def figure(
         Close the figure in pyplot afterwards, so the inline backend does not show it
         again at the end of the cell.
     simulated
-        The figure is built on simulated (demonstration) data: the image gets a
-        « Données simulées » mark, the sidecar JSON ``"donnees_simulees": true`` and a legend
-        and alternative text that say so, the notebook display a badge. ``None`` (default):
-        simulated when the legend says « données simulées » (as
-        ``fieldwork.source_note_fr()`` does for the demonstration set). Always recorded in
-        the JSON (``false`` for a figure of public data only).
+        Built on the demonstration set: a mark in the image, ``"donnees_simulees": true`` in
+        the JSON (always recorded), alt and legend saying so, a badge in the notebook.
+        ``None``: simulated when the legend says « données simulées ».
 
     Returns
     -------
@@ -366,9 +381,7 @@ def figure(
         caption = getattr(fig, NOTE_ATTR, None)
     _check_no_participant_name(fig)
     freeze_layout(fig)
-    simulated = is_simulated_caption(caption) if simulated is None else bool(simulated)
-    if simulated:
-        alt, caption = mark_simulated_figure(fig, alt, caption)
+    simulated, alt, caption = _figure_mark(fig, alt, caption, simulated)
     dest = destination()
     paths = Written()
     png = b""
@@ -382,12 +395,7 @@ def figure(
     paths["json"] = dest.figures / f"{name}.json"
     files.write_bytes(paths["json"], figure_legend(alt, caption, simulated=simulated))
     if show and _in_ipython():
-        from IPython.display import display
-
-        width_px = int(round(fig.get_figwidth() * 100))
-        text = alt + (f"\n{caption}" if caption else "")
-        shown = simulated_badge_html(simulated) + figure_html(png, alt, caption, width_px)
-        display({"text/html": shown, "text/plain": text}, metadata=export_metadata(name, simulated), raw=True)
+        _display_figure(fig, png, name, alt, caption, simulated)
     if close:
         try:
             import matplotlib.pyplot as plt
