@@ -137,7 +137,7 @@ def test_operationalisation_table_says_usage_and_choice():
     table = hypothesis_tables.operationalisation_table("H2")
     assert set(table["Usage"]) == {"tests du verdict", "indicateur public, hors verdict"}
     assert set(table["Choix"]) == {"rapport", "choix du projet"}
-    assert table["Section du rapport"].str.len().gt(0).all()
+    assert table["Section du rapport ou précision"].str.len().gt(0).all()
 
 
 def test_verdict_rule_says_public_results_are_outside_the_verdict():

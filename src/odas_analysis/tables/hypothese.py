@@ -40,7 +40,7 @@ def operationalisation_table(hypothesis_id: str) -> pd.DataFrame:
     ``Usage`` says whether the row enters the tests that decide the verdict (grid, coding,
     and the territorial context they were calibrated with) or is a public indicator tested
     apart; ``Choix`` whether the report names the element or the project chose the
-    measure; ``Section du rapport`` where the report discusses it.
+    measure; ``Section du rapport ou précision`` where the report discusses it.
     """
     from .. import hypotheses
 
@@ -54,7 +54,7 @@ def operationalisation_table(hypothesis_id: str) -> pd.DataFrame:
             "Sens attendu": [direction.get(str(d), str(d)) for d in ops["expected_direction"]],
             "Usage": [SCOPE_FR[str(s)] for s in ops["scope"]],
             "Choix": [CHOSEN_BY_FR[str(c)] for c in ops["chosen_by"]],
-            "Section du rapport": ops["source_detail"].fillna("").astype(str).to_numpy(),
+            "Section du rapport ou précision": ops["source_detail"].fillna("").astype(str).to_numpy(),
             "Source": [source_tag(s) for s in ops["source_id"]],
         }
     )
