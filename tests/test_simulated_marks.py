@@ -24,7 +24,7 @@ from odas_analysis.fieldwork import demo
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
-RUNS = ("site-angers", "hypothese-H2")
+RUNS = ("site-angers", "hypothese-H2", "methodologie")
 PUBLIC_DATA = os.environ.get("ODAS_NATIONAL_DATA", "/work/shared/data")
 
 
