@@ -63,6 +63,7 @@ export.table(
 # %%
 publics = hypotheses.public_table_fr(hypothesis_id)
 export.table(publics, "indicateurs-publics", caption=publics.attrs["note_fr"], simulated=False)
+display(Markdown(hypotheses.public_summary_fr(hypothesis_id)))
 
 # %% [markdown]
 # ## Les données de terrain

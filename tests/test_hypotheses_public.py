@@ -149,3 +149,17 @@ def test_missing_values_are_not_invented():
     data = public.public_site_data("H1")
     assert math.isnan(data.loc["moulins-communaute", "turnout_municipal_2020"])
     assert pd.notna(data.loc["moulins-communaute", "turnout_presidential_2017_round1"])
+
+
+def test_summary_counts_what_the_table_shows():
+    for h in study.hypothesis_ids():
+        res = hypotheses.public_results(h)
+        text = hypotheses.public_summary_fr(h)
+        assert text.startswith("**Données réelles.**")
+        computed = res[res["p_value"].notna()]
+        decisive = computed["p_holm"] if len(computed) > 1 else computed["p_value"]
+        n_found = int((decisive < 0.05).sum())
+        assert text.startswith(f"**Données réelles.** {len(computed)} test"), h
+        assert (f"; {n_found} conclu" in text) if n_found else ("aucun ne conclut" in text), h
+        assert ("aucune association nette" in text) == (n_found == 0), h
+    assert "association négative" in hypotheses.public_summary_fr("H1")  # posts vs 2017 turnout, p (Holm) 0,045

@@ -40,7 +40,7 @@ Typical use in a notebook::
 from __future__ import annotations
 
 from .power import critical_rho, power, power_sentence_fr
-from .public import PUBLIC_LIMITS_FR, public_results, public_site_data, public_table_fr
+from .public import PUBLIC_LIMITS_FR, public_results, public_site_data, public_summary_fr, public_table_fr
 from .result import RESULT_COLUMNS, HypothesisResult
 from .rules import ALPHA, INCL_CUT, LIMITS_FR, POPULATION_FR, VERDICT_RULE_FR, VERDICTS
 from .run import composite_pvalues, family_frame, holm_across, holm_table_fr, overview, power_table_fr, test, test_all
@@ -71,6 +71,7 @@ __all__ = [
     "PUBLIC_LIMITS_FR",
     "public_results",
     "public_site_data",
+    "public_summary_fr",
     "public_table_fr",
     "overview",
 ]

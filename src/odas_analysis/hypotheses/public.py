@@ -207,6 +207,27 @@ def public_table_fr(hypothesis_id: str) -> pd.DataFrame:
     return out
 
 
+def public_summary_fr(hypothesis_id: str) -> str:
+    """What the public-data tests say, in one short French paragraph (Markdown), for the page."""
+    results = public_results(hypothesis_id)
+    computed = results[results["p_value"].notna()]
+    decisive = computed["p_holm"] if results.attrs["family_size"] > 1 else computed["p_value"]
+    found = computed[decisive < ALPHA]
+    tests = f"{french.integer(len(computed))} test{'s' if len(computed) > 1 else ''}"
+    verb = {0: "aucun ne conclut", 1: "1 conclut"}.get(len(found), f"{french.integer(len(found))} concluent")
+    holm = " après la correction de Holm" if results.attrs["family_size"] > 1 else ""
+    head = f"**Données réelles.** {tests} sur les indicateurs publics ; {verb} à 5 %{holm}"
+    if found.empty:
+        return head + " : aucune association nette entre ces indicateurs dans les onze sites."
+    parts = []
+    for _, r in found.iterrows():
+        sense = "positive" if r["statistic"] > 0 else "négative"
+        parts.append(f"{r['variables']} (association {sense}, rho = {french.number(r['statistic'], 2)}, n = {r['n']})")
+    return (
+        head + " : " + " ; ".join(parts) + ". Ces associations décrivent les sites, elles n'établissent pas un effet."
+    )
+
+
 def has_public_result(hypothesis_id: str) -> bool:
     """True when at least one test of :func:`public_results` could be computed."""
     return bool(np.isfinite(public_results(hypothesis_id)["p_value"].astype(float)).any())
