@@ -149,8 +149,15 @@ def _test_row(data: pd.DataFrame, pred: pd.Series, target: pd.Series) -> dict[st
     try:
         res = exact.spearman(pair[var].to_numpy(), pair[tgt].to_numpy(), alternative=alt)
     except ParameterError:
-        return row(test="spearman_public", family="public", variables=names, statistic_name="rho", n=len(pair),
-                   method=method, note=why_not(pair[var], pair[tgt]))  # fmt: skip
+        return row(
+            test="spearman_public",
+            family="public",
+            variables=names,
+            statistic_name="rho",
+            n=len(pair),
+            method=method,
+            note=why_not(pair[var], pair[tgt]),
+        )
     note = side + (" ; " + _groups_note(pair[var], pair[tgt]) if binary else "")
     return row(
         test="spearman_public",
