@@ -21,9 +21,6 @@
 # en examine une (de H1 à H5) : son énoncé, la
 # façon de la mesurer, puis ce qu'en disent les onze sites et les entretiens.
 
-# %% tags=["parameters"]
-hypothesis_id = "H1"
-
 # %%
 from IPython.display import Markdown, display
 
@@ -32,6 +29,10 @@ from odas_analysis.batch import pages
 from odas_analysis.figures import hypothese as figures
 from odas_analysis.tables import hypothese as tables
 
+# %% tags=["parameters"]
+hypothesis_id = "H1"
+
+# %%
 hypothesis_id = study.check_hypothesis_id(hypothesis_id)
 
 # %%
@@ -50,17 +51,33 @@ export.table(
     tables.operationalisation_table(hypothesis_id),
     "mesure",
     caption=tables.operationalisation_note(hypothesis_id),
+    simulated=False,
 )
 
 # %% [markdown]
-# ## Les données
+# ## Indicateurs publics (données réelles)
 #
-# Sans relevés de terrain réels, les tests portent sur le jeu de démonstration : ils
-# montrent la méthode, pas un résultat sur les sites.
+# Les indicateurs de la statistique publique retenus pour cette hypothèse (colonne
+# « Usage » ci-dessus) ne sont pas simulés : ils sont testés ici entre eux, sans les
+# relevés de terrain. Ce sont des résultats réels, mais ils décrivent les onze sites sans
+# se généraliser et n'entrent pas dans le verdict.
 
 # %%
-if fieldwork.data_source()["synthetic"]:
-    pages.mark_simulated("grille d'évaluation et entretiens du jeu de démonstration.")
+publics = hypotheses.public_table_fr(hypothesis_id)
+export.table(publics, "indicateurs-publics", caption=publics.attrs["note_fr"], simulated=False)
+display(Markdown(hypotheses.public_summary_fr(hypothesis_id)))
+
+# %% [markdown]
+# ## Les données de terrain
+#
+# Sans relevés de terrain réels, les tests qui suivent portent sur le jeu de démonstration :
+# ils montrent la méthode, pas un résultat sur les sites. Chaque tableau et figure calculé
+# sur ce jeu porte la mention « données simulées ».
+
+# %%
+simulated = fieldwork.data_source()["synthetic"]
+if simulated:
+    pages.mark_simulated("grille d'évaluation et entretiens du jeu de démonstration, jusqu'à la fin de la page.")
 result = hypotheses.test(hypothesis_id)
 
 # %%
@@ -81,7 +98,7 @@ export.figure(
 
 # %%
 holm = hypotheses.holm_table_fr(result)
-export.table(holm, "holm-h1-h5", caption=holm.attrs["note_fr"])
+export.table(holm, "holm-h1-h5", caption=holm.attrs["note_fr"], simulated=simulated)
 
 # %% [markdown]
 # Avec onze sites, seul un lien fort peut être vu : le tableau suivant dit à partir de quel
@@ -89,7 +106,7 @@ export.table(holm, "holm-h1-h5", caption=holm.attrs["note_fr"])
 
 # %%
 puissance = hypotheses.power_table_fr()
-export.table(puissance, "puissance", caption=puissance.attrs["note_fr"])
+export.table(puissance, "puissance", caption=puissance.attrs["note_fr"], simulated=False)
 
 # %% [markdown]
 # ## Les autres tests

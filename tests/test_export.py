@@ -243,6 +243,7 @@ def test_figure_legend_sidecar_and_display(dest):
     paths = export.figure(fig, "legende", alt=ALT, show=False)
     assert json.loads(paths["json"].read_text(encoding="utf-8")) == {
         "alt": ALT,
+        "donnees_simulees": False,
         "legende": "Source : INSEE, Filosofi 2016.",
     }
     other = export.figure(_fig(), "autre", alt=ALT, caption="Lecture : essai <b>.", show=False)

@@ -48,9 +48,10 @@ Files for machines, files for people
 ``<name>.md`` and the HTML shown in the notebook
     for people: French numbers (:mod:`odas_analysis.french`).
 ``<name>.json`` beside a figure
-    ``{"alt": "...", "legende": "..."}``: the figure's alternative text (required, in
-    French) and its legend (sources and how to read it, not drawn inside the image), for
-    the report.
+    ``{"alt": "...", "donnees_simulees": false, "legende": "..."}``: the figure's
+    alternative text (required, in French), whether it is built on the demonstration set
+    (then the image carries a « Données simulées » mark too) and its legend (sources and
+    how to read it, not drawn inside the image), for the report.
 
 Text cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are
 neutralised in the CSV and the XLSX (:func:`neutralise`, OWASP CSV injection).
@@ -214,6 +215,62 @@ def _check_no_participant_name(fig) -> None:
     check_figure_text(fig)
 
 
+SIMULATED_MARK = "données simulées"
+#: Last column of the CSV export of a table built on simulated data.
+SIMULATED_COLUMN = "statut des données"
+#: Key of a figure's sidecar JSON recording whether it is built on simulated data.
+SIMULATED_KEY = "donnees_simulees"
+#: SVG id of the mark drawn in a simulated figure (its text is drawn as paths).
+SIMULATED_GID = "odas-donnees-simulees"
+#: Key of the output metadata of a displayed export (read by :mod:`odas_analysis.batch.pages`).
+EXPORT_METADATA_KEY = "odas"
+
+
+def is_simulated_caption(caption: str | None) -> bool:
+    """True when a caption says « données simulées » (the default of ``simulated=``)."""
+    return SIMULATED_MARK in (caption or "").lower()
+
+
+def export_metadata(name: str, simulated: bool) -> dict[str, dict[str, object]]:
+    """Output metadata of a displayed table or figure: its name and whether it is simulated.
+
+    ``{"odas": {"export": name, "simulated": bool}}``: the page of the notebook lists which
+    parts are simulated from it (:func:`odas_analysis.batch.pages.export_marks`).
+    """
+    return {EXPORT_METADATA_KEY: {"export": name, "simulated": bool(simulated)}}
+
+
+def simulated_badge_html(simulated: bool) -> str:
+    """The badge shown above a simulated table or figure in its notebook (empty otherwise)."""
+    if not simulated:
+        return ""
+    return (
+        '<p class="odas-simule" role="note"><strong>Données simulées</strong> : '
+        "calculé sur le jeu de démonstration, ne décrit pas les sites réels.</p>"
+    )
+
+
+def mark_simulated_figure(fig, alt: str, caption: str | None) -> tuple[str, str]:
+    """Draw the « Données simulées » mark in ``fig`` and say it in its alternative text and legend."""
+    fig.text(
+        0.005,
+        0.995,
+        "Données simulées",
+        ha="left",
+        va="top",
+        fontsize=8,
+        fontweight="bold",
+        color="#7e5109",
+        bbox={"boxstyle": "square,pad=0.25", "facecolor": "#fdebd0", "edgecolor": "#d68910", "linewidth": 0.8},
+        gid=SIMULATED_GID,
+    )
+    if not is_simulated_caption(alt):
+        alt = f"{alt} (données simulées)"
+    if not is_simulated_caption(caption):
+        caption = "Données simulées : jeu de démonstration. " + (caption or "")
+    return alt, (caption or "").strip()
+
+
 NOTE_ATTR = "odas_note"
 """Attribute of a Figure holding its legend (set by :func:`odas_analysis.figures.common.add_note`)."""
 
@@ -228,9 +285,14 @@ def _check_alt(alt: object) -> str:
     return " ".join(alt.split())
 
 
-def figure_legend(alt: str, caption: str | None) -> bytes:
-    """The ``<name>.json`` sidecar: ``{"alt": ..., "legende": ...}`` (UTF-8, sorted keys, final newline)."""
-    data = {"alt": alt, "legende": caption or ""}
+def figure_legend(alt: str, caption: str | None, *, simulated: bool | None = None) -> bytes:
+    """The ``<name>.json`` sidecar: ``{"alt": ..., "legende": ...}`` (UTF-8, sorted keys, final newline).
+
+    With ``simulated`` given, the key :data:`SIMULATED_KEY` records it (``true``/``false``).
+    """
+    data: dict[str, object] = {"alt": alt, "legende": caption or ""}
+    if simulated is not None:
+        data[SIMULATED_KEY] = bool(simulated)
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -245,6 +307,24 @@ def figure_html(png: bytes, alt: str, caption: str | None, width_px: int) -> str
     )
 
 
+def _figure_mark(fig, alt: str, caption: str | None, simulated: bool | None) -> tuple[bool, str, str | None]:
+    """Decide whether ``fig`` is simulated (default: its legend says so) and mark it if so."""
+    simulated = is_simulated_caption(caption) if simulated is None else bool(simulated)
+    if simulated:
+        alt, caption = mark_simulated_figure(fig, alt, caption)
+    return simulated, alt, caption
+
+
+def _display_figure(fig, png: bytes, name: str, alt: str, caption: str | None, simulated: bool) -> None:
+    """Show the written PNG in the notebook, with its badge when simulated, and its metadata."""
+    from IPython.display import display
+
+    width_px = int(round(fig.get_figwidth() * 100))
+    text = alt + (f"\n{caption}" if caption else "")
+    shown = simulated_badge_html(simulated) + figure_html(png, alt, caption, width_px)
+    display({"text/html": shown, "text/plain": text}, metadata=export_metadata(name, simulated), raw=True)
+
+
 def figure(
     fig,
     name: str,
@@ -254,6 +334,7 @@ def figure(
     dpi: int = DEFAULT_DPI,
     show: bool = True,
     close: bool = True,
+    simulated: bool | None = None,
 ) -> Written:
     """Write ``fig`` as ``<name>.svg``, ``<name>.png`` and ``<name>.json``; display it once.
 
@@ -276,6 +357,10 @@ def figure(
     close
         Close the figure in pyplot afterwards, so the inline backend does not show it
         again at the end of the cell.
+    simulated
+        Built on the demonstration set: a mark in the image, ``"donnees_simulees": true`` in
+        the JSON (always recorded), alt and legend saying so, a badge in the notebook.
+        ``None``: simulated when the legend says « données simulées ».
 
     Returns
     -------
@@ -296,6 +381,7 @@ def figure(
         caption = getattr(fig, NOTE_ATTR, None)
     _check_no_participant_name(fig)
     freeze_layout(fig)
+    simulated, alt, caption = _figure_mark(fig, alt, caption, simulated)
     dest = destination()
     paths = Written()
     png = b""
@@ -307,13 +393,9 @@ def figure(
         if fmt == "png":
             png = data
     paths["json"] = dest.figures / f"{name}.json"
-    files.write_bytes(paths["json"], figure_legend(alt, caption))
+    files.write_bytes(paths["json"], figure_legend(alt, caption, simulated=simulated))
     if show and _in_ipython():
-        from IPython.display import display
-
-        width_px = int(round(fig.get_figwidth() * 100))
-        text = alt + (f"\n{caption}" if caption else "")
-        display({"text/html": figure_html(png, alt, caption, width_px), "text/plain": text}, raw=True)
+        _display_figure(fig, png, name, alt, caption, simulated)
     if close:
         try:
             import matplotlib.pyplot as plt
@@ -322,11 +404,6 @@ def figure(
         except Exception:  # noqa: BLE001 - a figure outside pyplot is fine as it is
             pass
     return paths
-
-
-SIMULATED_MARK = "données simulées"
-#: Last column of the CSV export of a table built on simulated data.
-SIMULATED_COLUMN = "statut des données"
 
 
 def table(
@@ -382,8 +459,7 @@ def table(
     if units is None:
         units = df.attrs.get("units") or {}
     md = table_markdown(df, decimals=decimals, index=index)
-    if simulated is None:
-        simulated = SIMULATED_MARK in (caption or "").lower()
+    simulated = is_simulated_caption(caption) if simulated is None else bool(simulated)
     md_file = md
     if caption:
         md_file += "\n" + caption.replace("\n", " ") + "\n"
@@ -399,15 +475,16 @@ def table(
     if show and _in_ipython():
         from IPython.display import display
 
-        display(
-            {"text/html": table_html(df, decimals=decimals, index=index, caption=caption), "text/plain": md},
-            raw=True,
-        )
+        shown = simulated_badge_html(simulated) + table_html(df, decimals=decimals, index=index, caption=caption)
+        display({"text/html": shown, "text/plain": md}, metadata=export_metadata(name, simulated), raw=True)
     return paths
 
 
 __all__ = [
     "PLAIN_COLUMNS",
+    "SIMULATED_COLUMN",
+    "SIMULATED_KEY",
+    "SIMULATED_MARK",
     "Destination",
     "Written",
     "configure",
@@ -417,6 +494,7 @@ __all__ = [
     "figure_bytes",
     "figure_html",
     "figure_legend",
+    "is_simulated_caption",
     "neutralise",
     "table",
     "table_csv",

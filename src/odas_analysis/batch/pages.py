@@ -31,6 +31,13 @@ the top, and its entry in the index too. A notebook marks itself in either way:
 :func:`is_simulated` finds either. Loaders may call :func:`mark_simulated` themselves when
 they fall back to the demonstration set.
 
+The mark belongs to each table and figure rather than to the page: :func:`odas_analysis.export.table`
+and :func:`~odas_analysis.export.figure` display a badge above a simulated one and record
+``{"odas": {"export": name, "simulated": bool}}`` in its output metadata
+(:func:`export_marks`). A page that shows both real (public statistics) and simulated
+exports says so in its banner (:data:`MIXED_NOTE`), and its list of files marks the
+simulated ones.
+
 Only the standard library is imported at import time; nbconvert is imported when a page
 is rendered, so that the index can be rewritten cheaply.
 """
@@ -109,6 +116,23 @@ SIMULATED_NOTE = (
     "cette page est calculée sur des données de démonstration générées par le projet, "
     "pas sur les entretiens réels.</p>"
 )
+MIXED_NOTE = (
+    '<p class="odas-simule" role="note"><strong>Données réelles et données simulées</strong> : '
+    "les tableaux et figures marqués « données simulées » sont calculés sur le jeu de démonstration "
+    "généré par le projet, pas sur les entretiens réels ; les autres viennent de la statistique publique "
+    "et sont réels.</p>"
+)
+
+
+def export_marks(nb: Any) -> dict[str, bool]:
+    """Name -> simulated of every table and figure the notebook displayed (:func:`odas_analysis.export.table`)."""
+    marks: dict[str, bool] = {}
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) or []:
+            meta = (output.get("metadata") or {}).get(SIMULATED_KEY) or {}
+            if meta.get("export"):
+                marks[str(meta["export"])] = bool(meta.get("simulated"))
+    return marks
 
 
 def page_header(
@@ -120,14 +144,18 @@ def page_header(
     navigation: dict[str, Any] | None,
     exports: Sequence[str],
     report: tuple[str, str] | None = None,
+    marks: dict[str, bool] | None = None,
 ) -> str:
     """The page's header: links (index, other version, report, previous and next), title, notes, its files.
 
     ``navigation`` holds ``previous`` and ``next`` as ``(run name, label)`` or None, and
     ``kind`` (``"site"``, ``"hypothese"``); ``exports`` the run's files, relative to the
     output root; ``report`` the ``(link, label)`` of the report's page that shows the
-    run (:func:`report_pages`). Every text is escaped here.
+    run (:func:`report_pages`); ``marks`` which exports are simulated (:func:`export_marks`):
+    a page that mixes real and simulated ones says which are which, and its file list marks
+    them. Every text is escaped here.
     """
+    marks = marks or {}
     other = "researchers" if audience == "reviewers" else "reviewers"
     other_label = "Version avec le code" if other == "researchers" else "Version sans le code"
     links = [
@@ -142,11 +170,12 @@ def page_header(
         parts.append(f'<nav class="odas-voisins" aria-label="Pages voisines">{neighbours}</nav>')
     parts.append(f'<h1 class="odas-titre">{escape(title)}</h1>')
     if simulated:
-        parts.append(SIMULATED_NOTE)
+        parts.append(MIXED_NOTE if set(marks.values()) == {True, False} else SIMULATED_NOTE)
     parts.append(TOC_MARKER)
     if exports:
         items = "".join(
-            f'<li><a href="../../../{escape(rel)}">{escape(Path(rel).name)}</a> ({EXPORT_KINDS[Path(rel).suffix]})</li>'
+            f'<li><a href="../../../{escape(rel)}">{escape(Path(rel).name)}</a> ({EXPORT_KINDS[Path(rel).suffix]})'
+            f"{' — données simulées' if marks.get(Path(rel).stem) else ''}</li>"
             for rel in exports
         )
         parts.append(
@@ -366,6 +395,7 @@ def render_page(
         navigation=navigation,
         exports=page_exports(exports),
         report=report_pages(report_sources).get(name),
+        marks=export_marks(nb),
     )
     resources = {"metadata": {"name": title}, "odas": {"css": _CSS, "header": header}}
     body, _ = exporters()[audience].from_notebook_node(nb, resources=resources)
@@ -440,7 +470,7 @@ def index_html(entries: dict[str, dict[str, Any]]) -> str:
                 researchers = Path(outputs["html_researchers"]).name
                 line += f' <a class="code" href="researchers/{escape(researchers)}">(avec le code)</a>'
             if entry.get("simulated"):
-                line += ' <span class="simule">données simulées</span>'
+                line += ' <span class="simule">contient des données simulées</span>'
             if entry.get("status") == "failed":
                 line += ' <span class="echec">dernière exécution en échec : page précédente</span>'
             parts.append(line + "</li>")

@@ -21,6 +21,11 @@ Interview level
     GEE of the coded segments by group of actors, t and F tests on G − 1 degrees of
     freedom, Holm across contrasts (:mod:`.interviews`); coder agreement (:mod:`.agreement`).
 
+Public data (:mod:`.public`)
+    the public indicators of the hypothesis (``scope`` ``public`` in the
+    operationalisation) tested on public data alone: real results, reported apart,
+    outside the verdict.
+
 Every rule the verdict reads has been checked under the null by ``bench/bench_verdicts.py``
 (:mod:`.calibration`): its false-positive rate on shuffled records is at most 5 %.
 
@@ -35,6 +40,7 @@ Typical use in a notebook::
 from __future__ import annotations
 
 from .power import critical_rho, power, power_sentence_fr
+from .public import PUBLIC_LIMITS_FR, public_results, public_site_data, public_summary_fr, public_table_fr
 from .result import RESULT_COLUMNS, HypothesisResult
 from .rules import ALPHA, INCL_CUT, LIMITS_FR, POPULATION_FR, VERDICT_RULE_FR, VERDICTS
 from .run import composite_pvalues, family_frame, holm_across, holm_table_fr, overview, power_table_fr, test, test_all
@@ -62,5 +68,10 @@ __all__ = [
     "power_sentence_fr",
     "test",
     "test_all",
+    "PUBLIC_LIMITS_FR",
+    "public_results",
+    "public_site_data",
+    "public_summary_fr",
+    "public_table_fr",
     "overview",
 ]

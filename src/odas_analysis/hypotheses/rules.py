@@ -57,7 +57,11 @@ VERDICT_RULE_FR = (
     "conclut plus de 5 % du temps, aux fluctuations près, quand il n'y a rien à trouver. Le test F conjoint "
     "des contrastes du modèle GEE, trop permissif avec onze grappes (environ 14 % de fausses alertes), est "
     "donné à titre indicatif : c'est un test de permutation des codes dans chaque site qui décide si les "
-    "groupes d'acteurs diffèrent."
+    "groupes d'acteurs diffèrent.\n\n"
+    "Les indicateurs publics associés à chaque hypothèse (participation électorale, postes d'adultes-relais et "
+    "Fonjep financés par l'État, intercommunalités redessinées entre 2015 et 2017, pauvreté) sont des données "
+    "réelles : leurs tests, sur ces seules données, sont présentés à part, comme une description des onze sites, "
+    "et n'entrent pas dans le verdict, qui ne repose que sur la grille et les entretiens."
 )
 
 POPULATION_FR = (

@@ -189,7 +189,8 @@ def holm_table_fr(results: dict[str, HypothesisResult] | HypothesisResult | None
         }
     )
     out.attrs["note_fr"] = (
-        "Correction de Holm sur les tests composites des cinq hypothèses : la famille qui décide des verdicts."
+        "Correction de Holm sur les tests composites des cinq hypothèses : la famille qui décide des verdicts. "
+        + fieldwork.source_note_fr()
     )
     return out
 

@@ -11,7 +11,7 @@ from .. import french
 from ..errors import ParameterError
 from ..stats import exact
 from .rules import ALPHA
-from .spec import composite, label, outcome_of
+from .spec import PUBLIC_SOURCES, composite, label, outcome_of
 
 _ALTERNATIVE = {"positive": "greater", "negative": "less", "none": "two-sided"}
 _RESULT_COLUMNS = [
@@ -164,9 +164,12 @@ def site_rows(ops: pd.DataFrame, data: pd.DataFrame, cal: pd.DataFrame) -> list[
     predictors = ops[ops["element"].isin(["condition", "context"])]
     targets = [(outcome, "résultat")]
     targets += [(str(v), "résultat secondaire") for v in ops.loc[ops["element"] == "secondary_outcome", "variable_id"]]
+    public = set(ops.loc[ops["data_source"].isin(PUBLIC_SOURCES), "variable_id"].astype(str))
     for target, role in targets:
         for _, op in predictors.iterrows():
             var = str(op["variable_id"])
+            if var in public and target in public:
+                continue  # public data only: a real result, in :mod:`.public`, not among the simulated ones
             pair = data[[var, target]].dropna()
             alt = _ALTERNATIVE[str(op["expected_direction"])]
             names = f"{label(ops, var)} × {label(ops, target)}"

@@ -8,21 +8,35 @@ import numpy as np
 import pandas as pd
 
 from .. import fieldwork, study
-from ..errors import OdasError
+from ..errors import OdasError, ParameterError
 from ..stats import qca
 from ..validate import load_table
 from .rules import FUZZY_THRESHOLDS
 
+#: Origins of the public indicators (``data/territory/`` tables), as opposed to ``grid`` and ``coding``.
+PUBLIC_SOURCES = ("territory", "perimeter", "contract")
+SCOPES = ("verdict", "public", "all")
 
-def operationalisation(hypothesis_id: str | None = None) -> pd.DataFrame:
+
+def operationalisation(hypothesis_id: str | None = None, scope: str = "verdict") -> pd.DataFrame:
     """The operationalisation table, for one hypothesis or all.
 
     Columns: ``hypothesis_id``, ``element`` (condition, outcome, secondary_outcome,
-    context, testimony), ``variable_id``, ``label_fr``, ``data_source`` (territory, grid,
-    coding), ``data_year``, ``expected_direction``, ``crisp_threshold``, ``source_id``,
-    ``source_detail`` (report section).
+    context, testimony), ``variable_id``, ``label_fr``, ``data_source`` (territory,
+    perimeter, contract, grid, coding), ``indicator_id`` (the id in the public table),
+    ``data_year``, ``expected_direction``, ``crisp_threshold``, ``source_id``,
+    ``source_detail`` (report section), ``scope`` and ``chosen_by`` (``report`` or
+    ``project``: the project's own choice of measure).
+
+    ``scope``: ``"verdict"`` (default) keeps the rows that enter the tests deciding the
+    verdict, the ones :mod:`.calibration` checked under the null; ``"public"`` the public
+    indicators reported outside the verdict (:mod:`.public`); ``"all"`` every row.
     """
+    if scope not in SCOPES:
+        raise ParameterError(f"paramètre scope {scope!r} : valeurs possibles {', '.join(SCOPES)}")
     frame = _table().copy()
+    if scope != "all":
+        frame = frame[frame["scope"] == scope]
     if hypothesis_id is not None:
         study.check_hypothesis_id(hypothesis_id)
         frame = frame[frame["hypothesis_id"] == hypothesis_id]

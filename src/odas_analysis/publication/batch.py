@@ -61,6 +61,23 @@ class Export:
 
     @property
     def simulated(self) -> bool:
+        """Built on simulated data: the export's own mark, not its run's (a page mixes both).
+
+        A table: its CSV ends with the column ``statut des données`` (:func:`export.table`).
+        A figure: its sidecar JSON says ``"donnees_simulees": true``; a figure without the
+        key (written before the mark existed) falls back on its run's flag.
+        """
+        from .. import export
+
+        if self.kind == "tables":
+            return _csv_header(self.files["csv"])[-1:] == [export.SIMULATED_COLUMN]
+        sidecar = self.files["svg"].with_suffix(".json")
+        try:
+            legend = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            legend = {}
+        if isinstance(legend, dict) and export.SIMULATED_KEY in legend:
+            return bool(legend[export.SIMULATED_KEY])
         return bool(self.entry.get("simulated"))
 
     @property
@@ -74,6 +91,16 @@ class Export:
     @property
     def title(self) -> str:
         return str(self.entry.get("title") or self.run)
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The column names of an exported CSV (the line after its ``#`` meta line)."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            lines = (line for line in handle if not line.startswith("#"))
+            return next(csv.reader(lines), [])
+    except OSError:
+        return []
 
 
 class ExportProblem(Exception):

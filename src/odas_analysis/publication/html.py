@@ -30,8 +30,9 @@ from .tables import print_table, screen_table, table_cells
 from .typography import fr
 
 SIMULATED_NOTICE = (
-    "cette page montre des résultats calculés sur le jeu de démonstration des données "
-    "d'enquête, généré par le projet : ils ne décrivent aucun entretien réel."
+    "les figures et tableaux de cette page marqués « données simulées » sont calculés sur le jeu de "
+    "démonstration des données d'enquête, généré par le projet : ils ne décrivent aucun entretien réel ; "
+    "les autres viennent de la statistique publique."
 )
 SIMULATED_COVER = (
     "une partie des figures et tableaux de ce rapport est calculée sur le jeu de démonstration "
