@@ -72,7 +72,16 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.render_only:
         return 0 if render_only(runs, out=out) else 1
-    batch = run_batch(runs, out=out, jobs=args.jobs, force=args.force, progress=lambda line: print(line, flush=True))
+    executor = args.executor or ("dask" if args.scheduler else "local")
+    batch = run_batch(
+        runs,
+        out=out,
+        jobs=args.jobs,
+        force=args.force,
+        progress=lambda line: print(line, flush=True),
+        executor=executor,
+        scheduler=args.scheduler,
+    )
     return batch.exit_code  # 130 after Ctrl-C, 1 after a failure
 
 
@@ -364,6 +373,18 @@ def build_parser() -> argparse.ArgumentParser:
         "(site-angers, hypothese-H2...); repeatable or comma-separated",
     )
     p.add_argument("--jobs", "-j", type=int, default=None, help="parallel worker processes (default: one per core)")
+    p.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default=None,
+        help="où s'exécutent les carnets : local (par défaut : des processus de cette machine) ou dask "
+        "(Dask distributed : un LocalCluster de --jobs travailleurs, ou la grappe de --scheduler)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="adresse d'un ordonnanceur Dask (tcp://HÔTE:8786) ; implique --executor dask",
+    )
     p.add_argument("--force", action="store_true", help="execute even the runs whose inputs did not change")
     p.add_argument("--out", help="output root (default: the project; build/, figures/ and tables/ go below it)")
     p.add_argument("--notebooks", help="directory of the notebook templates (default: notebooks/)")

@@ -29,6 +29,9 @@ from .names import NameMask
 from .plan import Run
 from .pool import RunResult, execute
 
+EXECUTORS = ("local", "dask")
+"""Where the runs execute: this machine's worker processes, or Dask distributed."""
+
 STATUS_WORDS = {"done": "fait", "skipped": "inchangé", "failed": "ÉCHEC", "interrupted": "interrompu"}
 
 
@@ -133,6 +136,8 @@ def run_batch(
     progress: Callable[[str], None] | None = print,
     data: Sequence[Path] | None = None,
     fork_kernels: bool = True,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> BatchResult:
     """Execute ``runs`` (skipping those whose inputs did not change) and render them.
 
@@ -160,6 +165,13 @@ def run_batch(
         Fork each kernel from a process that already did the imports (see
         ``_zygote_main``); False launches every kernel afresh (slower, for comparison
         and as a fallback).
+    executor
+        ``"local"`` (default): worker processes of this machine (:mod:`.pool`);
+        ``"dask"``: Dask distributed (:mod:`.dask_pool`), the same jobs, the outputs
+        sent back as bytes.
+    scheduler
+        With ``executor="dask"``: the scheduler's address (``tcp://HOST:8786``); None
+        starts a LocalCluster of ``jobs`` worker processes.
 
     Raises
     ------
@@ -174,6 +186,10 @@ def run_batch(
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
         raise ParameterError(f"--jobs {jobs} : au moins 1 processus attendu")
+    if executor not in EXECUTORS:
+        raise ParameterError(f"--executor {executor!r} : attendu {' ou '.join(EXECUTORS)}")
+    if scheduler and executor != "dask":
+        raise ParameterError("--scheduler ne s'emploie qu'avec --executor dask")
     for run in runs:
         root.check_name(run.name)
     config.disclosure_threshold()  # an invalid ODAS_DISCLOSURE_THRESHOLD is refused before anything is created
@@ -186,7 +202,8 @@ def run_batch(
             ledger = Ledger(layout, runs, hasher, say, mask)
             todo = ledger.skip_fresh(force, _progress_line)
             if todo and not stop():
-                _execute_all(ledger, todo, layout, stop, jobs, kernel_name, cell_timeout, fork_kernels)
+                engine = _engine(executor, scheduler)
+                _execute_all(ledger, todo, layout, stop, jobs, kernel_name, cell_timeout, fork_kernels, engine)
             if stop():
                 ledger.mark_interrupted()
             return _close(ledger, started, stop.signum)
@@ -213,13 +230,26 @@ def _own_staging(root: Layout) -> Layout:
     return Layout(root.root, Path(staging).name)
 
 
-def _execute_all(ledger: Ledger, todo: list[Run], layout: Layout, stop, jobs, kernel_name, cell_timeout, fork) -> None:
+def _engine(executor: str, scheduler: str | None):
+    """The ``execute`` function of the chosen executor (same signature as :func:`.pool.execute`)."""
+    if executor == "local":
+        return execute
+    from functools import partial
+
+    from .dask_pool import execute as dask_execute
+
+    return partial(dask_execute, scheduler=scheduler)
+
+
+def _execute_all(
+    ledger: Ledger, todo: list[Run], layout: Layout, stop, jobs, kernel_name, cell_timeout, fork, engine=execute
+) -> None:
     """Execute ``todo`` in the pool, recording each result as it comes."""
     ledger.mark_running(todo)
     by_name = {r.name: r for r in todo}
     # longest first (from the last execution), so that no long run is left alone at the end
     todo.sort(key=lambda r: -float((ledger.entries.get(r.name) or {}).get("executed_seconds") or 0.0))
-    for res in execute(todo, layout, min(jobs, len(todo)), kernel_name, cell_timeout, fork, stop=stop):
+    for res in engine(todo, layout, min(jobs, len(todo)), kernel_name, cell_timeout, fork, stop=stop):
         ledger.record(by_name[res.name], res, _progress_line)
         ledger.save()
     if not stop() and source_digest() != ledger.source:
