@@ -84,7 +84,7 @@ def execute(
     already in are yielded, the rest are cancelled and not yielded.
     """
     with connect(scheduler, jobs) as client:
-        batch = DaskBatch(client, runs, layout, kernel_name, cell_timeout, fork)
+        batch = DaskBatch(client, runs, layout, kernel_name, cell_timeout, fork, own_workers=not scheduler)
         try:
             yield from batch.results(stop or (lambda: False))
         finally:
@@ -135,7 +135,9 @@ def connect(scheduler: str | None, jobs: int):
 class DaskBatch:
     """The futures of one batch on one Dask client, and what their results become on disk."""
 
-    def __init__(self, client, runs: list[Run], layout: Layout, kernel_name: str, cell_timeout, fork: bool):
+    def __init__(
+        self, client, runs: list[Run], layout: Layout, kernel_name: str, cell_timeout, fork: bool, own_workers=False
+    ):
         from .pool import worker_config
 
         self.client = client
@@ -151,6 +153,7 @@ class DaskBatch:
             fork=fork,
             expected=inputs_digest(),
             settings=env_settings(),
+            ignore_sigint=own_workers,
         )
         client.register_plugin(plugin, name=self.plugin_name)
         self.futures: dict[Any, str] = {}
@@ -169,8 +172,10 @@ class DaskBatch:
         pending = as_completed(list(self.futures), loop=self.client.loop)
         while not pending.is_empty():
             if stop():
+                finished = [f for f in self.futures if f.status in {"finished", "error"}]
                 self._cancel()
-                yield from self._ready(pending)  # finished before the stop
+                for future in finished:  # ended before the stop: recorded, as the local pool does
+                    yield self._result(future)
                 return
             if not pending.has_ready():
                 time.sleep(0.1)
@@ -304,6 +309,7 @@ class KernelPlugin(WorkerPlugin):
         fork: bool,
         expected: dict[str, str],
         settings: dict[str, str | None],
+        ignore_sigint: bool = False,
     ):
         self.name = name
         self.cfg = cfg
@@ -311,6 +317,7 @@ class KernelPlugin(WorkerPlugin):
         self.fork = fork
         self.expected = expected
         self.settings = settings
+        self.ignore_sigint = ignore_sigint
         self._state: dict[str, Any] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -323,6 +330,12 @@ class KernelPlugin(WorkerPlugin):
         """On the worker's event loop: directories, templates, zygote (its imports run in its own process)."""
         from .zygote import Zygote
 
+        if self.ignore_sigint and threading.current_thread() is threading.main_thread():
+            # the LocalCluster's workers are in the terminal's process group: on Ctrl-C the leader
+            # decides (cancels, stops the kernels, closes the cluster), as with the local pool
+            import signal
+
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         # see pool._worker_main: a 1.3 s import the notebook schema never needs
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
         for key, value in self.settings.items():
