@@ -22,6 +22,7 @@ import time
 import numpy as np
 from scipy import stats
 
+from odas_analysis import french
 from odas_analysis.stats import exact
 
 
@@ -57,7 +58,7 @@ def scipy_spearman_pvalue(x: np.ndarray, y: np.ndarray, alternative: str = "two-
 
 
 def main(sizes: list[int]) -> None:
-    print(f"{'n':>3} {'ours (s)':>10} {'scipy (s)':>10} {'ratio':>9}  p-value")
+    print(f"{'n':>3} {'nous (s)':>10} {'scipy (s)':>10} {'rapport':>9}  p-valeur")
     for n in sizes:
         x, y = site_data(n)
         assert abs(stats.spearmanr(x, y).statistic - exact.spearman(x, y).statistic) < 1e-12
@@ -68,8 +69,28 @@ def main(sizes: list[int]) -> None:
         ref = scipy_spearman_pvalue(x, y)
         t_ref = time.perf_counter() - t0
         assert abs(ours - ref) <= 1e-12 * max(1.0, ref), (n, ours, ref)
-        print(f"{n:>3} {t_ours:>10.4f} {t_ref:>10.2f} {t_ref / t_ours:>9.0f}  {ours:.12f} (equal)", flush=True)
+        print(
+            f"{n:>3} {french.number(t_ours, 4):>10} {french.number(t_ref, 2):>10} {french.number(t_ref / t_ours, 0):>9}  "
+            f"{french.number(ours, 12)} (identiques)",
+            flush=True,
+        )
+
+
+def main_grid(sizes: tuple[int, ...] = (20, 30)) -> None:
+    """Grid-like data (four levels, as the 0-3 assessment grid): the counting states stay few whatever n."""
+    rng = np.random.default_rng(2019)
+    print(f"\n{'n':>3} {'états':>8} {'durée (s)':>10}  p-valeur (données à quatre niveaux)")
+    for n in sizes:
+        x = rng.integers(0, 4, n).astype(float)
+        y = np.clip(x + rng.integers(-1, 2, n), 0, 3).astype(float)
+        t0 = time.perf_counter()
+        p = exact.spearman(x, y, alternative="greater").pvalue
+        states = min(exact.dp_states(x), exact.dp_states(y))
+        print(
+            f"{n:>3} {french.integer(states):>8} {french.number(time.perf_counter() - t0, 2):>10}  {french.p_value(p)}"
+        )
 
 
 if __name__ == "__main__":
     main([int(a) for a in sys.argv[1:]] or [8, 9, 10, 11])
+    main_grid()

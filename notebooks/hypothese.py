@@ -33,6 +33,8 @@ from odas_analysis.figures import hypothese as figures
 from odas_analysis.tables import hypothese as tables
 
 hypothesis_id = study.check_hypothesis_id(hypothesis_id)
+
+# %%
 display(Markdown(tables.heading(hypothesis_id)))
 
 # %% [markdown]
@@ -70,16 +72,38 @@ export.figure(
 )
 
 # %% [markdown]
-# ## Les tests
+# ## Le test qui décide
 #
-# Au niveau des sites (n = 11) : corrélations de Spearman par test exact de permutation,
-# dans le sens attendu, ajustées par la méthode de Holm ; test exact de Fisher sur les
-# conditions dichotomisées ; analyse qualitative comparée (ensembles nets). Au niveau des
-# passages d'entretien : modèle GEE, les passages étant regroupés par site. Enfin,
-# l'accord entre codeurs.
+# Un seul test, fixé d'avance, décide du verdict : la corrélation de rang entre le résultat
+# et le score composite des conditions (la moyenne de leurs niveaux dans la grille), par
+# permutation exhaustive, dans le sens attendu. Comme cinq hypothèses sont testées, ce test
+# est corrigé par la méthode de Holm sur les cinq ; le tableau est le même sur chaque page.
 
 # %%
-tests = result.results_fr()
+holm = hypotheses.holm_table_fr(result)
+export.table(holm, "holm-h1-h5", caption=holm.attrs["note_fr"])
+
+# %% [markdown]
+# Avec onze sites, seul un lien fort peut être vu : le tableau suivant dit à partir de quel
+# coefficient le test conclut, et avec quelle probabilité il voit un lien d'intensité moyenne.
+
+# %%
+puissance = hypotheses.power_table_fr()
+export.table(puissance, "puissance", caption=puissance.attrs["note_fr"])
+
+# %% [markdown]
+# ## Les autres tests
+#
+# Au niveau des sites (n = 11) : corrélations de Spearman condition par condition, ajustées
+# par la méthode de Holm ; test exact de Fisher sur les conditions dichotomisées ; analyse
+# qualitative comparée (ensembles nets), conditions nécessaires d'abord, puis solutions
+# suffisantes, dont seuls comptent les termes qui vont dans le sens attendu, avec un test de
+# permutation. Au niveau des passages d'entretien : modèle GEE, les passages étant regroupés
+# par site, et un test de permutation des codes dans chaque site. Enfin, l'accord entre
+# codeurs. Ces résultats sont commentés ; ils ne changent pas la classe du verdict.
+
+# %%
+tests = result.results_fr(families=("site", "entretien", "fidélité"))
 export.table(tests, "tests", caption=tests.attrs["note_fr"])
 
 # %%
@@ -91,7 +115,22 @@ export.figure(
 )
 
 # %% [markdown]
+# ## Robustesse et placebo
+#
+# Le test composite refait sans chacun des sites ; la solution de l'analyse qualitative
+# comparée refaite avec d'autres seuils (1, 2 ou 3 sur la grille, calibration floue, seuil
+# de consistance de 0,75 à 1) et sans chacun des sites ; enfin, les conditions de cette
+# hypothèse confrontées aux résultats des quatre autres : les mêmes chercheurs notent
+# conditions et résultats, et un effet de halo s'y verrait.
+
+# %%
+robustesse = result.results_fr(families=("robustesse",))
+export.table(robustesse, "robustesse", caption=robustesse.attrs["note_fr"])
+
+# %% [markdown]
 # ## Ce qu'on peut en dire
+#
+# La classe du verdict suit la règle écrite dans le carnet de méthodologie.
 
 # %%
 display(Markdown(result.verdict_fr))

@@ -26,7 +26,10 @@
 # Ce carnet n'a pas de paramètre : il porte sur l'ensemble de la recherche-action.
 
 # %%
-from odas_analysis import export
+from IPython.display import Markdown, display
+
+from odas_analysis import export, fieldwork, hypotheses
+from odas_analysis.batch import pages
 from odas_analysis.figures import methodologie as figures
 from odas_analysis.tables import methodologie as tables
 
@@ -78,3 +81,49 @@ export.figure(
 
 # %%
 export.table(tables.sites_by_axis_table(), "sites-par-axe", caption=tables.sites_by_axis_note())
+
+# %% [markdown]
+# ## Comment les hypothèses sont jugées
+#
+# Chacune des cinq hypothèses reçoit un verdict : « soutenue », « partiellement
+# soutenue », « non confirmée » ou « non testée ». La classe n'est pas laissée à
+# l'appréciation : elle découle de la règle suivante, écrite avant de regarder les
+# résultats, et que le code applique telle quelle.
+
+# %%
+display(Markdown(hypotheses.VERDICT_RULE_FR))
+
+# %% [markdown]
+# ### La famille des cinq tests
+#
+# Cinq hypothèses, cinq tests composites : la correction de Holm garde à 5 % le risque
+# qu'au moins un des cinq conclue à tort.
+
+# %%
+if fieldwork.data_source()["synthetic"]:
+    pages.mark_simulated("grille d'évaluation du jeu de démonstration.")
+famille = hypotheses.holm_table_fr()
+export.table(famille, "holm-h1-h5", caption=famille.attrs["note_fr"])
+
+# %% [markdown]
+# ### Ce que onze sites permettent de voir
+#
+# Un test qui ne conclut pas ne prouve pas l'absence de lien : avec onze sites, il ne
+# conclut que pour un lien fort.
+
+# %%
+puissance = hypotheses.power_table_fr()
+export.table(puissance, "puissance", caption=puissance.attrs["note_fr"])
+
+# %%
+display(Markdown(hypotheses.power_sentence_fr() + " " + hypotheses.POPULATION_FR))
+
+# %% [markdown]
+# ### Robustesse
+#
+# Chaque verdict est accompagné de vérifications : le test composite refait sans chacun
+# des sites, la solution de l'analyse qualitative comparée refaite avec d'autres seuils de
+# la grille (1, 2, 3), une calibration floue, d'autres seuils de consistance et sans chacun
+# des sites, et un placebo (les conditions d'une hypothèse confrontées aux résultats des
+# autres). Un verdict qui ne résiste pas le dit. Le taux de fausses alertes de chaque règle
+# est mesuré par `bench/bench_verdicts.py` sur des relevés brassés.

@@ -33,6 +33,8 @@ from odas_analysis.figures import site as figures
 from odas_analysis.tables import site as tables
 
 site_id = study.check_site_id(site_id)
+
+# %%
 display(Markdown(f"## {study.site(site_id)['name']}"))
 
 # %% [markdown]
@@ -73,6 +75,14 @@ export.figure(
     alt=f"Six courbes de distribution nationale (communes ou EPCI) et le rang centile de {study.site(site_id)['name']}"
     " pour la population, le revenu, la pauvreté, le rapport D9/D1, le chômage et la participation",
 )
+
+# %% [markdown]
+# Les territoires les plus proches du site, parmi ceux dont il a été tiré : les communes
+# de 20 000 habitants ou plus, ou pour une agglomération les communautés
+# d'agglomération ; même calcul que sur la fiche de n'importe quel territoire.
+
+# %%
+export.table(tables.neighbours_table(site_id), "territoire-voisins", caption=tables.neighbours_note(site_id))
 
 # %% [markdown]
 # ## Le terrain

@@ -130,3 +130,37 @@ export.figure(
     alt="Sept panneaux de points : pour chaque indicateur, les quatre sites de l'étude 2010-2012 et les sept "
     "nouveaux, avec la moyenne de chaque groupe",
 )
+
+# %% [markdown]
+# ## Les sites sont-ils représentatifs ?
+#
+# Chaque site est situé parmi les territoires dont il est issu : les communes de 20 000
+# habitants ou plus (la population des enquêtes de l'Odas sur les villes) pour les neuf
+# sites communaux, les communautés d'agglomération pour les deux agglomérations. Pour les
+# onze ensemble, la statistique est la moyenne de leurs rangs centiles ; le test compare
+# cette moyenne à celle de tous les tirages au hasard de même effectif dans chaque univers,
+# calculée exactement (ou, si l'énumération est trop grande, par Monte Carlo avec son
+# erreur). Les onze sites n'ont pas été tirés au sort : ce qui suit les décrit, sans rien
+# généraliser à toutes les villes.
+
+# %%
+representativite = tables.representativeness()
+export.table(
+    tables.representativeness_table(representativite),
+    "representativite",
+    caption=tables.representativeness_note(representativite),
+)
+
+# %%
+display(Markdown(tables.representativeness_summary(representativite)))
+
+# %%
+export.figure(
+    figures.sites_in_universe(representativite),
+    "representativite",
+    alt="Nuage de points : pour neuf indicateurs, le rang centile de chacun des onze sites dans son univers, "
+    "la moyenne des sites et la valeur attendue pour un tirage au hasard, avec la p-valeur du test",
+)
+
+# %%
+export.table(tables.site_percentile_table(), "representativite-rangs", caption=tables.site_percentile_note())

@@ -1,4 +1,4 @@
-"""Checks of the four committed notebooks (site, methodologie, hypothese, synthese).
+"""Checks of the committed notebooks (site, methodologie, hypothese, synthese, territoire).
 
 Their outputs are compared cell by cell by nbval (``pytest --nbval notebooks/``); these
 tests check what nbval does not: the pairing with the percent scripts, the parameters
@@ -16,9 +16,20 @@ import pytest
 
 from odas_analysis.config import NOTEBOOKS_DIR
 
-NOTEBOOKS = ("site", "methodologie", "hypothese", "synthese")
-DEFAULTS = {"site": {"site_id": "angers"}, "hypothese": {"hypothesis_id": "H1"}, "methodologie": {}, "synthese": {}}
-USES_FIELDWORK = {"site", "hypothese"}
+NOTEBOOKS = ("site", "methodologie", "hypothese", "synthese", "territoire")
+DEFAULTS = {
+    "site": {"site_id": "angers"},
+    "hypothese": {"hypothesis_id": "H1"},
+    "methodologie": {},
+    "synthese": {},
+    "territoire": {"territory_code": "59350"},
+}
+CHECKERS = {
+    "site_id": "study.check_site_id",
+    "hypothesis_id": "study.check_hypothesis_id",
+    "territory_code": "profile.check_territory_code",
+}
+USES_FIELDWORK = {"site", "hypothese", "methodologie"}  # methodologie: the Holm table of H1-H5
 MAX_CODE_LINES = 6
 
 
@@ -58,9 +69,8 @@ def test_parameters_cell_and_defaults(name):
     assert {k: v for k, v in namespace.items() if not k.startswith("__")} == DEFAULTS[name]
     if DEFAULTS[name]:
         key = next(iter(DEFAULTS[name]))
-        checker = "check_site_id" if key == "site_id" else "check_hypothesis_id"
         following = _source(_code_cells(nb)[_code_cells(nb).index(tagged[0]) + 1])
-        assert f"{key} = study.{checker}({key})" in following
+        assert f"{key} = {CHECKERS[key]}({key})" in following
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -141,3 +151,11 @@ def test_fieldwork_outputs_are_marked_simulated(name):
 def test_notebooks_without_fieldwork_are_not_marked_simulated(name):
     render = pytest.importorskip("odas_analysis.batch.pages")
     assert not render.is_simulated(_load(name))
+
+
+def test_the_territory_page_shows_public_data_only():
+    """The ``territoire`` page reads only the national files: no simulated mark anywhere on it."""
+    text = json.dumps(_load("territoire"), ensure_ascii=False)
+    assert "simulé" not in text.lower()
+    assert "secret statistique" not in text or "n.d." in text
+    assert "Lille" in text and "Métropole Européenne de Lille" in text  # the default: commune 59350

@@ -104,7 +104,7 @@ def _tables(result) -> list[tuple[str, list[str], list[list[str]]]]:
     out = []
     for row in listed:
         with open(result.out / row["fichiers"].split(";")[0], newline="", encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
+            rows = [r for r in csv.reader(fh) if not (r and r[0].startswith("# "))]  # the export's meta line
         out.append((row["numero"], rows[0], rows[1:]))
     return out
 

@@ -9,6 +9,7 @@ a report's error message must be masked there.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import zipfile
 from html.parser import HTMLParser
@@ -20,7 +21,7 @@ from fixtures.report import batch as fx  # tests/ is on sys.path (pytest's rootd
 
 from odas_analysis import cli, study
 from odas_analysis.publication import ReportError
-from odas_analysis.publication.assets import neutral_cell
+from odas_analysis.tables.formats import neutralise as neutral_cell
 
 SCRIPT = '<script>alert("site")</script>'
 IMAGE = "<img src=x onerror=alert(2)>"
@@ -129,10 +130,11 @@ def test_neutral_cell_prefixes_formulas_and_leaves_numbers():
 def test_a_formula_cell_is_text_in_the_xlsx_and_the_csv(tmp_path):
     root = fx.copy_batch(tmp_path / "batch")
     table = root / "tables/synthese/sites.csv"
-    frame = pd.read_csv(table, dtype=str, keep_default_na=False)
+    meta, _, body = table.read_text(encoding="utf-8").partition("\n")  # the export's "# {source, unites}" line
+    frame = pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False)
     frame.loc[0, "remarque"] = FORMULA
     frame.loc[1, "remarque"] = "@SUM(1+1)*cmd|' /C calc'!A0"
-    table.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    table.write_bytes((meta + "\n" + frame.to_csv(index=False, lineterminator="\n")).encode("utf-8"))
     result = fx.build(root, tmp_path / "out")
 
     from openpyxl import load_workbook
@@ -149,7 +151,7 @@ def test_a_formula_cell_is_text_in_the_xlsx_and_the_csv(tmp_path):
         assert not any("<f>" in zf.read(n).decode("utf-8") for n in sheets)  # no formula anywhere
 
     with open(result.out / "tables/synthese/sites.csv", newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+        rows = list(csv.DictReader(line for line in fh if not line.startswith("# ")))
     assert rows[0]["remarque"] == "'" + FORMULA and rows[1]["remarque"].startswith("'@SUM")
     assert rows[0]["population"] == "154508"
     # exports.csv gives the hash of the file published, which is no longer the export's

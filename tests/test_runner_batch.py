@@ -244,7 +244,7 @@ def test_a_participant_name_in_the_outputs_fails_the_batch_and_is_removed(tmp_pa
 
 def test_a_name_in_an_error_message_is_masked_everywhere_and_its_files_removed(tmp_path):
     """The failing notebook's error names a participant: progress, summary and manifest mask it; no file keeps it."""
-    from odas_analysis.demo import write_fake_overlay
+    from odas_analysis.fieldwork.demo import write_fake_overlay
 
     overlay = tmp_path / "private"
     write_fake_overlay(overlay, 5)

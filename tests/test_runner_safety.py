@@ -126,11 +126,14 @@ def test_malformed_sites_csv_files_are_refused_clearly(tmp_path):
         plan(study_dir=study, notebooks_dir=FIXTURES)
 
 
-def test_a_byte_order_mark_is_accepted(tmp_path):
+def test_a_byte_order_mark_is_refused_naming_file_line_and_rule(tmp_path):
+    # the same rule as `odas-analysis validate`: a BOM is refused with a clear French line, not guessed away
     study = _study_copy(tmp_path)
     sites = study / "sites.csv"
     sites.write_bytes(b"\xef\xbb\xbf" + sites.read_bytes())
-    assert [r.name for r in plan(study_dir=study, notebooks_dir=FIXTURES, only=["site-angers"])] == ["site-angers"]
+    with pytest.raises(ParameterError) as err:
+        plan(study_dir=study, notebooks_dir=FIXTURES, only=["site-angers"])
+    assert "sites.csv, ligne 1 : [bom]" in str(err.value)
 
 
 def test_the_study_tables_go_through_the_validation_of_odas_analysis_validate(tmp_path):
@@ -245,7 +248,7 @@ def test_a_manifest_on_a_full_disk_is_a_french_error_with_no_debris(tmp_path, mo
 
 
 def _overlay(tmp_path: Path, *names: str) -> Path:
-    from odas_analysis.demo import write_fake_overlay
+    from odas_analysis.fieldwork.demo import write_fake_overlay
 
     overlay = tmp_path / "private"
     write_fake_overlay(overlay, 3)

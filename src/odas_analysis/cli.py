@@ -64,6 +64,7 @@ def _run(args: argparse.Namespace) -> int:
         sites=args.site,
         only=args.only,
         notebooks_dir=Path(args.notebooks) if args.notebooks else None,
+        territories=args.territory,
     )
     out = Path(args.out) if args.out else None
     if args.list:
@@ -364,6 +365,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="SITE_ID",
         help="only this site (repeatable or comma-separated); with no --only, only site runs",
+    )
+    p.add_argument(
+        "--territory",
+        action="append",
+        metavar="CODE",
+        help="fiche d'un territoire quelconque : code INSEE de commune ou SIREN d'EPCI des fichiers nationaux "
+        "(répétable ou séparé par des virgules) ; sans --site ni --only, seulement ces fiches",
     )
     p.add_argument(
         "--only",

@@ -11,6 +11,8 @@ file: callers pass the table (``territory.comparison_universe()``) or their own.
 * :func:`nearest_territories` - the units closest to a site on a set of indicators
   (Euclidean distance between z-scores over the universe; population as log10);
   :func:`site_neighbours` does it for one site by its ``site_id``, with names.
+* :func:`comparable_territories` - the same for any unit of a matrix, on the
+  indicators it has a value for (a secret Filosofi value is left out, not imputed).
 * :func:`sites_differ_test` - does the group of sites differ from the rest of its
   universe on one indicator? A stratified rank test: the statistic is the mean, over
   the sites, of their percentile within their own universe; under the null hypothesis
@@ -133,6 +135,49 @@ def nearest_territories(
     out = pd.DataFrame({"code": dist.index.astype(str), "distance": dist.to_numpy()})
     out = out.sort_values(["distance", "code"], kind="stable").head(k).reset_index(drop=True)
     out.attrs["n_units"] = int(len(data))
+    return out
+
+
+def comparable_territories(
+    matrix: pd.DataFrame,
+    names: pd.Series,
+    code: str,
+    indicators: Sequence[tuple[str, int]] = DEFAULT_NEIGHBOUR_INDICATORS,
+    k: int = 5,
+    min_indicators: int = 2,
+) -> pd.DataFrame:
+    """:func:`nearest_territories` of any unit, on those of ``indicators`` it has a value for.
+
+    A territory whose value is not published (a Filosofi rate of a small commune, say)
+    is compared on the others; with fewer than ``min_indicators`` left, no neighbour is
+    given. ``names`` maps codes to names. Returns ``code, name, distance`` and one
+    column per indicator used (the unit's values), the unit itself first with distance
+    0; ``attrs``: ``indicators`` (the keys used), ``dropped`` (the keys left out),
+    ``n_units`` (units compared, the unit included).
+    """
+    if code not in matrix.index:
+        raise ParameterError(f"{code!r} absent de la matrice des territoires comparables")
+    usable = [
+        (i, y) for i, y in indicators if _key(i, y) in matrix.columns and not pd.isna(matrix.at[code, _key(i, y)])
+    ]
+    keys = [_key(i, y) for i, y in usable]
+    dropped = [_key(i, y) for i, y in indicators if (i, y) not in usable]
+    columns = ["code", "name", "distance", *keys]
+    if len(usable) < min_indicators:
+        out = pd.DataFrame(columns=columns)
+        out.attrs.update(indicators=keys, dropped=dropped, n_units=0)
+        return out
+    near = nearest_territories(matrix, code, usable, k=k)
+    codes = [code, *near["code"]]
+    out = pd.DataFrame(
+        {
+            "code": codes,
+            "name": [str(names.get(c, c)) for c in codes],
+            "distance": [0.0, *near["distance"]],
+            **{key: matrix.loc[codes, key].to_numpy(dtype="float64") for key in keys},
+        }
+    )
+    out.attrs.update(indicators=keys, dropped=dropped, n_units=near.attrs["n_units"])
     return out
 
 

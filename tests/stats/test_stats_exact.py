@@ -180,7 +180,8 @@ def test_fisher_and_boschloo_wrap_scipy(table):
         ref = stats.fisher_exact(table, alternative=alternative)
         assert (f.statistic, f.pvalue) == (pytest.approx(ref.statistic), pytest.approx(ref.pvalue, rel=RTOL))
         b = exact.boschloo(table, alternative=alternative)
-        ref_b = stats.boschloo_exact(table, alternative=alternative)
+        # boschloo reads the table as fisher does (rows = samples), scipy takes samples in columns
+        ref_b = stats.boschloo_exact(np.transpose(table), alternative=alternative)
         assert b.pvalue == pytest.approx(ref_b.pvalue, rel=RTOL)
     odds = stats.contingency.odds_ratio(table, kind="conditional")
     ci = odds.confidence_interval(0.95)
@@ -221,23 +222,23 @@ def test_result_attributes():
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: exact.spearman([1, 2], [2, 1]), "at least 3"),
-        (lambda: exact.spearman([1, 2, 3], [1, 2]), "x has 3 values and y has 2"),
+        (lambda: exact.spearman([1, 2], [2, 1]), "il en faut au moins 3"),
+        (lambda: exact.spearman([1, 2, 3], [1, 2]), "x a 3 valeurs et y en a 2"),
         (lambda: exact.spearman([1, 2, float("nan")], [1, 2, 3]), "position(s) [2]"),
-        (lambda: exact.kendall([1, 1, 1], [1, 2, 3]), "x is constant"),
+        (lambda: exact.kendall([1, 1, 1], [1, 2, 3]), "x est constant"),
         (lambda: exact.spearman([1, 2, 3], [3, 2, 1], alternative="bigger"), "alternative='bigger'"),
-        (lambda: exact.spearman(range(17), range(17)), "at most 16"),
+        (lambda: exact.spearman(range(17), range(17)), "MAX_EXACT_STATES = 65536"),
         (lambda: exact.spearman([1, 2, 3], [3, 2, 1], confidence_level=95), "confidence_level=95"),
-        (lambda: exact.mean_difference([1, 2, 3, 4], ["a", "b", "c", "a"]), "exactly two groups"),
-        (lambda: exact.mean_difference([1, 2, 3, 4], [0, 1, 0]), "one group label per site"),
+        (lambda: exact.mean_difference([1, 2, 3, 4], ["a", "b", "c", "a"]), "exactement deux groupes"),
+        (lambda: exact.mean_difference([1, 2, 3, 4], [0, 1, 0]), "une étiquette de groupe par site"),
         (lambda: exact.mean_difference([1, 2, 3, 4], [0, 1, 0, 1], order=(1, 2)), "order=(1, 2)"),
-        (lambda: exact.fisher([[1, 2, 3], [1, 2, 3]]), "shape (2, 3)"),
-        (lambda: exact.fisher([[1, -2], [1, 2]]), "non-negative whole counts"),
-        (lambda: exact.fisher([[2, 0], [3, 0]]), "total is zero"),
-        (lambda: exact.boschloo([[2, 0], [3, 0]]), "total is zero"),
-        (lambda: exact.fisher([[2, 3], [0, 0]]), "total is zero"),
-        (lambda: exact.fisher([[1, 0], [0, 1]]), "at least 3"),
-        (lambda: exact.holm([]), "empty"),
+        (lambda: exact.fisher([[1, 2, 3], [1, 2, 3]]), "forme (2, 3)"),
+        (lambda: exact.fisher([[1, -2], [1, 2]]), "effectifs entiers positifs ou nuls"),
+        (lambda: exact.fisher([[2, 0], [3, 0]]), "colonne est nul"),
+        (lambda: exact.boschloo([[2, 0], [3, 0]]), "colonne est nul"),
+        (lambda: exact.fisher([[2, 3], [0, 0]]), "colonne est nul"),
+        (lambda: exact.fisher([[1, 0], [0, 1]]), "il en faut au moins 3"),
+        (lambda: exact.holm([]), "est vide"),
         (lambda: exact.holm({"H1": 1.2}), "pvalues['H1'] = 1.2"),
     ],
 )
@@ -264,3 +265,137 @@ def test_notebook_one_liners():
     ):
         text = eval(line, namespace)  # noqa: S307 - fixed strings
         assert isinstance(text, str) and text
+
+
+# ---------------------------------------------------------------------------
+# Regression tests of the defects found in issue 10
+# ---------------------------------------------------------------------------
+
+
+def test_mean_difference_counts_ties_near_a_zero_difference():
+    """The observed difference (0.0025) is near 0: a tolerance relative to it missed a tie."""
+    from fractions import Fraction
+    from itertools import combinations
+
+    vals = [1.33, 0.3, 0.48, 0.49, 0.29, 0.3, 1.15, -1.89, -0.13, 0.79, -1.67]
+    g = [1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0]
+    exact_vals = [Fraction(str(v)) for v in vals]
+    first = [i for i, k in enumerate(g) if k == 1]
+    observed = sum(exact_vals[i] for i in first)
+    splits = list(combinations(range(len(vals)), len(first)))
+    expected = Fraction(sum(sum(exact_vals[i] for i in s) >= observed for s in splits), len(splits))
+    res = exact.mean_difference(vals, g, alternative="greater")
+    assert expected == Fraction(156, 330)
+    assert res.pvalue == pytest.approx(float(expected), abs=1e-15)
+    assert round(res.pvalue, 5) == 0.47273
+
+
+def test_pairs_of_two_sided_tests_agree_with_the_one_sided():
+    vals = [1.33, 0.3, 0.48, 0.49, 0.29, 0.3, 1.15, -1.89, -0.13, 0.79, -1.67]
+    g = [1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0]
+    greater = exact.mean_difference(vals, g, alternative="greater").pvalue
+    less = exact.mean_difference(vals, g, alternative="less").pvalue
+    assert greater + less > 1  # the observed split and its ties are in both tails
+
+
+def grid_like(n, seed):
+    rng = np.random.default_rng(seed)
+    latent = rng.multivariate_normal([0, 0], [[1, 0.4], [0.4, 1]], size=n)
+    return np.digitize(latent[:, 0], [-0.67, 0, 0.67]).astype(float), np.digitize(latent[:, 1], [-0.67, 0, 0.67])
+
+
+def test_grid_like_data_at_n30_run_exactly_without_overflow():
+    """4 levels, n = 30: few counting states; the counts exceed int64 and must stay exact."""
+    import time
+
+    x, y = grid_like(30, 5)
+    t0 = time.process_time()
+    res = exact.spearman(x, y, alternative="greater")
+    assert time.process_time() - t0 < 10
+    values, probs = res.null_distribution
+    assert probs.sum() == pytest.approx(1.0, abs=1e-12) and (probs >= 0).all()
+    # the exact null mean of rho is 0 and its variance 1 / (n - 1) with ties in both variables
+    assert float(values @ probs) == pytest.approx(0.0, abs=1e-12)
+    assert float(values**2 @ probs) == pytest.approx(1 / 29, rel=1e-9)
+    kt = exact.kendall(x, y)
+    kv, kp = kt.null_distribution
+    assert float(kv**2 @ kp) == pytest.approx(exact.kendall_null_variance(x, y), rel=1e-9)
+    # against a Monte Carlo permutation test (5 standard errors)
+    mc = stats.permutation_test(
+        (y.astype(float),),
+        lambda yy: stats.spearmanr(x, yy).statistic,
+        permutation_type="pairings",
+        n_resamples=20000,
+        alternative="greater",
+        random_state=1,
+    ).pvalue
+    assert abs(res.pvalue - mc) < 5 * math.sqrt(mc * (1 - mc) / 20000) + 1e-4
+
+
+def test_exact_counts_are_python_integers_past_int64():
+    x, y = grid_like(30, 6)
+    a, b = exact._integer_scores(x), exact._integer_scores(y.astype(float))
+    offset, counts = exact._rank_statistic_distribution(a, b, "spearman")
+    assert all(isinstance(c, int) for c in counts)
+    assert sum(counts) == exact._arrangements(b)
+    # n = 24 without ties in y: 24! / 1 > 2**63, still exact
+    y24 = np.arange(24.0)
+    x24 = np.repeat([0.0, 1.0], 12)
+    offset, counts = exact._rank_statistic_distribution(
+        exact._integer_scores(y24), exact._integer_scores(x24), "spearman"
+    )
+    assert sum(counts) == math.comb(24, 12)
+
+
+def test_size_limit_names_the_number_of_states():
+    with pytest.raises(ParameterError, match="MAX_EXACT_STATES"):
+        exact.spearman(np.arange(20.0), np.arange(20.0)[::-1])
+    x, y = grid_like(30, 7)
+    assert exact.dp_states(x) < exact.MAX_EXACT_STATES  # ties keep the states few, whatever n
+
+
+def kendall_coverage(rho, reps, seed):
+    from scipy.special import ndtri  # noqa: F401 - documents the interval's normal quantile
+
+    rng = np.random.default_rng(seed)
+    cov = [[1, rho], [rho, 1]]
+    big = rng.multivariate_normal([0, 0], cov, size=100_000)
+    cut = [-0.67, 0, 0.67]
+    true = stats.kendalltau(np.digitize(big[:, 0], cut), np.digitize(big[:, 1], cut)).statistic
+    hits = done = 0
+    while done < reps:
+        s = rng.multivariate_normal([0, 0], cov, size=11)
+        x, y = np.digitize(s[:, 0], cut).astype(float), np.digitize(s[:, 1], cut).astype(float)
+        if len(set(x)) < 2 or len(set(y)) < 2:
+            continue
+        tau = stats.kendalltau(x, y).statistic
+        low, high = exact._kendall_score_interval(tau, exact.kendall_null_variance(x, y), 0.95)
+        hits += low <= true <= high
+        done += 1
+    return hits / reps
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.5, 0.8])
+def test_kendall_interval_covers_95_percent_with_grid_ties(rho):
+    """The Fisher z interval covered 87-90 % here; 600 replications: standard error 0.9 point."""
+    assert kendall_coverage(rho, 600, seed=int(rho * 10)) >= 0.93
+
+
+def test_kendall_interval_of_a_perfect_correlation_is_not_a_point():
+    res = exact.kendall([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+    low, high = res.ci
+    assert high == 1.0 and 0.0 < low < 0.95
+    neg = exact.kendall([0, 0, 1, 1, 2, 2, 3, 3, 3, 2, 1], [3, 3, 2, 2, 1, 1, 0, 0, 0, 1, 2])
+    assert neg.ci[0] == -1.0 and -0.95 < neg.ci[1] < 0
+
+
+def test_fisher_and_boschloo_read_the_table_the_same_way():
+    """Rows the exposure, columns the outcome, for both: the one-sided tests point the same way."""
+    table = [[6, 1], [2, 4]]  # odds ratio 12: positive association
+    for alternative, small in (("greater", True), ("less", False)):
+        f = exact.fisher(table, alternative=alternative)
+        b = exact.boschloo(table, alternative=alternative)
+        assert (f.pvalue < 0.5) is small and (b.pvalue < 0.5) is small
+    assert exact.boschloo(table, "greater").pvalue <= exact.fisher(table, "greater").pvalue + 1e-12
+    transposed = np.transpose(table)
+    assert exact.boschloo(table).pvalue == pytest.approx(stats.boschloo_exact(transposed).pvalue)

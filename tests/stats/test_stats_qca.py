@@ -53,13 +53,13 @@ def test_multivalue_literals():
 @pytest.mark.parametrize(
     "expression, message",
     [
-        ("A*C", "names 'C', which is not a condition of the data (known: A, B, Y)"),
-        ("A**B", "unexpected '*'"),
-        ("A*(B", "missing ')'"),
-        ("A*", "ends too early"),
-        ("A & B", "cannot read '& B'"),
-        ("", "empty"),
-        ("A[x]", "must be whole numbers"),
+        ("A*C", "nomme 'C', qui n'est pas une condition des données (connues : A, B, Y)"),
+        ("A**B", "'*' inattendu"),
+        ("A*(B", "')' manquante"),
+        ("A*", "se termine trop tôt"),
+        ("A & B", "illisible à partir de '& B'"),
+        ("", "est vide"),
+        ("A[x]", "doivent être des entiers"),
     ],
 )
 def test_expression_errors(fuzzy, expression, message):
@@ -103,11 +103,11 @@ def test_calibration_variants():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"thresholds": [1, 2]}, "needs 3 or 6"),
+        ({"thresholds": [1, 2]}, "en demande 3 ou 6"),
         ({"thresholds": [20, 50, 80], "idm": 0.4}, "idm=0.4"),
-        ({"thresholds": [20, 20, 80]}, "must all differ"),
-        ({"thresholds": [20, 50, 80], "logistic": False, "below": 0}, "must be positive"),
-        ({"thresholds": [500], "type": "crisp"}, "outside the range"),
+        ({"thresholds": [20, 20, 80]}, "doivent tous différer"),
+        ({"thresholds": [20, 50, 80], "logistic": False, "below": 0}, "doivent être positifs"),
+        ({"thresholds": [500], "type": "crisp"}, "hors de l'étendue"),
         ({"thresholds": [20, 50, 80], "type": "fuzzy-ish"}, "type='fuzzy-ish'"),
     ],
 )
@@ -171,25 +171,37 @@ def test_no_intermediate_without_expectations(fuzzy):
         (
             lambda d: d.assign(A=[0.9, 0.8, 0.2, 0.1, 0.7, 1.5]),
             {},
-            "column 'A', case Tours: membership 1.5 is outside [0, 1]",
+            "colonne 'A', cas Tours : l'appartenance 1.5 est hors de [0, 1]",
         ),
-        (lambda d: d.assign(B=[0.6, -0.1, 0.9, 0.2, 0.8, 0.4]), {}, "column 'B', case Metz: value -0.1 is negative"),
+        (
+            lambda d: d.assign(B=[0.6, -0.1, 0.9, 0.2, 0.8, 0.4]),
+            {},
+            "colonne 'B', cas Metz : la valeur -0.1 est négative",
+        ),
         (
             lambda d: d,
             {"set_type": "crisp"},
-            "column 'A', case Lille: value 0.9 in data declared crisp; expected 0 or 1",
+            "colonne 'A', cas Lille : valeur 0.9 dans des données déclarées nettes ; 0 ou 1 attendu",
         ),
         (
             lambda d: d.assign(A=[1, 0, 2, 0, 1, 1]),
             {"set_type": "crisp"},
-            "case Nantes: value 2.0 in data declared crisp",
+            "cas Nantes : valeur 2.0 dans des données déclarées nettes",
         ),
-        (lambda d: d.assign(A=[1, 0, 2, 0, 1, 1]), {"set_type": "fuzzy"}, "membership 2.0 is outside [0, 1]"),
-        (lambda d: d.assign(Y=[1, 0, 2, 0, 1, 1]), {}, "column 'Y', case Nantes: membership 2.0 is outside [0, 1]"),
-        (lambda d: d.assign(A=[0.9, None, 0.2, 0.1, 0.7, 0.3]), {}, "column 'A': missing membership for case(s) Metz"),
-        (lambda d: d.iloc[:2], {}, "data: 2 case(s) given, at least 3 are needed"),
-        (lambda d: d, {"conditions": ["A", "Z"]}, "condition 'Z' is not a column of the data"),
-        (lambda d: d, {"conditions": ["A", "Y"]}, "outcome 'Y' is also listed among the conditions"),
+        (lambda d: d.assign(A=[1, 0, 2, 0, 1, 1]), {"set_type": "fuzzy"}, "l'appartenance 2.0 est hors de [0, 1]"),
+        (
+            lambda d: d.assign(Y=[1, 0, 2, 0, 1, 1]),
+            {},
+            "colonne 'Y', cas Nantes : l'appartenance 2.0 est hors de [0, 1]",
+        ),
+        (
+            lambda d: d.assign(A=[0.9, None, 0.2, 0.1, 0.7, 0.3]),
+            {},
+            "colonne 'A' : appartenance manquante pour le(s) cas Metz",
+        ),
+        (lambda d: d.iloc[:2], {}, "data : 2 cas fourni(s), il en faut au moins 3"),
+        (lambda d: d, {"conditions": ["A", "Z"]}, "la condition 'Z' n'est pas une colonne des données"),
+        (lambda d: d, {"conditions": ["A", "Y"]}, "le résultat 'Y' figure aussi parmi les conditions"),
         (lambda d: d, {"incl_cut": 1.2}, "incl_cut=1.2"),
         (lambda d: d, {"n_cut": 0}, "n_cut=0"),
         (lambda d: d, {"set_type": "binary"}, "set_type='binary'"),
@@ -203,7 +215,7 @@ def test_bad_input_gets_a_clear_error(fuzzy, change, kwargs, message):
 
 
 def test_nothing_to_explain(fuzzy):
-    with pytest.raises(ParameterError, match="nothing to explain"):
+    with pytest.raises(ParameterError, match="rien à expliquer"):
         qca.minimize(fuzzy, "Y", ["A", "B"], incl_cut=1)
 
 
@@ -217,9 +229,53 @@ def test_multivalue_integer_levels_are_detected():
 
 
 def test_dir_exp_errors(fuzzy):
-    with pytest.raises(ParameterError, match="dir_exp names 'Q'"):
+    with pytest.raises(ParameterError, match="dir_exp nomme 'Q'"):
         qca.minimize(fuzzy, "Y", ["A", "B"], incl_cut=0.8, dir_exp={"Q": 1})
-    with pytest.raises(ParameterError, match="expected level"):
+    with pytest.raises(ParameterError, match="niveau\\(x\\) attendu"):
         qca.minimize(fuzzy, "Y", ["A", "B"], incl_cut=0.8, dir_exp={"A": 3})
-    with pytest.raises(ParameterError, match="expected a form"):
+    with pytest.raises(ParameterError, match="une forme telle que"):
         qca.minimize(fuzzy, "Y", ["A", "B"], incl_cut=0.8, dir_exp="A; B")
+
+
+# ---------------------------------------------------------------------------
+# Regression: minimal covers of large charts (issue 10)
+# ---------------------------------------------------------------------------
+
+
+def random_crisp(k, n, seed):
+    rng = np.random.default_rng(seed)
+    names = [f"C{i}" for i in range(k)]
+    return pd.DataFrame(rng.integers(0, 2, size=(n, k + 1)), columns=names + ["Y"]), names
+
+
+@pytest.mark.parametrize("k, n, seed", [(8, 30, 3), (10, 30, 3), (12, 25, 3), (12, 30, 3), (12, 30, 4)])
+def test_minimisation_of_many_conditions_returns_quickly(k, n, seed):
+    """8 × 30 never returned, nor 10 × 30 or 12 × 25: trying every combination of prime implicants."""
+    import time
+
+    from odas_analysis.errors import ParameterError
+
+    data, names = random_crisp(k, n, seed)
+    t0 = time.process_time()
+    try:
+        sol = qca.minimize(data, "Y", names, incl_cut=0.8, dir_exp={c: 1 for c in names})
+        assert sol.parsimonious and sol.conservative
+    except ParameterError as exc:
+        assert "MAX_TIED_SOLUTIONS" in str(exc)  # a clear error past the cap, not a hang
+    assert time.process_time() - t0 < 5
+
+
+def test_minimal_covers_are_all_the_covers_of_minimum_size():
+    """Against brute force on random charts: same minimum size, same covers, same order."""
+    import itertools
+
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        chart = rng.random((int(rng.integers(3, 9)), int(rng.integers(2, 7)))) < 0.4
+        chart[rng.integers(0, chart.shape[0], chart.shape[1]), np.arange(chart.shape[1])] = True
+        brute = []
+        for size in range(1, chart.shape[0] + 1):
+            brute = [c for c in itertools.combinations(range(chart.shape[0]), size) if chart[list(c)].any(axis=0).all()]
+            if brute:
+                break
+        assert qca._minimal_covers(chart) == brute

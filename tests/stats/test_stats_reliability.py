@@ -110,15 +110,18 @@ def test_summaries_are_french():
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: reliability.krippendorff_alpha([[1, 2, 3]]), "at least two coders"),
+        (lambda: reliability.krippendorff_alpha([[1, 2, 3]]), "au moins deux codeurs"),
         (lambda: reliability.krippendorff_alpha(EXAMPLE_C, level="circular"), "level='circular'"),
-        (lambda: reliability.krippendorff_alpha([[1, N, 3], [N, 2, N]]), "no unit was coded by at least two coders"),
-        (lambda: reliability.krippendorff_alpha([[1, 1, 1], [1, 1, 1]]), "alpha is undefined"),
-        (lambda: reliability.krippendorff_alpha(EXAMPLE_B, level="interval"), "needs numeric codes"),
-        (lambda: reliability.cohen_kappa([1, 2, 3], [1, 2]), "coder1 has 3 codes and coder2 has 2"),
-        (lambda: reliability.cohen_kappa([1, 2, None], [1, 2, 3]), "at least 3 are needed"),
+        (
+            lambda: reliability.krippendorff_alpha([[1, N, 3], [N, 2, N]]),
+            "aucune unité n'est codée par au moins deux codeurs",
+        ),
+        (lambda: reliability.krippendorff_alpha([[1, 1, 1], [1, 1, 1]]), "alpha n'est pas défini"),
+        (lambda: reliability.krippendorff_alpha(EXAMPLE_B, level="interval"), "demande des codes numériques"),
+        (lambda: reliability.cohen_kappa([1, 2, 3], [1, 2]), "coder1 a 3 codes et coder2 2"),
+        (lambda: reliability.cohen_kappa([1, 2, None], [1, 2, 3]), "il en faut au moins 3"),
         (lambda: reliability.cohen_kappa([1, 2, 1], [1, 2, 1], weights="cubic"), "weights='cubic'"),
-        (lambda: reliability.cohen_kappa([1, 1, 1], [1, 1, 1]), "single category"),
+        (lambda: reliability.cohen_kappa([1, 1, 1], [1, 1, 1]), "qu'une catégorie"),
     ],
 )
 def test_bad_input_gets_a_clear_error(call, message):

@@ -213,6 +213,10 @@ def input_hashes(run: Run, data: DataHasher, source: str, env: str) -> dict[str,
         # the page's title and its links to the neighbouring pages (a renamed site re-renders its neighbours)
         "page": files.sha256_bytes(json.dumps([run.title, run.navigation], ensure_ascii=False).encode()),
     }
+    if run.kind == "territoire":  # a territory page reads the national files at run time
+        from ..national.codes import national_state
+
+        parts["national"] = national_state()
     parts["key"] = files.sha256_bytes(json.dumps({"salt": CACHE_SALT, **parts}, sort_keys=True).encode())
     return parts
 

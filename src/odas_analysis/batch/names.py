@@ -31,14 +31,14 @@ class NameMask:
         names = disclosure.load_participant_names(base)
         if names is None:
             return
-        allow = disclosure._allow_list(base)  # noqa: SLF001 - the check's own allow list, not a copy
-        for pat in disclosure._patterns(names, True, allow):  # noqa: SLF001 - the check's own rules
+        allow = disclosure.names._allow_list(base)
+        for pat in disclosure.names._patterns(names, True, allow):
             words = pat.folded.split()
             regex = re.compile(rf"(?<!{_WORD})" + r"[\W_]+".join(map(re.escape, words)) + rf"(?!{_WORD})")
             self._patterns.append((regex, pat.folded, disclosure.mask_name(pat.name)))
         # longest first: a full name is masked whole before its family name alone
         self._patterns.sort(key=lambda p: -len(p[1]))
-        self._fold = disclosure._fold  # noqa: SLF001
+        self._fold = disclosure.names._fold
 
     def __bool__(self) -> bool:
         return bool(self._patterns)

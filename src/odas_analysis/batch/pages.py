@@ -315,6 +315,7 @@ _SECTIONS = (
     ("hypothese", "Hypothèses"),
     ("methodologie", "Méthodologie"),
     ("synthese", "Synthèse"),
+    ("territoire", "Territoires"),
 )
 
 

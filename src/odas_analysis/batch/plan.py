@@ -12,7 +12,7 @@ from typing import Any
 from .. import config, files
 from ..errors import ParameterError
 
-KINDS: tuple[str, ...] = ("site", "hypothese", "methodologie", "synthese")
+KINDS: tuple[str, ...] = ("site", "hypothese", "methodologie", "synthese", "territoire")
 """Notebook templates, in the order of the index and of the plan."""
 
 CROSS_SITE_KINDS = frozenset({"hypothese", "methodologie", "synthese"})
@@ -22,6 +22,7 @@ KIND_TITLES = {
     "hypothese": "Hypothèse {id} : {label}",
     "methodologie": "Méthodologie",
     "synthese": "Synthèse",
+    "territoire": "Territoire : {label} ({code})",
 }
 
 
@@ -167,6 +168,8 @@ def plan(
     only: Iterable[str] | None = None,
     notebooks_dir: Path | None = None,
     study_dir: Path | None = None,
+    territories: Iterable[str] | None = None,
+    national_dir: Path | None = None,
 ) -> list[Run]:
     """Return the runs to consider, validated.
 
@@ -182,12 +185,18 @@ def plan(
         Where the templates ``<kind>.ipynb`` live (default ``notebooks/``).
     study_dir
         Where ``sites.csv`` and ``hypotheses.csv`` live (default ``data/study/``).
+    territories
+        Commune INSEE codes or EPCI SIRENs of the national files (repeatable or
+        comma-separated): one ``territoire-<code>`` run each. When given without
+        ``sites`` or ``only``, only these runs are planned.
+    national_dir
+        The national files (default ``ODAS_NATIONAL_DATA``), where the codes are looked up.
 
     Raises
     ------
     ParameterError
-        For an unknown site, kind or run name (the message lists the valid ones), or a
-        missing template.
+        For an unknown site, kind, run name or territory code (the message lists the
+        valid ones, or names the file a code was looked in), or a missing template.
     """
     notebooks_dir = Path(notebooks_dir or config.NOTEBOOKS_DIR).resolve()
     site_rows = study_sites(study_dir)
@@ -200,7 +209,10 @@ def plan(
         raise ParameterError(
             f"site inconnu : {', '.join(map(repr, unknown))} ; sites valides : {', '.join(valid_sites)}"
         )
-    runs = _select(_all_runs(notebooks_dir, site_rows, hyp_rows, wanted_sites), _split_names(only), wanted_sites)
+    territory_runs = _territory_runs(notebooks_dir, _split_names(territories), national_dir)
+    runs = _select(
+        _all_runs(notebooks_dir, site_rows, hyp_rows, wanted_sites), _split_names(only), wanted_sites, territory_runs
+    )
     missing = sorted({str(r.template) for r in runs if not r.template.is_file()})
     if missing:
         raise ParameterError(f"modèle(s) de notebook absent(s) : {', '.join(missing)}")
@@ -237,6 +249,26 @@ def _all_runs(notebooks_dir: Path, site_rows, hyp_rows, wanted_sites: list[str])
     return runs
 
 
+def _territory_runs(notebooks_dir: Path, codes: list[str], national_dir: Path | None) -> list[Run]:
+    """One ``territoire-<code>`` run per distinct code, each checked in the national files."""
+    if not codes:
+        return []
+    from ..national.codes import lookup_code
+
+    found = list({t.code: t for t in (lookup_code(c, national_dir) for c in codes)}.values())
+    runs = [
+        Run(
+            f"territoire-{t.code.lower()}",
+            "territoire",
+            notebooks_dir / "territoire.ipynb",
+            {"territory_code": t.code},
+            KIND_TITLES["territoire"].format(label=t.name, code=t.code),
+        )
+        for t in found
+    ]
+    return _linked(runs, [f"{t.name} ({t.code})" for t in found])
+
+
 def _linked(runs: list[Run], labels: list[str]) -> list[Run]:
     """``runs`` (one kind, in the tables' order) with their previous and next neighbours."""
     out = []
@@ -247,7 +279,10 @@ def _linked(runs: list[Run], labels: list[str]) -> list[Run]:
     return out
 
 
-def _select(runs: list[Run], wanted: list[str], wanted_sites: list[str]) -> list[Run]:
+def _select(runs: list[Run], wanted: list[str], wanted_sites: list[str], territories: list[Run]) -> list[Run]:
+    """The runs asked for; territory runs always follow (alone when neither sites nor kinds are asked for)."""
+    if territories and not wanted and not wanted_sites:
+        return territories
     if wanted:
         names = {r.name for r in runs}
         bad = [w for w in wanted if w not in KINDS and w not in names]
@@ -256,7 +291,7 @@ def _select(runs: list[Run], wanted: list[str], wanted_sites: list[str]) -> list
                 f"--only {', '.join(map(repr, bad))} : ni un type ni un nom d'exécution ; "
                 f"types : {', '.join(KINDS)} ; exécutions : {', '.join(sorted(names))}"
             )
-        return [r for r in runs if r.kind in wanted or r.name in wanted]
+        return [r for r in runs if r.kind in wanted or r.name in wanted] + territories
     if wanted_sites:
-        return [r for r in runs if r.kind == "site"]
-    return runs
+        return [r for r in runs if r.kind == "site"] + territories
+    return runs + territories

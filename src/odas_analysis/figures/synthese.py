@@ -1,4 +1,4 @@
-"""Figures of the synthese notebook: the eleven sites side by side, their typology, the two cohorts.
+"""Figures of the synthese notebook: the eleven sites side by side, their typology, the two cohorts, their universe.
 
 ::
 
@@ -7,6 +7,8 @@
 """
 
 from __future__ import annotations
+
+__all__ = ["cohorts", "indicator_heatmap", "sites_in_universe", "typology_dendrogram", "typology_map"]
 
 import textwrap
 from collections.abc import Sequence
@@ -24,6 +26,7 @@ from ..tables.indicators import (
 )
 from ..tables.typology import Typology
 from .common import add_note, panels, site_names
+from .representativeness import sites_in_universe
 from .style import COLORS, PALETTE, french_axis, new_figure, text_color
 
 

@@ -80,7 +80,7 @@ def download(url: str, target: Path) -> tuple[int, str]:
                 size += len(chunk)
             if expected is not None and int(expected) != size:
                 raise DownloadError(f"téléchargement de {url} interrompu après {size} octets sur {expected}")
-        os.replace(tmp, target)
+        files.move(tmp, target)
     except urllib.error.HTTPError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise DownloadError(f"échec du téléchargement de {url} : HTTP {exc.code} {exc.reason}") from exc

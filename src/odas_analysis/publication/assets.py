@@ -10,7 +10,7 @@ Print forms are deterministic: the same export gives the same bytes.
 Spreadsheet cells are never formulas (OWASP « CSV injection »): a text cell starting with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'`` in the XLSX
 workbooks, in the published CSV files and in ``exports.csv``; numbers (``-0.5``) stay
-numbers (:func:`neutral_cell`). A CSV export holding no such cell is published byte for
+numbers (:func:`~odas_analysis.tables.formats.neutralise`). A CSV export holding no such cell is published byte for
 byte as the notebook wrote it.
 """
 
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import files
+from ..tables.formats import neutralise
 from .batch import Export
 from .errors import ReportError
 from .typography import looks_like_code
@@ -53,30 +54,25 @@ EXPORTS_COLUMNS = (
 
 # --------------------------------------------------------------------------- spreadsheet cells
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_CSV_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
-
-
-def neutral_cell(value: str) -> str:
-    """``value`` made safe for a spreadsheet: a text starting like a formula gets a leading ``'``.
-
-    >>> neutral_cell('=HYPERLINK("http://x")'), neutral_cell("-0.5"), neutral_cell("Angers")
-    ('\'=HYPERLINK("http://x")', '-0.5', 'Angers')
-    """
-    if value and value.startswith(FORMULA_STARTS) and not _CSV_NUMBER.match(value):
-        return "'" + value
-    return value
-
 
 def neutral_csv(data: bytes) -> bytes:
-    """A CSV export with every cell through :func:`neutral_cell`; the same bytes when none changes."""
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
-    safe = [[neutral_cell(v) for v in row] for row in rows]
+    """A CSV export with every cell neutralised (:func:`~odas_analysis.tables.formats.neutralise`).
+
+    The same bytes when no cell changes; the export's ``# {source, unites}`` first line is
+    kept as it is.
+    """
+    text = data.decode("utf-8")
+    meta = ""
+    if text.startswith("# "):
+        meta, _, text = text.partition("\n")
+        meta += "\n"
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    safe = [[neutralise(v) for v in row] for row in rows]
     if safe == rows:
         return data
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(safe)
-    return buf.getvalue().encode("utf-8")
+    return (meta + buf.getvalue()).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- PNG
@@ -172,7 +168,7 @@ def xlsx_bytes(
     wb = Workbook()
     ws = wb.active
     ws.title = "tableau"
-    ws.append([neutral_cell(h) for h in header])
+    ws.append([neutralise(h) for h in header])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     number = re.compile(r"^[+-]?\d+(?:\.(\d+))?$")
@@ -185,11 +181,11 @@ def xlsx_bytes(
                 target.value = float(value) if decimals else int(value)
                 target.number_format = "0" if not decimals else "0." + "0" * decimals
             elif value != "":
-                target.value = neutral_cell(value)
+                target.value = neutralise(value)
                 target.data_type = "s"  # never a formula, whatever openpyxl guesses
     info = wb.create_sheet("source")
     for key, value in meta:
-        info.append([neutral_cell(key), neutral_cell(value)])
+        info.append([neutralise(key), neutralise(value)])
     wb.properties.creator = "odas-analysis"
     wb.properties.created = _FIXED_TIME
     wb.properties.modified = _FIXED_TIME
@@ -303,17 +299,15 @@ def exports_csv(pages: list[Page], assets: Assets) -> bytes:
                 files.sha256_bytes(assets.files[paths[0]]),
                 assets.print_hash.get(export.target, ""),
             ]
-            writer.writerow([neutral_cell(str(v)) for v in row])
+            writer.writerow([neutralise(str(v)) for v in row])
     return buf.getvalue().encode("utf-8")
 
 
 __all__ = [
     "EXPORTS_COLUMNS",
-    "FORMULA_STARTS",
     "PRINT_DPI",
     "Assets",
     "exports_csv",
-    "neutral_cell",
     "neutral_csv",
     "png_300dpi",
     "png_dpi",

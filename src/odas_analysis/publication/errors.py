@@ -25,13 +25,14 @@ def _participant_patterns() -> list[str]:
     names = disclosure.load_participant_names(base) if base is not None else None
     if names is None or names.empty:
         return []
-    patterns = disclosure._patterns(names, True, disclosure._allow_list(base))
+    patterns = disclosure.names._patterns(names, True, disclosure.names._allow_list(base))
     return sorted({p.folded.strip() for p in patterns}, key=len, reverse=True)
 
 
 def mask_names(text: str, patterns: Sequence[str] | None = None) -> str:
     """``text`` with every participant name written as its mask (``D… (6 caractères)``)."""
-    from ..disclosure import _fold, mask_name
+    from ..disclosure import mask_name
+    from ..disclosure.names import _fold
 
     patterns = _participant_patterns() if patterns is None else patterns
     if not patterns or not text:

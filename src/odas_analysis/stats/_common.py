@@ -25,7 +25,7 @@ ALTERNATIVES_FR = {
 def check_alternative(alternative: str) -> str:
     """Return ``alternative`` if it is one of scipy's three names, else raise."""
     if alternative not in ALTERNATIVES_FR:
-        raise ParameterError(f"alternative={alternative!r}: expected 'two-sided', 'greater' or 'less'")
+        raise ParameterError(f"alternative={alternative!r} : valeurs possibles 'two-sided', 'greater' ou 'less'")
     return alternative
 
 
@@ -33,7 +33,9 @@ def check_level(confidence_level: float) -> float:
     """Return a confidence level strictly between 0 and 1, else raise."""
     level = float(confidence_level)
     if not 0.0 < level < 1.0:
-        raise ParameterError(f"confidence_level={confidence_level!r}: expected a number strictly between 0 and 1")
+        raise ParameterError(
+            f"confidence_level={confidence_level!r} : un nombre strictement compris entre 0 et 1 est attendu"
+        )
     return level
 
 
@@ -58,14 +60,14 @@ def as_vector(values: Sequence[float] | np.ndarray, name: str, min_cases: int = 
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name}: expected numbers, got {values!r}") from exc
+        raise ParameterError(f"{name} : des nombres sont attendus, reçu {values!r}") from exc
     if arr.ndim != 1:
-        raise ParameterError(f"{name}: expected a one-dimensional sequence, got shape {arr.shape}")
+        raise ParameterError(f"{name} : une suite à une dimension est attendue, reçu la forme {arr.shape}")
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
         raise ParameterError(
-            f"{name}: missing or infinite value at position(s) {bad.tolist()}; "
-            "drop those cases explicitly before testing"
+            f"{name} : valeur manquante ou infinie en position(s) {bad.tolist()} ; "
+            "retirer explicitement ces cas avant le test"
         )
     check_n_cases(arr.size, name, min_cases)
     return arr
@@ -74,4 +76,4 @@ def as_vector(values: Sequence[float] | np.ndarray, name: str, min_cases: int = 
 def check_n_cases(n: int, what: str, min_cases: int = MIN_CASES) -> None:
     """Raise if fewer than ``min_cases`` (default :data:`MIN_CASES`) cases are given."""
     if n < min_cases:
-        raise ParameterError(f"{what}: {n} case(s) given, at least {min_cases} are needed")
+        raise ParameterError(f"{what} : {n} cas fourni(s), il en faut au moins {min_cases}")

@@ -15,6 +15,17 @@ a result can be checked line by line against it:
 - :func:`minimize`: conservative (complex), parsimonious and, given directional
   expectations, intermediate solutions, with all tied minimal solutions.
 
+How :func:`minimize` finds the solutions: The conservative solution minimises the positive rows alone; the parsimonious one
+also uses remainders (rows without enough cases) as "don't care". Prime
+implicants are found by increasing complexity, ordered as R does, and every cover
+of the positive rows by the smallest number of prime implicants is returned. The
+intermediate solution follows R: for each conservative term and each parsimonious
+term that contains it, literals of the conservative term absent from the
+parsimonious one are dropped when they contradict a directional expectation; the
+simplifying assumptions of the parsimonious solution covered by these reduced terms
+are the easy counterfactuals, which are added to the positive rows before a new
+minimisation (the chart still covers the positive rows only).
+
 Row numbers (truth table index, simplifying assumptions, easy and difficult
 counterfactuals) are R's: 1-based, the first condition the most significant digit.
 
@@ -29,6 +40,7 @@ added this module and the issue report (setqca 0.2.0 failed part of the R oracle
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -41,6 +53,7 @@ import pandas as pd
 from .. import french
 from ..errors import ParameterError
 from ._common import as_vector, check_n_cases
+from .expressions import ExpressionError, Parser, evaluate, literal_names
 
 __all__ = [
     "calibrate",
@@ -63,10 +76,6 @@ SNAP_HIGH = 0.9999
 
 #: Tolerance of R's ``all.equal`` and of admisc's ``agteb`` (sqrt of double epsilon).
 R_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
-
-
-class ExpressionError(ParameterError):
-    """A Boolean expression cannot be read, or names a condition the data do not have."""
 
 
 # ---------------------------------------------------------------------------
@@ -135,21 +144,21 @@ def calibrate(
         try:
             th = [float(thresholds[k]) for k in keys]
         except KeyError as exc:
-            raise ParameterError(f"calibrate {name}: thresholds must be named {', '.join(keys)}") from exc
+            raise ParameterError(f"calibrate {name} : les seuils doivent s'appeler {', '.join(keys)}") from exc
     else:
         th = [float(t) for t in np.atleast_1d(np.asarray(thresholds, dtype=float))]
     if type == "crisp":
         if any(t < arr.min() or t > arr.max() for t in th):
-            raise ParameterError(f"calibrate {name}: crisp threshold(s) {th} outside the range of the values")
+            raise ParameterError(f"calibrate {name} : seuil(s) net(s) {th} hors de l'étendue des valeurs")
         return np.searchsorted(np.sort(th), arr, side="right").astype(float)
     if type != "fuzzy":
-        raise ParameterError(f"calibrate {name}: type={type!r}, expected 'fuzzy' or 'crisp'")
+        raise ParameterError(f"calibrate {name} : type={type!r}, valeurs possibles 'fuzzy' ou 'crisp'")
     if len(th) == 3:
         fs = _calibrate_three(arr, th, logistic, idm, below, above, name)
     elif len(th) == 6:
         fs = _calibrate_six(arr, th, below, above, name)
     else:
-        raise ParameterError(f"calibrate {name}: {len(th)} thresholds given, fuzzy calibration needs 3 or 6")
+        raise ParameterError(f"calibrate {name} : {len(th)} seuils fournis, la calibration floue en demande 3 ou 6")
     fs[fs < SNAP_LOW] = 0.0
     fs[fs > SNAP_HIGH] = 1.0
     return fs
@@ -157,19 +166,19 @@ def calibrate(
 
 def _check_exponents(below: float, above: float, name: str) -> None:
     if below <= 0 or above <= 0:
-        raise ParameterError(f"calibrate {name}: below={below!r} and above={above!r} must be positive")
+        raise ParameterError(f"calibrate {name} : below={below!r} et above={above!r} doivent être positifs")
 
 
 def _calibrate_three(arr, th, logistic, idm, below, above, name) -> np.ndarray:
     if not 0.5 < idm < 1:
-        raise ParameterError(f"calibrate {name}: idm={idm!r}, expected a number in (0.5, 1)")
+        raise ParameterError(f"calibrate {name} : idm={idm!r}, un nombre dans ]0,5 ; 1[ est attendu")
     ex, cr, inc = th
     if logistic:
         decreasing = ex > inc
         if decreasing:
             ex, inc = inc, ex
         if len({ex, cr, inc}) < 3:
-            raise ParameterError(f"calibrate {name}: thresholds {th} must all differ")
+            raise ParameterError(f"calibrate {name} : les seuils {th} doivent tous différer")
         log_odds = math.log(idm / (1 - idm))
         above_cr = arr >= cr
         sign = np.where(above_cr, -1.0, 1.0)
@@ -178,11 +187,11 @@ def _calibrate_three(arr, th, logistic, idm, below, above, name) -> np.ndarray:
         return 1.0 - fs if decreasing else fs
     _check_exponents(below, above, name)
     if len({ex, cr, inc}) < 3:
-        raise ParameterError(f"calibrate {name}: thresholds {th} must all differ")
+        raise ParameterError(f"calibrate {name} : les seuils {th} doivent tous différer")
     increasing = not (inc < cr < ex)
     fs = np.empty_like(arr)
     for k, v in enumerate(arr):
-        le = lambda t: v < t or bool(_r_all_equal(np.array([v]), t)[0])  # noqa: E731
+        le = lambda t, v=v: v < t or bool(_r_all_equal(np.array([v]), t)[0])  # noqa: E731
         if increasing:
             if le(ex):
                 fs[k] = 0.0
@@ -209,18 +218,18 @@ def _calibrate_six(arr, th, below, above, name) -> np.ndarray:
     ex1, cr1, in1, in2, cr2, ex2 = th
     if not min(ex1, in1) <= cr1 <= max(ex1, in1) or not min(ex2, in2) <= cr2 <= max(ex2, in2):
         raise ParameterError(
-            f"calibrate {name}: each crossover must lie between its exclusion and inclusion thresholds"
+            f"calibrate {name} : chaque point de bascule doit se trouver entre ses seuils d'exclusion et d'inclusion"
         )
     increasing = not (in1 < cr1 < ex1 <= ex2 < cr2 < in2)
     if len({ex1, cr1, in1}) < 3 or len({in2, cr2, ex2}) < 3 or cr1 == cr2 or (ex1 == ex2 if increasing else in1 == in2):
-        raise ParameterError(f"calibrate {name}: thresholds {th} contain equal values that must differ")
+        raise ParameterError(f"calibrate {name} : les seuils {th} contiennent des valeurs égales qui doivent différer")
     fs = np.empty_like(arr)
     for k, v in enumerate(arr):
-        le = lambda t: v < t or bool(_r_all_equal(np.array([v]), t)[0])  # noqa: E731
-        rise1 = lambda: ((ex1 - v) / (ex1 - cr1)) ** below / 2  # noqa: E731
-        top1 = lambda: 1 - ((in1 - v) / (in1 - cr1)) ** above / 2  # noqa: E731
-        top2 = lambda: 1 - ((in2 - v) / (in2 - cr2)) ** above / 2  # noqa: E731
-        fall2 = lambda: ((ex2 - v) / (ex2 - cr2)) ** below / 2  # noqa: E731
+        le = lambda t, v=v: v < t or bool(_r_all_equal(np.array([v]), t)[0])  # noqa: E731
+        rise1 = lambda v=v: ((ex1 - v) / (ex1 - cr1)) ** below / 2  # noqa: E731
+        top1 = lambda v=v: 1 - ((in1 - v) / (in1 - cr1)) ** above / 2  # noqa: E731
+        top2 = lambda v=v: 1 - ((in2 - v) / (in2 - cr2)) ** above / 2  # noqa: E731
+        fall2 = lambda v=v: ((ex2 - v) / (ex2 - cr2)) ** below / 2  # noqa: E731
         if increasing:
             steps = [
                 (le(ex1), 0.0),
@@ -254,6 +263,7 @@ def _calibrate_six(arr, th, below, above, name) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 _SET_TYPES = ("auto", "crisp", "fuzzy", "multivalue")
+_ROLE_FR = {"condition": "la condition", "outcome": "le résultat"}
 
 
 def _as_frame(data) -> pd.DataFrame:
@@ -262,7 +272,9 @@ def _as_frame(data) -> pd.DataFrame:
     elif isinstance(data, Mapping):
         frame = pd.DataFrame(dict(data))
     else:
-        raise ParameterError(f"data: expected a pandas DataFrame or a mapping of columns, got {type(data).__name__}")
+        raise ParameterError(
+            f"data : un DataFrame pandas ou un dictionnaire de colonnes est attendu, reçu {type(data).__name__}"
+        )
     check_n_cases(len(frame), "data")
     return frame
 
@@ -274,16 +286,16 @@ def _case_label(frame: pd.DataFrame, pos: int) -> str:
 def _column_values(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
     if column not in frame.columns:
         raise ParameterError(
-            f"{role} {column!r} is not a column of the data (columns: {', '.join(map(str, frame.columns))})"
+            f"{_ROLE_FR.get(role, role)} {column!r} n'est pas une colonne des données (colonnes : {', '.join(map(str, frame.columns))})"
         )
     try:
         values = frame[column].to_numpy(dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ParameterError(f"column {column!r}: expected numeric set memberships") from exc
+        raise ParameterError(f"colonne {column!r} : des appartenances numériques sont attendues") from exc
     bad = np.flatnonzero(np.isnan(values))
     if bad.size:
         cases = ", ".join(_case_label(frame, i) for i in bad)
-        raise ParameterError(f"column {column!r}: missing membership for case(s) {cases}")
+        raise ParameterError(f"colonne {column!r} : appartenance manquante pour le(s) cas {cases}")
     return values
 
 
@@ -298,28 +310,32 @@ def _check_column(frame: pd.DataFrame, column: str, role: str, set_type: str) ->
     negative = np.flatnonzero(values < 0)
     if negative.size:
         raise ParameterError(
-            f"column {column!r}, case {_case_label(frame, negative[0])}: value {float(values[negative[0]])!r} "
-            "is negative; expected a membership in [0, 1] (or a multi-value level 0, 1, 2, ...)"
+            f"colonne {column!r}, cas {_case_label(frame, negative[0])} : la valeur {float(values[negative[0]])!r} "
+            "est négative ; une appartenance dans [0, 1] est attendue (ou un niveau multivalué 0, 1, 2...)"
         )
     if set_type == "crisp":
         off = np.flatnonzero((values != 0) & (values != 1))
         if off.size:
             raise ParameterError(
-                f"column {column!r}, case {_case_label(frame, off[0])}: value {float(values[off[0]])!r} in data "
-                "declared crisp; expected 0 or 1 (use set_type='fuzzy' or 'multivalue')"
+                f"colonne {column!r}, cas {_case_label(frame, off[0])} : valeur {float(values[off[0]])!r} dans des données "
+                "déclarées nettes ; 0 ou 1 attendu (utiliser set_type='fuzzy' ou 'multivalue')"
             )
     above_one = np.flatnonzero(values > 1)
     if above_one.size:
         if set_type in ("crisp", "fuzzy") or not integral or role == "outcome":
             raise ParameterError(
-                f"column {column!r}, case {_case_label(frame, above_one[0])}: membership "
-                f"{float(values[above_one[0]])!r} is outside [0, 1]"
-                + ("" if role == "outcome" or not integral else "; integer levels need set_type='multivalue'")
+                f"colonne {column!r}, cas {_case_label(frame, above_one[0])} : l'appartenance "
+                f"{float(values[above_one[0]])!r} est hors de [0, 1]"
+                + (
+                    ""
+                    if role == "outcome" or not integral
+                    else " ; des niveaux entiers demandent set_type='multivalue'"
+                )
             )
         return values, int(values.max()) + 1
     if set_type == "multivalue":
         if not integral:
-            raise ParameterError(f"column {column!r}: multi-value levels must be whole numbers 0, 1, 2, ...")
+            raise ParameterError(f"colonne {column!r} : les niveaux multivalués doivent être des entiers 0, 1, 2...")
         return values, max(int(values.max()) + 1, 2)
     if integral:
         return values, 2
@@ -328,7 +344,7 @@ def _check_column(frame: pd.DataFrame, column: str, role: str, set_type: str) ->
 
 def _prepare(data, conditions, outcome, set_type):
     if set_type not in _SET_TYPES:
-        raise ParameterError(f"set_type={set_type!r}: expected one of {', '.join(_SET_TYPES)}")
+        raise ParameterError(f"set_type={set_type!r} : valeurs possibles {', '.join(_SET_TYPES)}")
     frame = _as_frame(data)
     if isinstance(conditions, str):
         conditions = [c.strip() for c in conditions.split(",") if c.strip()]
@@ -336,11 +352,11 @@ def _prepare(data, conditions, outcome, set_type):
         conditions = [c for c in frame.columns if c != outcome]
     conditions = list(conditions)
     if not conditions:
-        raise ParameterError("conditions: at least one condition is needed")
+        raise ParameterError("conditions : il faut au moins une condition")
     if outcome in conditions:
-        raise ParameterError(f"outcome {outcome!r} is also listed among the conditions")
+        raise ParameterError(f"le résultat {outcome!r} figure aussi parmi les conditions")
     if len(set(conditions)) != len(conditions):
-        raise ParameterError(f"conditions: a condition is listed twice in {conditions}")
+        raise ParameterError(f"conditions : une condition figure deux fois dans {conditions}")
     values = {}
     levels = []
     for c in conditions:
@@ -349,114 +365,6 @@ def _prepare(data, conditions, outcome, set_type):
         levels.append(lv)
     y, _ = _check_column(frame, outcome, "outcome", "fuzzy" if set_type == "multivalue" else set_type)
     return frame, conditions, values, levels, y
-
-
-# ---------------------------------------------------------------------------
-# Boolean expressions
-# ---------------------------------------------------------------------------
-
-_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_.]*)|(?P<set>[\[{][^\]}]*[\]}])|(?P<op>[*+~()]))")
-
-
-def _tokenize(expression: str) -> list[tuple[str, str]]:
-    tokens = []
-    pos = 0
-    text = expression.replace("−", "-")
-    while pos < len(text):
-        if text[pos:].strip() == "":
-            break
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise ExpressionError(f"expression {expression!r}: cannot read {text[pos:].strip()!r}")
-        kind = m.lastgroup
-        tokens.append((kind, m.group(kind)))
-        pos = m.end()
-    if not tokens:
-        raise ExpressionError("expression is empty")
-    return tokens
-
-
-class _Parser:
-    """Recursive-descent reader of R QCA's sum-of-products notation into a small tree.
-
-    Nodes: ``("or", [...])``, ``("and", [...])``, ``("not", node)``,
-    ``("lit", name, levels_or_None)``.
-    """
-
-    def __init__(self, expression: str):
-        self.expression = expression
-        self.tokens = _tokenize(expression)
-        self.pos = 0
-
-    def parse(self):
-        node = self._sum()
-        if self.pos != len(self.tokens):
-            raise ExpressionError(f"expression {self.expression!r}: unexpected {self.tokens[self.pos][1]!r}")
-        return node
-
-    def _peek(self):
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else (None, None)
-
-    def _chain(self, operator: str, operand, tag: str):
-        parts = [operand()]
-        while self._peek() == ("op", operator):
-            self.pos += 1
-            parts.append(operand())
-        return parts[0] if len(parts) == 1 else (tag, parts)
-
-    def _sum(self):
-        return self._chain("+", self._product, "or")
-
-    def _product(self):
-        return self._chain("*", self._factor, "and")
-
-    def _factor(self):
-        kind, text = self._peek()
-        if kind is None:
-            raise ExpressionError(f"expression {self.expression!r}: ends too early")
-        self.pos += 1
-        if (kind, text) == ("op", "~"):
-            return ("not", self._factor())
-        if (kind, text) == ("op", "("):
-            node = self._sum()
-            if self._peek() != ("op", ")"):
-                raise ExpressionError(f"expression {self.expression!r}: missing ')'")
-            self.pos += 1
-            return node
-        if kind == "name":
-            levels = None
-            if self._peek()[0] == "set":
-                inner = self._peek()[1][1:-1]
-                self.pos += 1
-                try:
-                    levels = tuple(int(v) for v in inner.split(","))
-                except ValueError as exc:
-                    raise ExpressionError(
-                        f"expression {self.expression!r}: levels of {text} must be whole numbers, got {inner!r}"
-                    ) from exc
-            return ("lit", text, levels)
-        raise ExpressionError(f"expression {self.expression!r}: unexpected {text!r}")
-
-
-def _literal_names(node) -> list[str]:
-    if node[0] == "lit":
-        return [node[1]]
-    if node[0] == "not":
-        return _literal_names(node[1])
-    return [name for child in node[1] for name in _literal_names(child)]
-
-
-def _evaluate(node, columns: Mapping[str, np.ndarray]) -> np.ndarray:
-    kind = node[0]
-    if kind == "lit":
-        values = columns[node[1]]
-        if node[2] is None:
-            return values
-        return np.isin(values, node[2]).astype(float)
-    if kind == "not":
-        return 1.0 - _evaluate(node[1], columns)
-    parts = [_evaluate(child, columns) for child in node[1]]
-    return np.minimum.reduce(parts) if kind == "and" else np.maximum.reduce(parts)
 
 
 def membership(data, expression: str, *, set_type: str = "auto") -> np.ndarray:
@@ -488,16 +396,16 @@ def membership(data, expression: str, *, set_type: str = "auto") -> np.ndarray:
         Memberships outside [0, 1], missing values, or fewer than three cases.
     """
     frame = _as_frame(data)
-    tree = _Parser(expression).parse()
+    tree = Parser(expression).parse()
     columns = {}
-    for name in dict.fromkeys(_literal_names(tree)):
+    for name in dict.fromkeys(literal_names(tree)):
         if name not in frame.columns:
             raise ExpressionError(
-                f"expression {expression!r} names {name!r}, which is not a condition of the data "
-                f"(known: {', '.join(map(str, frame.columns))})"
+                f"l'expression {expression!r} nomme {name!r}, qui n'est pas une condition des données "
+                f"(connues : {', '.join(map(str, frame.columns))})"
             )
         columns[name], _ = _check_column(frame, name, "condition", set_type)
-    return _evaluate(tree, columns)
+    return evaluate(tree, columns)
 
 
 # ---------------------------------------------------------------------------
@@ -609,7 +517,7 @@ def fit(data, expression: str, outcome: str, relation: str = "sufficiency", *, s
     0.8133874239350914
     """
     if relation not in ("sufficiency", "necessity"):
-        raise ParameterError(f"relation={relation!r}: expected 'sufficiency' or 'necessity'")
+        raise ParameterError(f"relation={relation!r} : valeurs possibles 'sufficiency' ou 'necessity'")
     x = membership(data, expression, set_type=set_type)
     y = membership(data, outcome, set_type=set_type)
     scores = _sufficiency(x, y) if relation == "sufficiency" else _necessity(x, y)
@@ -725,6 +633,59 @@ def _agteb(a: np.ndarray, b: float) -> np.ndarray:
     return (a > b) | (np.abs(a - b) < R_TOLERANCE)
 
 
+def _check_cuts(incl_cut, n_cut, pri_cut) -> tuple[float, float]:
+    """The inclusion cuts ``(ic1, ic0)``, after checking the three cut-offs."""
+    cuts = [float(c) for c in np.atleast_1d(incl_cut)]
+    if len(cuts) not in (1, 2) or not all(0 <= c <= 1 for c in cuts):
+        raise ParameterError(f"incl_cut={incl_cut!r} : un ou deux nombres dans [0, 1] sont attendus")
+    ic1, ic0 = (cuts[0], cuts[0]) if len(cuts) == 1 else (cuts[0], cuts[1])
+    if ic0 > ic1:
+        raise ParameterError(f"incl_cut={incl_cut!r} : le second seuil (d'exclusion) ne doit pas dépasser le premier")
+    if not (isinstance(n_cut, (int, np.integer)) and n_cut >= 1):
+        raise ParameterError(f"n_cut={n_cut!r} : un entier au moins égal à 1 est attendu")
+    if not 0 <= pri_cut <= 1:
+        raise ParameterError(f"pri_cut={pri_cut!r} : un nombre dans [0, 1] est attendu")
+    return ic1, ic0
+
+
+def _row_memberships(frame, conditions, values, levels, eff_levels):
+    """Rows of the truth table, each case's row, cases at 0.5, row codes and memberships."""
+    ncases = len(frame)
+    # each case's crisp configuration (fuzzy: membership above 0.5)
+    configs = np.column_stack(
+        [
+            (values[c] > 0.5).astype(np.int64) if lv == 0 else values[c].astype(np.int64)
+            for c, lv in zip(conditions, levels)
+        ]
+    )
+    at_half = np.zeros(ncases, dtype=bool)
+    for c, lv in zip(conditions, levels):
+        if lv == 0:
+            at_half |= np.abs(values[c] - 0.5) < R_TOLERANCE
+    case_rows = _row_numbers(eff_levels, configs)
+    total_rows = int(np.prod(eff_levels))
+    if len(conditions) <= 7:
+        rows = np.arange(1, total_rows + 1)
+    else:
+        rows = np.unique(case_rows[~at_half])
+    codes = _row_codes(eff_levels, rows)
+    member = np.ones((ncases, rows.size))
+    for j, (c, lv) in enumerate(zip(conditions, levels)):
+        per_level = np.column_stack([_level_memberships(values[c], lv, v) for v in range(eff_levels[j])])
+        member = np.minimum(member, per_level[:, codes[:, j]])
+    return rows, case_rows, at_half, codes, member
+
+
+def _outcome_codes(n, incl, pri, ic1, ic0, n_cut, pri_cut) -> np.ndarray:
+    """``OUT`` of each row: ``"1"``, ``"0"``, ``"C"`` (contradiction) or ``"?"`` (remainder)."""
+    out = np.full(n.size, "?", dtype=object)
+    kept = n >= n_cut
+    positive = _agteb(incl, ic1) & _agteb(pri, pri_cut)
+    out[kept] = np.where(positive[kept], "1", "0")
+    out[kept & (incl < ic1) & _agteb(incl, ic0) & (ic0 < ic1)] = "C"
+    return out
+
+
 def truth_table(
     data,
     outcome: str,
@@ -772,41 +733,10 @@ def truth_table(
     frame, conditions, values, levels, y = _prepare(data, conditions, outcome_name, set_type)
     if negate:
         y = 1.0 - y
-    cuts = [float(c) for c in np.atleast_1d(incl_cut)]
-    if len(cuts) not in (1, 2) or not all(0 <= c <= 1 for c in cuts):
-        raise ParameterError(f"incl_cut={incl_cut!r}: expected one or two numbers in [0, 1]")
-    ic1, ic0 = (cuts[0], cuts[0]) if len(cuts) == 1 else (cuts[0], cuts[1])
-    if ic0 > ic1:
-        raise ParameterError(f"incl_cut={incl_cut!r}: the second (exclusion) cut must not exceed the first")
-    if not (isinstance(n_cut, (int, np.integer)) and n_cut >= 1):
-        raise ParameterError(f"n_cut={n_cut!r}: expected a whole number of at least 1")
-    if not 0 <= pri_cut <= 1:
-        raise ParameterError(f"pri_cut={pri_cut!r}: expected a number in [0, 1]")
+    ic1, ic0 = _check_cuts(incl_cut, n_cut, pri_cut)
     multivalue = any(lv > 2 for lv in levels)
     eff_levels = [lv if lv else 2 for lv in levels]
-    ncases = len(frame)
-    # each case's crisp configuration (fuzzy: membership above 0.5)
-    configs = np.column_stack(
-        [
-            (values[c] > 0.5).astype(np.int64) if lv == 0 else values[c].astype(np.int64)
-            for c, lv in zip(conditions, levels)
-        ]
-    )
-    at_half = np.zeros(ncases, dtype=bool)
-    for c, lv in zip(conditions, levels):
-        if lv == 0:
-            at_half |= np.abs(values[c] - 0.5) < R_TOLERANCE
-    case_rows = _row_numbers(eff_levels, configs)
-    total_rows = int(np.prod(eff_levels))
-    if len(conditions) <= 7:
-        rows = np.arange(1, total_rows + 1)
-    else:
-        rows = np.unique(case_rows[~at_half])
-    codes = _row_codes(eff_levels, rows)
-    member = np.ones((ncases, rows.size))
-    for j, (c, lv) in enumerate(zip(conditions, levels)):
-        per_level = np.column_stack([_level_memberships(values[c], lv, v) for v in range(eff_levels[j])])
-        member = np.minimum(member, per_level[:, codes[:, j]])
+    rows, case_rows, at_half, codes, member = _row_memberships(frame, conditions, values, levels, eff_levels)
     n = (member > 0.5).sum(axis=0)
     sx = member.sum(axis=0)
     both = np.minimum(member, y[:, None]).sum(axis=0)
@@ -814,12 +744,7 @@ def truth_table(
     with np.errstate(invalid="ignore", divide="ignore"):
         incl = np.where(n > 0, both / sx, np.nan)
         pri = np.where(n > 0, (both - contra) / (sx - contra), np.nan)
-    out = np.full(rows.size, "?", dtype=object)
-    kept = n >= n_cut
-    positive = _agteb(incl, ic1) & _agteb(pri, pri_cut)
-    out[kept] = np.where(positive[kept], "1", "0")
-    contradiction = kept & (incl < ic1) & _agteb(incl, ic0) & (ic0 < ic1)
-    out[contradiction] = "C"
+    out = _outcome_codes(n, incl, pri, ic1, ic0, n_cut, pri_cut)
     labels = [str(v) for v in frame.index]
     cases = [",".join(labels[i] for i in np.flatnonzero((case_rows == r) & ~at_half)) for r in rows]
     table = pd.DataFrame(codes, index=pd.Index(rows, name="row"), columns=conditions)
@@ -914,6 +839,15 @@ def _prime_implicants(on: np.ndarray, levels: Sequence[int], off: np.ndarray | N
     return found
 
 
+@functools.lru_cache(maxsize=512)
+def _sorted_complete_primes(
+    on_rows: tuple[tuple[int, ...], ...], levels: tuple[int, ...]
+) -> tuple[tuple[int, ...], ...]:
+    """:func:`_complete_primes` in R's order, cached: the intermediate solutions of tied
+    models often minimise the same rows again."""
+    return tuple(_r_sort(_complete_primes(list(on_rows), levels)))
+
+
 def _r_sort(implicants: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
     """Order implicants as R QCA's C routine ``sort_matrix`` does.
 
@@ -925,20 +859,13 @@ def _r_sort(implicants: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
     """
     order = list(range(len(implicants)))
     nconds = len(implicants[0]) if implicants else 0
-
-    def move_pass(limit: int, key, before) -> None:
-        for c1 in range(limit):
-            for c2 in range(c1 + 1, limit):
-                if before(key(order[c2]), key(order[c1])):
-                    order.insert(c1, order.pop(c2))
-
+    # R's passes move each element before the first one it beats (a selection sort that
+    # keeps the order of the others): the same as a stable sort, here in O(n log n).
     for i in range(nconds - 1, -1, -1):
-        value = lambda idx, i=i: implicants[idx][i]  # noqa: E731
-        move_pass(len(order), value, lambda a, b: b < a)
+        order.sort(key=lambda idx, i=i: implicants[idx][i], reverse=True)
         zero = next((p for p, idx in enumerate(order) if implicants[idx][i] == 0), len(order) - 1)
-        move_pass(zero, value, lambda a, b: b > a)
-    complexity = lambda idx: sum(1 for v in implicants[idx] if v)  # noqa: E731
-    move_pass(len(order), complexity, lambda a, b: b > a)
+        order[:zero] = sorted(order[:zero], key=lambda idx, i=i: implicants[idx][i])
+    order.sort(key=lambda idx: sum(1 for v in implicants[idx] if v))
     return [implicants[idx] for idx in order]
 
 
@@ -950,17 +877,81 @@ def _covers(implicant: Sequence[int], configs: np.ndarray) -> np.ndarray:
     return mask
 
 
+#: Largest number of tied minimal covers :func:`minimize` lists; past it, an error says so.
+MAX_TIED_SOLUTIONS = 64
+
+
+def _minimum_cover_size(sub: np.ndarray) -> int:
+    """Smallest number of rows of ``sub`` that cover every column, by integer programming."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    nrows = sub.shape[0]
+    res = milp(
+        c=np.ones(nrows),
+        constraints=LinearConstraint(sub.T.astype(float), lb=np.ones(sub.shape[1]), ub=np.inf),
+        integrality=np.ones(nrows),
+        bounds=Bounds(0, 1),
+    )
+    if not res.success:  # pragma: no cover - the chart is checked coverable first
+        raise ParameterError(f"la table des impliquants premiers n'a pas pu être résolue : {res.message}")
+    return int(round(res.fun))
+
+
+def _covers_of_size(sub: np.ndarray, size: int) -> list[tuple[int, ...]]:
+    """Every set of ``size`` rows of ``sub`` covering all its columns, in lexicographic order.
+
+    Branch and bound on bit masks: take the uncovered column with the fewest rows still
+    allowed, try each of its rows in turn (excluding, in the later branches, the rows
+    already tried, so that each set is found once), and stop a branch when the rows left
+    in the budget cannot cover what remains. Past :data:`MAX_TIED_SOLUTIONS` covers, an error.
+    """
+    nrows, ncols = sub.shape
+    found: list[tuple[int, ...]] = []
+
+    def extend(chosen: tuple[int, ...], covered: np.ndarray, excluded: np.ndarray) -> None:
+        if covered.all():
+            found.append(tuple(sorted(chosen)))
+            if len(found) > MAX_TIED_SOLUTIONS:
+                raise ParameterError(
+                    f"plus de MAX_TIED_SOLUTIONS = {MAX_TIED_SOLUTIONS} solutions minimales à égalité "
+                    f"({size} impliquants chacune) : trop de modèles équivalents pour les énumérer ; "
+                    "réduire le nombre de conditions ou relever le seuil de consistance"
+                )
+            return
+        budget = size - len(chosen)
+        open_rows = sub[:, ~covered] & ~excluded[:, None]
+        gains = open_rows.sum(axis=1)
+        need = int((~covered).sum())
+        if budget == 0 or int(np.sort(gains)[-budget:].sum()) < need:
+            return
+        per_column = open_rows.sum(axis=0)
+        if (per_column == 0).any():
+            return
+        column = int(np.flatnonzero(~covered)[int(np.argmin(per_column))])
+        skip = excluded.copy()
+        for i in np.flatnonzero(sub[:, column] & ~excluded).tolist():
+            extend(chosen + (i,), covered | sub[i], skip.copy())
+            skip[i] = True
+
+    extend((), np.zeros(ncols, dtype=bool), np.zeros(nrows, dtype=bool))
+    return sorted(found)
+
+
 def _minimal_covers(chart: np.ndarray) -> list[tuple[int, ...]]:
     """All covers of the columns by a minimum number of rows (row indices, sorted).
 
-    Essential rows (the only cover of some column) are in every minimum cover; the rest
-    is found by trying combinations of increasing size, in lexicographic order.
+    Essential rows (the only cover of some column) are in every minimum cover. The
+    smallest number of further rows is found by integer programming
+    (``scipy.optimize.milp``); then every cover of that size is listed by a pruned
+    depth-first search, in the lexicographic order of the candidate rows (R's order).
     """
     nrows, ncols = chart.shape
     if ncols == 0:
         return [()]
     if not chart.any(axis=0).all():
-        raise ParameterError("the prime implicant chart cannot be solved: an explained row is not covered")
+        raise ParameterError(
+            "la table des impliquants premiers n'a pas de solution : une ligne à expliquer n'est couverte par aucun impliquant"
+        )
     essential = sorted({int(np.flatnonzero(chart[:, j])[0]) for j in range(ncols) if chart[:, j].sum() == 1})
     covered = chart[essential].any(axis=0) if essential else np.zeros(ncols, dtype=bool)
     rest_cols = np.flatnonzero(~covered)
@@ -968,15 +959,8 @@ def _minimal_covers(chart: np.ndarray) -> list[tuple[int, ...]]:
         return [tuple(essential)]
     candidates = [r for r in range(nrows) if r not in essential and chart[r, rest_cols].any()]
     sub = chart[np.ix_(candidates, rest_cols)]
-    for size in range(1, len(candidates) + 1):
-        found = [
-            tuple(sorted(essential + [candidates[i] for i in combo]))
-            for combo in itertools.combinations(range(len(candidates)), size)
-            if sub[list(combo)].any(axis=0).all()
-        ]
-        if found:
-            return found
-    raise ParameterError("the prime implicant chart cannot be solved")  # pragma: no cover
+    size = _minimum_cover_size(sub)
+    return [tuple(sorted(essential + [candidates[i] for i in combo])) for combo in _covers_of_size(sub, size)]
 
 
 def _write_term(implicant: Sequence[int], conditions: Sequence[str], multivalue: bool) -> str:
@@ -1000,7 +984,10 @@ class _Minimisation:
 
 
 def _solve(on: np.ndarray, explain: np.ndarray, levels: Sequence[int], off: np.ndarray | None) -> _Minimisation:
-    primes = _r_sort(_prime_implicants(on, levels, off))
+    if off is None:
+        primes = list(_sorted_complete_primes(tuple(sorted({tuple(int(v) for v in row) for row in on})), tuple(levels)))
+    else:
+        primes = _r_sort(_prime_implicants(on, levels, off))
     chart = np.array([_covers(p, explain) for p in primes], dtype=bool).reshape(len(primes), len(explain))
     keep = chart.any(axis=1)
     primes = [p for p, k in zip(primes, keep) if k]
@@ -1020,22 +1007,22 @@ def _parse_directional(dir_exp, conditions: Sequence[str], levels: Sequence[int]
     if isinstance(dir_exp, str):
         item = r"\s*(~?)\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(?:\[([0-9,\s]*)\])?\s*"
         if not re.fullmatch(rf"{item}(?:,{item})*", dir_exp):
-            raise ParameterError(f"dir_exp={dir_exp!r}: expected a form such as 'DEV, ~URB, LIT[1]'")
+            raise ParameterError(f"dir_exp={dir_exp!r} : une forme telle que 'DEV, ~URB, LIT[1]' est attendue")
         dir_exp = {
             name: [int(v) for v in lv.split(",")] if lv else (0 if neg else 1)
             for neg, name, lv in re.findall(item, dir_exp)
         }
     if not isinstance(dir_exp, Mapping):
-        raise ParameterError(f"dir_exp: expected a mapping condition -> expected level, got {dir_exp!r}")
+        raise ParameterError(f"dir_exp : un dictionnaire condition -> niveau attendu est attendu, reçu {dir_exp!r}")
     for name, value in dir_exp.items():
         if name not in conditions:
-            raise ParameterError(f"dir_exp names {name!r}, which is not one of the conditions {list(conditions)}")
+            raise ParameterError(f"dir_exp nomme {name!r}, qui n'est pas l'une des conditions {list(conditions)}")
         j = list(conditions).index(name)
         if value is None or value == "-":
             continue
         expected = {int(v) for v in np.atleast_1d(value)}
         if not expected <= set(range(levels[j])):
-            raise ParameterError(f"dir_exp[{name!r}] = {value!r}: expected level(s) among {list(range(levels[j]))}")
+            raise ParameterError(f"dir_exp[{name!r}] = {value!r} : niveau(x) attendu(s) parmi {list(range(levels[j]))}")
         result[j] = expected
     return result
 
@@ -1110,7 +1097,7 @@ class Solution:
         tt = self.tt
         terms = [t.strip() for t in solution.split("+")]
         y = tt.outcome_values
-        term_members = [_evaluate(_Parser(t).parse(), self.condition_values) for t in terms]
+        term_members = [evaluate(Parser(t).parse(), self.condition_values) for t in terms]
         whole = np.maximum.reduce(term_members)
         rows = {}
         explained = tt.table[tt.table["OUT"] == "1"]
@@ -1121,11 +1108,11 @@ class Solution:
                 unique = _sufficiency(whole, y)["coverage"] - _sufficiency(others, y)["coverage"]
             else:
                 unique = math.nan
-            node = _Parser(term).parse()
+            node = Parser(term).parse()
             covered = []
             for _, rec in explained.iterrows():
                 config = {c: np.array([float(rec[c])]) for c in tt.conditions}
-                if _evaluate(node, config)[0] > 0.5 and rec["cases"]:
+                if evaluate(node, config)[0] > 0.5 and rec["cases"]:
                     covered.extend(rec["cases"].split(","))
             rows[term] = {
                 "consistency": suff["consistency"],
@@ -1178,6 +1165,60 @@ class Solution:
         return "\n".join(lines)
 
 
+def _simplifying_assumptions(parsimonious, levels, all_rows, positive_rows) -> list[list[int]]:
+    """For each parsimonious solution, the R row numbers of the remainders it covers."""
+    positives = set(positive_rows.tolist())
+    all_codes = _row_codes(levels, all_rows)
+    out = []
+    for sol in parsimonious.solutions:
+        covered = np.zeros(all_rows.size, dtype=bool)
+        for term in sol:
+            covered |= _covers(term, all_codes)
+        out.append([int(r) for r in all_rows[covered] if r not in positives])
+    return out
+
+
+def _reduced_terms(csol, psol, expectations) -> list[tuple[int, ...]]:
+    """Conservative terms stripped of the literals that contradict an expectation (R's rule)."""
+    reduced = []
+    for comp in csol:
+        for pars in psol:
+            if all(p == 0 or p == c for p, c in zip(pars, comp)):
+                reduced.append(
+                    tuple(
+                        0 if (c and not p and j in expectations and (c - 1) not in expectations[j]) else c
+                        for j, (c, p) in enumerate(zip(comp, pars))
+                    )
+                )
+    return reduced
+
+
+def _intermediate(conservative, parsimonious, simplifying, expectations, pos, levels, write):
+    """One :class:`IntermediateSolution` per pair of conservative and parsimonious solutions."""
+    pairs = len(conservative.solutions) * len(parsimonious.solutions)
+    if pairs > MAX_TIED_SOLUTIONS:
+        raise ParameterError(
+            f"{len(conservative.solutions)} solutions conservatrices × {len(parsimonious.solutions)} parcimonieuses : "
+            f"{pairs} paires à minimiser pour la solution intermédiaire, au-delà de MAX_TIED_SOLUTIONS = "
+            f"{MAX_TIED_SOLUTIONS} ; réduire le nombre de conditions ou relever le seuil de consistance"
+        )
+    details = []
+    for csol in conservative.solutions:
+        for psol, sa in zip(parsimonious.solutions, simplifying):
+            reduced = _reduced_terms(csol, psol, expectations)
+            sa_codes = _row_codes(levels, np.array(sa, dtype=np.int64))
+            easy_mask = np.zeros(len(sa), dtype=bool)
+            for term in reduced:
+                easy_mask |= _covers(term, sa_codes)
+            easy = [r for r, e in zip(sa, easy_mask) if e]
+            difficult = [r for r, e in zip(sa, easy_mask) if not e]
+            on = np.vstack([pos, _row_codes(levels, np.array(easy, dtype=np.int64))]) if easy else pos
+            isol = _solve(on, pos, levels, None)
+            written = [write(sol) for sol in isol.solutions]
+            details.append(IntermediateSolution(write(csol), write(psol), written, easy, difficult))
+    return details
+
+
 def minimize(
     data,
     outcome: str,
@@ -1209,20 +1250,8 @@ def minimize(
     -------
     Solution
         ``.truth_table``, ``.conservative``, ``.parsimonious`` and ``.intermediate``
-        (lists of solution strings; all tied minimal solutions, in R's order).
-
-    Notes
-    -----
-    The conservative solution minimises the positive rows alone; the parsimonious one
-    also uses remainders (rows without enough cases) as "don't care". Prime
-    implicants are found by increasing complexity, ordered as R does, and every cover
-    of the positive rows by the smallest number of prime implicants is returned. The
-    intermediate solution follows R: for each conservative term and each parsimonious
-    term that contains it, literals of the conservative term absent from the
-    parsimonious one are dropped when they contradict a directional expectation; the
-    simplifying assumptions of the parsimonious solution covered by these reduced terms
-    are the easy counterfactuals, which are added to the positive rows before a new
-    minimisation (the chart still covers the positive rows only).
+        (lists of solution strings; all tied minimal solutions, in R's order). How they
+        are found: see the module docstring.
 
     Raises
     ------
@@ -1239,7 +1268,9 @@ def minimize(
     positive_rows = observed_out.index[observed_out == "1"].to_numpy()
     negative_rows = observed_out.index[observed_out.isin(["0", "C"])].to_numpy()
     if positive_rows.size == 0:
-        raise ParameterError(f"no truth table row reaches incl_cut={incl_cut!r} for {outcome!r}: nothing to explain")
+        raise ParameterError(
+            f"aucune ligne de la table de vérité n'atteint incl_cut={incl_cut!r} pour {outcome!r} : rien à expliquer"
+        )
     pos = _row_codes(levels, positive_rows)
     neg = _row_codes(levels, negative_rows)
     conservative = _solve(pos, pos, levels, None)
@@ -1248,44 +1279,15 @@ def minimize(
     def write(sol) -> str:
         return " + ".join(_write_term(t, tt.conditions, tt.multivalue) for t in sol)
 
-    simplifying = []
-    for sol in parsimonious.solutions:
-        covered = np.zeros(all_rows.size, dtype=bool)
-        all_codes = _row_codes(levels, all_rows)
-        for term in sol:
-            covered |= _covers(term, all_codes)
-        rows = [int(r) for r in all_rows[covered] if r not in set(positive_rows.tolist())]
-        simplifying.append(rows)
-
+    simplifying = _simplifying_assumptions(parsimonious, levels, all_rows, positive_rows)
     intermediate = None
     details: list[IntermediateSolution] = []
     if dir_exp is not None:
         expectations = _parse_directional(dir_exp, tt.conditions, levels)
+        details = _intermediate(conservative, parsimonious, simplifying, expectations, pos, levels, write)
         intermediate = []
-        all_codes = _row_codes(levels, all_rows)
-        for csol in conservative.solutions:
-            for psol, sa in zip(parsimonious.solutions, simplifying):
-                reduced = []
-                for comp in csol:
-                    for pars in psol:
-                        if all(p == 0 or p == c for p, c in zip(pars, comp)):
-                            reduced.append(
-                                tuple(
-                                    0 if (c and not p and j in expectations and (c - 1) not in expectations[j]) else c
-                                    for j, (c, p) in enumerate(zip(comp, pars))
-                                )
-                            )
-                sa_codes = _row_codes(levels, np.array(sa, dtype=np.int64))
-                easy_mask = np.zeros(len(sa), dtype=bool)
-                for term in reduced:
-                    easy_mask |= _covers(term, sa_codes)
-                easy = [r for r, e in zip(sa, easy_mask) if e]
-                difficult = [r for r, e in zip(sa, easy_mask) if not e]
-                on = np.vstack([pos, _row_codes(levels, np.array(easy, dtype=np.int64))]) if easy else pos
-                isol = _solve(on, pos, levels, None)
-                written = [write(s) for s in isol.solutions]
-                details.append(IntermediateSolution(write(csol), write(psol), written, easy, difficult))
-                intermediate.extend(w for w in written if w not in intermediate)
+        for d in details:
+            intermediate.extend(w for w in d.solutions if w not in intermediate)
     solution = Solution(
         truth_table=table,
         conservative=[write(s) for s in conservative.solutions],

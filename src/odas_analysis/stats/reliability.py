@@ -85,9 +85,9 @@ def _reliability_matrix(data) -> tuple[np.ndarray, int]:
         try:
             frame = pd.DataFrame(np.asarray(data, dtype=object))
         except ValueError as exc:
-            raise ParameterError("data: expected a coders × units table of codes") from exc
+            raise ParameterError("data : un tableau codeurs × unités de codes est attendu") from exc
     if frame.ndim != 2 or frame.shape[0] < 2:
-        raise ParameterError(f"data: expected at least two coders (rows), got shape {frame.shape}")
+        raise ParameterError(f"data : au moins deux codeurs (lignes) sont attendus, reçu la forme {frame.shape}")
     values = frame.to_numpy(dtype=object)
     return values, frame.shape[0]
 
@@ -102,7 +102,9 @@ def _encode(values: np.ndarray, level: str) -> tuple[np.ndarray, np.ndarray]:
         try:
             distinct = sorted({float(v) for v in present.tolist()})
         except (TypeError, ValueError) as exc:
-            raise ParameterError(f"level={level!r} needs numeric codes; use level='nominal' for labels") from exc
+            raise ParameterError(
+                f"level={level!r} demande des codes numériques ; utiliser level='nominal' pour des étiquettes"
+            ) from exc
     index = {v: i for i, v in enumerate(distinct)}
     codes = np.full(values.shape, -1, dtype=np.int64)
     for pos in zip(*np.nonzero(~missing)):
@@ -161,7 +163,7 @@ def krippendorff_alpha(data, level: str = "nominal") -> ReliabilityResult:
         undefined (an error too, as the data cannot show reliability).
     """
     if level not in LEVELS:
-        raise ParameterError(f"level={level!r}: expected one of {', '.join(LEVELS)}")
+        raise ParameterError(f"level={level!r} : valeurs possibles {', '.join(LEVELS)}")
     values, n_coders = _reliability_matrix(data)
     codes, distinct = _encode(values, level)
     k = len(distinct)
@@ -176,11 +178,13 @@ def krippendorff_alpha(data, level: str = "nominal") -> ReliabilityResult:
         counts = np.bincount(present, minlength=k).astype(float)
         coincidence += (np.outer(counts, counts) - np.diag(counts)) / (m - 1)
     if pairable_units == 0:
-        raise ParameterError("data: no unit was coded by at least two coders; alpha cannot be computed")
+        raise ParameterError("data : aucune unité n'est codée par au moins deux codeurs ; alpha n'est pas calculable")
     marginals = coincidence.sum(axis=1)
     n = marginals.sum()
     if np.count_nonzero(marginals) < 2:
-        raise ParameterError("data: every pairable code has the same value; alpha is undefined without variation")
+        raise ParameterError(
+            "data : tous les codes appariables ont la même valeur ; alpha n'est pas défini sans variation"
+        )
     delta = _delta2(level, distinct, marginals)
     observed = (coincidence * delta).sum() / n
     expected = (np.outer(marginals, marginals) * delta).sum() / (n * (n - 1))
@@ -225,18 +229,18 @@ def cohen_kappa(coder1: Sequence, coder2: Sequence, weights: str | None = None) 
     a = np.asarray(coder1, dtype=object)
     b = np.asarray(coder2, dtype=object)
     if a.ndim != 1 or a.shape != b.shape:
-        raise ParameterError(f"coder1 has {a.size} codes and coder2 has {b.size}: expected one code per unit from each")
+        raise ParameterError(f"coder1 a {a.size} codes et coder2 {b.size} : un code par unité est attendu de chacun")
     if weights not in (None, "linear", "quadratic"):
-        raise ParameterError(f"weights={weights!r}: expected None, 'linear' or 'quadratic'")
+        raise ParameterError(f"weights={weights!r} : valeurs possibles None, 'linear' ou 'quadratic'")
     both = ~(pd.isna(a) | pd.isna(b))
     a, b = a[both], b[both]
     if a.size < 3:
-        raise ParameterError(f"{a.size} unit(s) coded by both coders, at least 3 are needed")
+        raise ParameterError(f"{a.size} unité(s) codée(s) par les deux codeurs, il en faut au moins 3")
     level = "nominal" if weights is None else "interval"
     codes, distinct = _encode(np.vstack([a, b]), level)
     k = len(distinct)
     if k < 2:
-        raise ParameterError("both coders used a single category: kappa is undefined")
+        raise ParameterError("les deux codeurs n'ont employé qu'une catégorie : kappa n'est pas défini")
     table = np.zeros((k, k))
     np.add.at(table, (codes[0], codes[1]), 1.0)
     table /= table.sum()

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import french, study
-from .common import AXIS_STATUS_FR, ELEMENT_FR, source_tag, sources_note, yes_no
-from .indicators import CROSS_SITE_INDICATORS
+from .. import study
+from . import territoire
+from .common import AXIS_STATUS_FR, ELEMENT_FR, sources_note, yes_no
 
 
 def card(site_id: str) -> pd.DataFrame:
@@ -60,61 +60,37 @@ def card_sources(site_id: str) -> str:
     return sources_note([row["source_id"], row["geo_source_id"], row["axis_source_id"]])
 
 
-#: Decimals of each indicator in the reader's tables (any year).
-INDICATOR_DECIMALS: dict[str, int] = {
-    **{spec.indicator: spec.decimals for spec in CROSS_SITE_INDICATORS},
-    "population_rp": 0,
-}
-
-
-def _level_value(by_level: dict, level: str) -> float:
-    """The value of one level of a comparison row (NaN when the level is not available)."""
-    row = by_level.get(level)
-    return float(row.value) if row is not None and not pd.isna(row.value) else np.nan
-
-
-LEVEL_COLUMNS = {"site": "Site", "département": "Département", "région": "Région", "France": "France"}
-
-
 def territory_table(site_id: str) -> pd.DataFrame:
     """The site against its département, région and France, every indicator and vintage.
 
-    One row per indicator × data year: the values (numbers, NaN where the reference is
-    not available), the site's percentile rank among the communes (or the EPCI) and the
-    source of the row. ``.attrs["decimals"]`` gives each row its indicator's precision.
+    The table of the ``territoire`` page (:func:`odas_analysis.tables.territoire.profile_table`)
+    for the site's profile read from the committed tables
+    (:func:`odas_analysis.national.profile.site_profile`).
     """
-    from ..national import territory
+    from ..national import profile
 
-    table = territory.comparison_table(site_id, french=False)
-    rows = []
-    digits: list[int] = []
-    for (indicator, year), grp in table.groupby(["indicator", "data_year"], sort=False):
-        by_level = {str(r.level): r for r in grp.itertuples(index=False)}
-        digits.append(INDICATOR_DECIMALS.get(str(indicator), 1))
-        site_row = by_level["site"]
-        row = {"Indicateur": str(site_row.label), "Année": int(year), "Unité": str(site_row.unit)}
-        row.update({column: _level_value(by_level, level) for level, column in LEVEL_COLUMNS.items()})
-        row["Rang centile"] = float(site_row.pct_rank) if not pd.isna(site_row.pct_rank) else np.nan
-        row["Parmi les"] = french.MISSING if pd.isna(site_row.rank_population) else str(site_row.rank_population)
-        row["Géographie"] = str(site_row.geography)
-        row["Source"] = source_tag(site_row.source_id)
-        rows.append(row)
-    out = pd.DataFrame(rows)
-    out.attrs["decimals"] = {**{column: digits for column in LEVEL_COLUMNS.values()}, "Rang centile": 1}
-    out.attrs["units"] = {"Rang centile": "centile (0 à 100)"}
-    return out
+    return territoire.profile_table(profile.site_profile(site_id))
 
 
 def territory_note(site_id: str) -> str:
     """Sources and caveats of :func:`territory_table`."""
-    from ..national import territory
+    from ..national import profile
 
-    rows = territory.site_indicators(site_id)
-    return (
-        "Rang centile : part des communes (ou des EPCI) dont la valeur est inférieure ou égale à celle "
-        "du site, parmi celles où la valeur est publiée ; n.d. : non disponible dans les fichiers lus, "
-        "jamais imputé. " + sources_note(rows["source_id"])
-    )
+    return territoire.profile_note(profile.site_profile(site_id))
+
+
+def neighbours_table(site_id: str) -> pd.DataFrame:
+    """The site and its nearest comparable territories in its universe (communes of 20,000+ or CA)."""
+    from ..national import profile
+
+    return territoire.neighbours_table(profile.site_profile(site_id))
+
+
+def neighbours_note(site_id: str) -> str:
+    """How :func:`neighbours_table` was computed."""
+    from ..national import profile
+
+    return territoire.neighbours_note(profile.site_profile(site_id))
 
 
 FIELDWORK_LABELS: dict[str, str] = {

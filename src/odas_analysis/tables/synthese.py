@@ -1,4 +1,4 @@
-"""Tables of the synthese notebook: the eleven sites side by side, their typology, the two cohorts.
+"""Tables of the synthese notebook: the eleven sites side by side, their typology, the two cohorts, their universe.
 
 ::
 
@@ -6,8 +6,10 @@
     typ = tables.typology()
     export.table(typ.selection_table(), "typologie-choix", caption="...")
 
-The typology itself is computed in :mod:`odas_analysis.tables.typology` (re-exported
-here so that the notebook reads from one module).
+The typology itself is computed in :mod:`odas_analysis.tables.typology`, the comparison
+of the sites with the territories they were drawn from in
+:mod:`odas_analysis.tables.representativeness` (both re-exported here so that the
+notebook reads from one module).
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ import pandas as pd
 from .. import french, study
 from .common import yes_no
 from .indicators import CROSS_SITE_INDICATORS, IndicatorSpec, indicator_matrix, indicator_sources
+from .representativeness import (
+    representativeness,
+    representativeness_note,
+    representativeness_summary,
+    representativeness_table,
+    site_percentile_note,
+    site_percentile_table,
+)
 from .typology import Typology, typology, typology_summary
 
 __all__ = [
@@ -30,6 +40,12 @@ __all__ = [
     "earlier_vs_new_summary",
     "earlier_vs_new_table",
     "indicator_sources",
+    "representativeness",
+    "representativeness_note",
+    "representativeness_summary",
+    "representativeness_table",
+    "site_percentile_note",
+    "site_percentile_table",
     "typology",
     "typology_summary",
 ]

@@ -1,0 +1,230 @@
+"""Figures of a territory profile: the territory against its references, and within the national distribution.
+
+The same functions draw the ``territoire`` notebook (any commune or EPCI) and the
+territory section of the site notebook, from a :class:`~odas_analysis.national.profile.Profile`::
+
+    from odas_analysis.figures import territoire as figures
+    export.figure(figures.references(p), "references", alt="...")
+
+Values that are not available are written ``n.d.`` (with the reason, e.g. secret
+statistique), never imputed.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+import pandas as pd
+
+from .. import french
+from ..indicators import spec as _spec
+from ..national.profile import Profile
+from ..tables.common import sources_note
+from .common import add_note, panels
+from .style import COLORS, french_axis
+
+#: Indicators of :func:`references`: the rates with département, région and France
+#: values (sums over communes), plus the poverty rate, whose references are not in the
+#: files (drawn as "n.d." so that the gap shows).
+REFERENCE_INDICATORS: tuple[tuple[str, int], ...] = (
+    ("unemployment_rate_15_64_census", 2018),
+    ("turnout_presidential_2017_round1", 2017),
+    ("turnout_presidential_2017_round2", 2017),
+    ("poverty_rate_60", 2016),
+)
+
+#: Indicators of :func:`distribution`, one vintage each (those of the cross-site table).
+DISTRIBUTION_INDICATORS: tuple[tuple[str, int], ...] = (
+    ("population_municipale", 2016),
+    ("median_disposable_income_per_cu", 2016),
+    ("poverty_rate_60", 2016),
+    ("interdecile_ratio_d9_d1", 2016),
+    ("unemployment_rate_15_64_census", 2018),
+    ("turnout_presidential_2017_round1", 2017),
+)
+
+GREY = "#626567"
+
+
+def _levels(profile: Profile, row: pd.Series) -> list[tuple[str, float, str]]:
+    t = profile.territory
+    return [
+        (t.name, row["value"], COLORS["site"]),
+        (f"{t.dep_name} ({t.dep_code})" if t.dep_name else t.dep_code, row["dep_value"], COLORS["departement"]),
+        (t.reg_name or t.reg_code, row["reg_value"], COLORS["region"]),
+        ("France", row["france_value"], COLORS["france"]),
+    ]
+
+
+def _missing_label(row: pd.Series, level: int) -> str:
+    if level == 0 and not pd.isna(row["status"]) and str(row["status"]):
+        return f"{french.MISSING} ({row['status']})"
+    return french.MISSING
+
+
+def _reference_panel(ax, profile: Profile, row: pd.Series, spec) -> None:
+    levels = _levels(profile, row)
+    finite = [float(v) for _, v, _ in levels if not pd.isna(v)]
+    span = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    pad = max(1.0, (span[1] - span[0]) * 0.25)
+    ax.set_xlim(span[0] - pad, span[1] + pad * 1.6)
+    for pos, (_label, value, color) in enumerate(levels):
+        y = len(levels) - 1 - pos
+        if pd.isna(value):
+            ax.annotate(_missing_label(row, pos), (span[0] - pad * 0.9, y), va="center", fontsize=8, color=GREY)
+            continue
+        ax.plot([value], [y], "o", markersize=8, color=color)
+        ax.annotate(
+            french.number(value, spec.decimals),
+            (value, y),
+            xytext=(7, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_yticks(
+        range(len(levels)), [textwrap.fill(textwrap.shorten(lab, 44), 24) for lab, _, _ in levels][::-1], fontsize=8
+    )
+    ax.set_ylim(-0.6, len(levels) - 0.4)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    french_axis(ax, "x", 0 if span[1] - span[0] + 2 * pad >= 6 else 1)
+    ax.tick_params(axis="x", labelsize=7.5)
+    unit = f", {spec.unit}" if spec.unit else ""
+    ax.set_title(textwrap.fill(f"{spec.short_label} ({spec.data_year}{unit})", 36), fontsize=9)
+    if not finite:
+        ax.set_xticks([])
+
+
+def references(profile: Profile, indicators: Sequence[tuple[str, int]] = REFERENCE_INDICATORS):
+    """One panel per indicator: the territory, its département, its région and France.
+
+    Values that are not available are written ``n.d.`` on their row, not drawn; for the
+    territory itself the reason follows (``n.d. (secret statistique)``).
+    """
+    t = profile.territory
+    fig, axes = panels(len(indicators), ncols=2, row_height=1.75, top=0.6)
+    sources: list[str] = []
+    scopes: list[str] = []
+    for ax, (indicator, year) in zip(axes, indicators, strict=False):
+        spec = _spec(indicator, year)
+        row = profile.row(indicator, year)
+        sources.append(str(row["source_id"]))
+        _reference_panel(ax, profile, row, spec)
+        if not pd.isna(row["france_value"]) and not pd.isna(row["france_scope"]):
+            text = f"{spec.short_label} {year} : {row['france_scope']}"
+            if text not in scopes:
+                scopes.append(text)
+    fig.suptitle(
+        f"{t.name} face à son département, sa région et la France", x=0.01, ha="left", fontsize=11, fontweight="bold"
+    )
+    note = "n.d. : valeur non disponible dans les fichiers nationaux lus (non imputée). "
+    if scopes:
+        note += "Champ France : " + f"{french.NNBSP}; ".join(scopes) + ". "
+    add_note(fig, note + sources_note(sources))
+    return fig
+
+
+def _distribution_panel(ax, profile: Profile, indicator: str, year: int) -> tuple[str, str] | None:
+    """Draw one quantile curve and the territory on it; return (population, source) or None."""
+    spec = _spec(indicator, year)
+    dist = profile.distribution(indicator, year)
+    ax.set_title(textwrap.fill(f"{spec.short_label} ({year})", 30), fontsize=8.5)
+    if dist.empty:
+        ax.text(
+            0.5,
+            0.5,
+            "distribution\nnon disponible",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            fontsize=8,
+            color=GREY,
+        )
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return None
+    row = profile.row(indicator, year)
+    population = str(dist["rank_population"].iloc[0])
+    n = int(dist["n_in_distribution"].iloc[0])
+    ax.plot(dist["percentile"].astype(float), dist["value"].astype(float), color=COLORS["neutral"], linewidth=1.4)
+    value, rank = row["value"], row["pct_rank"]
+    if spec.log_scale:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(_log_formatter())
+        ax.yaxis.set_minor_formatter(_blank_formatter())
+    else:
+        french_axis(ax, "y", 1 if spec.decimals >= 2 else 0)
+    if pd.isna(value) or pd.isna(rank):
+        label = f"{profile.territory.name} : {_missing_label(row, 0)}"
+        ax.text(0.03, 0.92, textwrap.fill(label, 34), transform=ax.transAxes, fontsize=7.5, color=GREY, va="top")
+    else:
+        ax.plot([rank], [value], "o", color=COLORS["highlight"], markersize=7, zorder=3)
+        ax.annotate(
+            f"{french.number(value, spec.decimals)}\nrang {french.number(rank, 1)}",
+            (rank, value),
+            xytext=(-6 if rank > 60 else 6, 6 if rank < 85 else -18),
+            textcoords="offset points",
+            ha="right" if rank > 60 else "left",
+            fontsize=7,
+            color=COLORS["highlight"],
+        )
+    ax.set_xlabel(f"centile des {population} (n = {french.integer(n)})", fontsize=7.5)
+    ax.set_xlim(0, 100)
+    ax.tick_params(labelsize=7)
+    ax.grid(axis="x", visible=True)
+    return population, str(dist["source_id"].iloc[0])
+
+
+def distribution(profile: Profile, indicators: Sequence[tuple[str, int]] = DISTRIBUTION_INDICATORS):
+    """Where the territory stands among the communes (or the EPCI) of France, indicator by indicator.
+
+    Each panel draws the national quantile curve (value at each percentile, unweighted)
+    and marks the territory at its percentile rank. Population on a logarithmic scale.
+    """
+    fig, axes = panels(len(indicators), ncols=3, row_height=2.1, top=0.8)
+    sources: list[str] = []
+    populations: list[str] = []
+    for ax, (indicator, year) in zip(axes, indicators, strict=False):
+        drawn = _distribution_panel(ax, profile, indicator, year)
+        if drawn is None:
+            continue
+        if drawn[0] not in populations:
+            populations.append(drawn[0])
+        sources.append(drawn[1])
+    who = " et des ".join(populations) or "communes"
+    fig.suptitle(
+        f"{profile.territory.name} dans la distribution nationale des {who}",
+        x=0.01,
+        ha="left",
+        fontsize=11,
+        fontweight="bold",
+    )
+    add_note(
+        fig,
+        "Courbe grise : valeur atteinte à chaque centile (distribution non pondérée) ; point orange : le "
+        "territoire, à son rang centile (part des territoires dont la valeur est inférieure ou égale). Filosofi : "
+        "seuls les territoires où l'INSEE diffuse la valeur (secret statistique), donc surtout les grandes "
+        "communes. " + sources_note(sources),
+    )
+    return fig
+
+
+def compact_number(value: float) -> str:
+    """Tick label of a logarithmic axis: ``10 000``, ``1 M``, ``10 M`` (millions)."""
+    if value >= 1_000_000:
+        return french.number(value / 1_000_000, 0, unit="M")
+    return french.number(value, 0)
+
+
+def _log_formatter():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda x, _pos: compact_number(x))
+
+
+def _blank_formatter():
+    from matplotlib.ticker import NullFormatter
+
+    return NullFormatter()
