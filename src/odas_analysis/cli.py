@@ -60,11 +60,16 @@ def _run(args: argparse.Namespace) -> int:
     from .batch.plan import plan
     from .batch.run import render_only, run_batch
 
+    codes = list(args.territory or [])
+    if args.territories:
+        from .batch.territories import expand
+
+        codes += [t.code for t in expand(args.territories)]
     runs = plan(
         sites=args.site,
         only=args.only,
         notebooks_dir=Path(args.notebooks) if args.notebooks else None,
-        territories=args.territory,
+        territories=codes,
     )
     out = Path(args.out) if args.out else None
     if args.list:
@@ -372,6 +377,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CODE",
         help="fiche d'un territoire quelconque : code INSEE de commune ou SIREN d'EPCI des fichiers nationaux "
         "(répétable ou séparé par des virgules) ; sans --site ni --only, seulement ces fiches",
+    )
+    p.add_argument(
+        "--territories",
+        action="append",
+        metavar="SPEC",
+        help="un lot national de fiches de territoire : communes-20000 (les communes de 20 000 habitants ou plus, "
+        "populations légales les plus récentes ; communes-N pour un autre seuil), epci (tous les EPCI) ou un "
+        "fichier de codes, un par ligne ; répétable ou séparé par des virgules (communes-20000,epci : 1 747 fiches)",
     )
     p.add_argument(
         "--only",

@@ -83,6 +83,10 @@ def summary_text(batch: BatchResult, layout: Layout) -> str:
         f"{n(total)} exécution(s) : {n(batch.count('done'))} faite(s), {n(batch.count('skipped'))} inchangée(s) "
         f"(ignorée(s)), {n(batch.count('failed'))} en échec ; {french.duration(batch.seconds)}"
     )
+    done = batch.count("done")
+    if done and batch.seconds > 0:
+        per_minute = done / batch.seconds * 60
+        text += f"\n  débit : {french.number(per_minute, 1)} exécution(s) par minute"
     for r in batch.failed:
         text += f"\n  échec : {r.name} -> {layout.rel(layout.failed_notebook(r.name))}"
     if batch.disclosure_error:

@@ -310,3 +310,43 @@ def _integer(n: int) -> str:
     from .. import french
 
     return french.integer(n)
+
+
+def manifest_section(entries: dict[str, dict], heading: str = "Territoires") -> list[str]:
+    """The index's territories section for the manifest's ``territoire`` runs whose page exists.
+
+    Each page is placed by its code's département and région in the national files;
+    when they cannot be read (no ``ODAS_NATIONAL_DATA``), the pages are listed under
+    « Sans région » rather than not at all.
+    """
+    pages = {
+        name: entry
+        for name, entry in entries.items()
+        if entry.get("kind") == "territoire" and (entry.get("outputs") or {}).get("html_reviewers")
+    }
+    if not pages:
+        return []
+    try:
+        national: NationalTerritories | None = NationalTerritories()
+    except Exception:  # noqa: BLE001 - the index is written whatever the state of the national files
+        national = None
+    rows = []
+    for name, entry in pages.items():
+        outputs = entry["outputs"]
+        code = str((entry.get("parameters") or {}).get("territory_code") or name.removeprefix("territoire-")).upper()
+        found = national.lookup(code) if national is not None else None
+        title = entry.get("title", name)
+        label = found.name if found else (title.split(" : ", 1)[1] if " : " in title else title)
+        extra = ""
+        if outputs.get("html_researchers"):
+            extra += f' <a class="code" href="researchers/{escape(Path(outputs["html_researchers"]).name)}">(code)</a>'
+        if entry.get("simulated"):
+            extra += ' <span class="simule">données simulées</span>'
+        if entry.get("status") == "failed":
+            extra += ' <span class="echec">dernière exécution en échec : page précédente</span>'
+        where = (found.dep_code, found.dep_name, found.reg_code, found.reg_name) if found else ("", "", "", "")
+        level = found.level if found else ("EPCI" if len(code) == 9 and code.isdigit() else "commune")
+        rows.append(
+            IndexEntry(f"reviewers/{Path(outputs['html_reviewers']).name}", label, level, code, *where, extra=extra)
+        )
+    return index_section(rows, heading)
