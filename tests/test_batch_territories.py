@@ -160,3 +160,40 @@ def test_index_filter_works_without_a_server(tmp_path):
     assert count == f"{len(shown)} sur 1\u202f747"
     assert sete == ["CA Sète Agglopôle Méditerranée", "Sète"]
     assert open_groups == 2  # Occitanie and Hérault opened
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+def _published(root: Path) -> dict[str, bytes]:
+    found = {}
+    for sub in ("build/html", "figures", "tables"):
+        for path in sorted((root / sub).rglob("*")):
+            if path.is_file():
+                found[path.relative_to(root).as_posix()] = path.read_bytes()
+    return found
+
+
+@pytest.mark.timeout(600)
+def test_a_handful_of_territories_with_the_local_pool_and_with_dask(tmp_path):
+    """Lille, the MEL and a village: the same pages, figures and tables byte for byte; an index grouped by place."""
+    import subprocess
+    import sys
+
+    listing = tmp_path / "codes.txt"
+    listing.write_text("59350\n200093201\n01001\n", encoding="utf-8")
+    results = {}
+    for executor in ("local", "dask"):
+        cmd = [sys.executable, "-m", "odas_analysis.cli", "run", "--out", str(tmp_path / executor)]
+        cmd += ["--territories", str(listing), "--executor", executor, "--jobs", "2"]
+        results[executor] = subprocess.run(cmd, capture_output=True, text=True, timeout=500)
+        assert results[executor].returncode == 0, results[executor].stdout + results[executor].stderr
+        assert "3 faite(s)" in results[executor].stdout
+        assert "exécution(s) par minute" in results[executor].stdout  # the throughput at the end
+    local, dask = _published(tmp_path / "local"), _published(tmp_path / "dask")
+    assert sorted(local) == sorted(dask)
+    assert any(p.startswith("figures/territoire-59350/") for p in local)
+    assert [p for p in local if local[p] != dask[p]] == []
+    index = (tmp_path / "local" / "build" / "html" / "index.html").read_text(encoding="utf-8")
+    assert "<details><summary>59 Nord (2)</summary>" in index and 'id="odas-filtre"' in index
+    assert index.index("Auvergne-Rhône-Alpes (1)") < index.index("Hauts-de-France (2)")
