@@ -343,6 +343,8 @@ NOT_PRELOADED = (
     "odas_analysis.batch.cache",
     "odas_analysis.batch.run",
     "odas_analysis.batch.pool",
+    "odas_analysis.batch.dask_pool",  # imports distributed (1.5 s): the leader's and the Dask workers' business
+    "odas_analysis.batch.territories",
     "odas_analysis.batch.ledger",
     "odas_analysis.batch.lock",
     "odas_analysis.batch.names",
