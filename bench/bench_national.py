@@ -138,10 +138,13 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(out, ignore_errors=True)
     done = batch.count("done")
     per_minute = done / seconds * 60
+    in_batch = [r.seconds for r in batch.results if r.status == "done"]
+    mean_in_batch = sum(in_batch) / max(1, len(in_batch))
     memory = peak.summary(args.jobs)
     print(
         f"[2] lot ({args.executor}, {args.jobs} travailleurs) : {fr.integer(done)} fiches sur {fr.integer(len(runs))} "
-        f"en {fr.duration(seconds)}, {fr.number(per_minute, 1)} fiches par minute ; mémoire (Mio) : "
+        f"en {fr.duration(seconds)}, {fr.number(per_minute, 1)} fiches par minute, "
+        f"{fr.number(mean_in_batch, 2)} s par fiche dans un travailleur (noyau, papermill et HTML) ; mémoire (Mio) : "
         + ", ".join(f"{k} {fr.number(v, 1)}" for k, v in memory.items())
     )
     for label, n in (("lot national (communes-20000,epci)", NATIONAL_PAGES), ("toutes les communes", ALL_COMMUNES)):
@@ -157,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         "batch_s": seconds,
         "done": done,
         "pages_per_minute": per_minute,
+        "mean_seconds_per_page_in_worker": mean_in_batch,
         "projection_1747_s": NATIONAL_PAGES / per_minute * 60,
         "projection_34969_s": ALL_COMMUNES / per_minute * 60,
         "memory_mib": memory,
