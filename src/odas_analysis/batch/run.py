@@ -190,10 +190,7 @@ def run_batch(
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
         raise ParameterError(f"--jobs {jobs} : au moins 1 processus attendu")
-    if executor not in EXECUTORS:
-        raise ParameterError(f"--executor {executor!r} : attendu {' ou '.join(EXECUTORS)}")
-    if scheduler and executor != "dask":
-        raise ParameterError("--scheduler ne s'emploie qu'avec --executor dask")
+    engine = _engine(executor, scheduler)
     for run in runs:
         root.check_name(run.name)
     config.disclosure_threshold()  # an invalid ODAS_DISCLOSURE_THRESHOLD is refused before anything is created
@@ -206,7 +203,6 @@ def run_batch(
             ledger = Ledger(layout, runs, hasher, say, mask)
             todo = ledger.skip_fresh(force, _progress_line)
             if todo and not stop():
-                engine = _engine(executor, scheduler)
                 _execute_all(ledger, todo, layout, stop, jobs, kernel_name, cell_timeout, fork_kernels, engine)
             if stop():
                 ledger.mark_interrupted()
@@ -236,13 +232,22 @@ def _own_staging(root: Layout) -> Layout:
 
 def _engine(executor: str, scheduler: str | None):
     """The ``execute`` function of the chosen executor (same signature as :func:`.pool.execute`)."""
+    if executor not in EXECUTORS:
+        raise ParameterError(f"--executor {executor!r} : attendu {' ou '.join(EXECUTORS)}")
+    if scheduler and executor != "dask":
+        raise ParameterError("--scheduler ne s'emploie qu'avec --executor dask")
     if executor == "local":
         return execute
     from functools import partial
 
+    return partial(_dask_execute, scheduler=scheduler)
+
+
+def _dask_execute(*args, **kwargs):
+    """:func:`.dask_pool.execute`, imported when there is something to execute (distributed costs 1.5 s)."""
     from .dask_pool import execute as dask_execute
 
-    return partial(dask_execute, scheduler=scheduler)
+    return dask_execute(*args, **kwargs)
 
 
 def _execute_all(
