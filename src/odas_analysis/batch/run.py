@@ -258,9 +258,15 @@ def _execute_all(
     by_name = {r.name: r for r in todo}
     # longest first (from the last execution), so that no long run is left alone at the end
     todo.sort(key=lambda r: -float((ledger.entries.get(r.name) or {}).get("executed_seconds") or 0.0))
+    saved = time.monotonic()
     for res in engine(todo, layout, min(jobs, len(todo)), kernel_name, cell_timeout, fork, stop=stop):
         ledger.record(by_name[res.name], res, _progress_line)
-        ledger.save()
+        # at most once a second: a national manifest (1,747 runs) is megabytes. A run not yet
+        # saved is still "running" without a key on disk: executed again after a crash, never skipped
+        if time.monotonic() - saved >= 1.0:
+            ledger.save()
+            saved = time.monotonic()
+    ledger.save()
     if not stop() and source_digest() != ledger.source:
         # The package changed on disk while notebooks ran: kernels forked from the
         # zygote may have mixed the old and the new code. Keep the pages, drop the keys.
