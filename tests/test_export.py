@@ -293,3 +293,102 @@ def test_xlsx_holds_numbers_with_a_french_number_format(dest):
     assert sheet["C2"].number_format == "[$-fr-FR]#,##0.0"
     again = export.table(frame, "classeur-bis", caption="Source : essai.", decimals=1, show=False)
     assert again["xlsx"].read_bytes() == written["xlsx"].read_bytes()  # byte-stable
+
+
+# --------------------------------------------------------------------------- one layout, one draw per format
+
+
+def _reference_bytes(fig) -> dict[str, bytes]:
+    """The sequence export used to run: a draw without output, layout "none", then each save.
+
+    (Each save then drew the figure twice: once without output for the placeholder
+    layout engine, once for real.) The fast path must give these bytes exactly.
+    """
+    if fig.get_layout_engine() is not None:
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
+    return {fmt: export.figure_bytes(fig, fmt) for fmt in ("svg", "png")}
+
+
+def _pyplot_tight():
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, layout="tight")
+    a.plot([0, 1, 2], [3, 1, 2], label="série é")
+    a.legend(loc="best")
+    b.set_yscale("log")
+    b.plot([1, 10, 100], [1, 1000, 10])
+    b.set_title("Échelle logarithmique")
+    return fig
+
+
+def _colorbar():
+    from odas_analysis.figures.style import new_figure
+
+    fig, ax = new_figure()
+    image = ax.imshow(np.arange(12, dtype=float).reshape(3, 4))
+    fig.colorbar(image, ax=ax, label="valeur")
+    ax.set_title("Carte de chaleur d'essai")
+    return fig
+
+
+def _site_figures():
+    from odas_analysis.figures import site
+
+    return [site.references("angers"), site.distribution("angers")]
+
+
+BUILDERS = {
+    "barres": lambda: [_fig()],
+    "pyplot-tight": lambda: [_pyplot_tight()],
+    "colorbar": lambda: [_colorbar()],
+    "sites": _site_figures,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BUILDERS))
+def test_one_layout_and_one_draw_per_format_give_the_same_bytes(kind, monkeypatch):
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
+
+    expected = [_reference_bytes(fig) for fig in BUILDERS[kind]()]
+    counts = {"draw": 0, "layout": 0}
+    real_draw = Figure.draw
+
+    def counting_draw(self, renderer):
+        counts["draw"] += 1
+        return real_draw(self, renderer)
+
+    def counting(engine_class):
+        real = engine_class.execute
+
+        def execute(self, fig):
+            counts["layout"] += 1
+            return real(self, fig)
+
+        return execute
+
+    figs = BUILDERS[kind]()
+    monkeypatch.setattr(Figure, "draw", counting_draw)
+    monkeypatch.setattr(ConstrainedLayoutEngine, "execute", counting(ConstrainedLayoutEngine))
+    monkeypatch.setattr(TightLayoutEngine, "execute", counting(TightLayoutEngine))
+    got = []
+    for fig in figs:
+        export.freeze_layout(fig)
+        got.append({fmt: export.figure_bytes(fig, fmt) for fmt in ("svg", "png")})
+    assert counts == {"draw": 2 * len(figs), "layout": len(figs)}
+    for fig, (new, old) in enumerate(zip(got, expected)):
+        for fmt in ("svg", "png"):
+            assert new[fmt] == old[fmt], f"{kind}, figure {fig}, {fmt}: bytes differ from the reference sequence"
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_freeze_layout_leaves_no_engine_and_is_idempotent():
+    fig = _fig()
+    export.freeze_layout(fig)
+    assert fig.get_layout_engine() is None
+    first = export.figure_bytes(fig, "png")
+    export.freeze_layout(fig)
+    assert export.figure_bytes(fig, "png") == first

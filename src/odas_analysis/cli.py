@@ -60,11 +60,16 @@ def _run(args: argparse.Namespace) -> int:
     from .batch.plan import plan
     from .batch.run import render_only, run_batch
 
+    codes = list(args.territory or [])
+    if args.territories:
+        from .batch.territories import expand
+
+        codes += [t.code for t in expand(args.territories)]
     runs = plan(
         sites=args.site,
         only=args.only,
         notebooks_dir=Path(args.notebooks) if args.notebooks else None,
-        territories=args.territory,
+        territories=codes,
     )
     out = Path(args.out) if args.out else None
     if args.list:
@@ -73,7 +78,16 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.render_only:
         return 0 if render_only(runs, out=out) else 1
-    batch = run_batch(runs, out=out, jobs=args.jobs, force=args.force, progress=lambda line: print(line, flush=True))
+    executor = args.executor or ("dask" if args.scheduler else "local")
+    batch = run_batch(
+        runs,
+        out=out,
+        jobs=args.jobs,
+        force=args.force,
+        progress=lambda line: print(line, flush=True),
+        executor=executor,
+        scheduler=args.scheduler,
+    )
     return batch.exit_code  # 130 after Ctrl-C, 1 after a failure
 
 
@@ -375,6 +389,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(répétable ou séparé par des virgules) ; sans --site ni --only, seulement ces fiches",
     )
     p.add_argument(
+        "--territories",
+        action="append",
+        metavar="SPEC",
+        help="un lot national de fiches de territoire : communes-20000 (les communes de 20 000 habitants ou plus, "
+        "populations légales les plus récentes ; communes-N pour un autre seuil), epci (tous les EPCI) ou un "
+        "fichier de codes, un par ligne ; répétable ou séparé par des virgules (communes-20000,epci : 1 747 fiches)",
+    )
+    p.add_argument(
         "--only",
         action="append",
         metavar="NOM",
@@ -388,6 +410,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="nombre de processus parallèles (par défaut : un par cœur)",
+    )
+    p.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default=None,
+        help="où s'exécutent les carnets : local (par défaut : des processus de cette machine) ou dask "
+        "(Dask distributed : un LocalCluster de --jobs travailleurs, ou la grappe de --scheduler)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADRESSE",
+        help="adresse d'un ordonnanceur Dask (tcp://HÔTE:8786) ; implique --executor dask",
     )
     p.add_argument("--force", action="store_true", help="exécuter même les carnets dont les entrées n'ont pas changé")
     p.add_argument(

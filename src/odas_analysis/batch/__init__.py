@@ -58,11 +58,23 @@ Failures
     are left untouched (every file is written to a temporary name, then renamed); the
     exit code is 1.
 
+Executors
+    ``--executor local`` (default): the worker processes above. ``--executor dask``
+    (:mod:`.dask_pool`): the same jobs on Dask distributed, a LocalCluster or the
+    cluster of ``--scheduler tcp://HOST:8786``, a zygote per Dask worker (a worker
+    plugin), the outputs sent back to the leader as bytes (no shared filesystem).
+
+National batches
+    ``--territories communes-20000,epci`` (:mod:`.territories`): 1,747 territory
+    pages; the index groups them by région and département, with a filter box.
+
 Modules: :mod:`.plan` (``Run``, ``plan``), :mod:`.cache` (``Layout``, ``DataHasher``,
 ``data_dirs``, digests, manifest), :mod:`.run` (``run_batch``, ``render_only``),
-:mod:`.ledger` (the manifest as the batch goes), :mod:`.pool` (workers), :mod:`.zygote`
+:mod:`.ledger` (the manifest as the batch goes), :mod:`.pool` (workers), :mod:`.dask_pool`
+(Dask), :mod:`.territories` (national sets, their index), :mod:`.zygote`
 (forked warm kernels), :mod:`.lifetime`, :mod:`.lock`, :mod:`.names` and :mod:`.pages`
-(HTML pages and the index). They import only the standard library at import time, so
+(HTML pages and the index). They import only the standard library at import time
+(except :mod:`.dask_pool`, imported for ``--executor dask`` only), so
 that a batch where everything is skipped costs a fraction of a second (the study
 tables' validation, stamped when they pass, imports pandas).
 """

@@ -450,6 +450,14 @@ def index_html(entries: dict[str, dict[str, Any]]) -> str:
         "reprend leurs figures et tableaux ; chaque page renvoie au chapitre ou à l'annexe qui les montre.</p>",
     ]
     for kind, heading in _SECTIONS:
+        if kind == "territoire":  # up to 1,747 pages: grouped, with a filter box (see .territories)
+            from .territories import INDEX_CSS, manifest_section
+
+            section = manifest_section(entries, heading)
+            if section:
+                parts.insert(parts.index("</style>"), INDEX_CSS)
+                parts += section
+            continue
         items = []
         for name, entry in entries.items():
             outputs = entry.get("outputs") or {}

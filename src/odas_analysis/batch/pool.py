@@ -68,6 +68,25 @@ def _preload_code(modules: Iterable[str]) -> str:
     )
 
 
+def worker_config(runs: list[Run], layout: Layout, kernel_name: str, cell_timeout: int | None) -> dict[str, Any]:
+    """What a :class:`Worker` needs to know: output root, kernel, time limit, what to preload.
+
+    Plain data (it is sent to worker processes, and to Dask workers, which change
+    ``root``, ``staging_id`` and ``cwd`` to their own directories).
+    """
+    modules = template_imports({r.template for r in runs})
+    return {
+        "root": str(layout.root),
+        "staging_id": layout.staging_id,
+        "leader_pid": os.getpid(),
+        "kernel_name": kernel_name,
+        "cell_timeout": cell_timeout,
+        "preload": _preload_code(modules),
+        "preload_modules": modules,
+        "cwd": str(runs[0].template.parent.resolve()),
+    }
+
+
 def execute(
     runs: list[Run],
     layout: Layout,
@@ -100,17 +119,7 @@ class _Pool:
         self.ctx = mp.get_context("spawn")
         self.tasks = self.ctx.Queue()
         self.queue = self.ctx.Queue()
-        modules = template_imports({r.template for r in runs})
-        self.cfg: dict[str, Any] = {
-            "root": str(layout.root),
-            "staging_id": layout.staging_id,
-            "leader_pid": os.getpid(),
-            "kernel_name": kernel_name,
-            "cell_timeout": cell_timeout,
-            "preload": _preload_code(modules),
-            "preload_modules": modules,
-            "cwd": str(runs[0].template.parent.resolve()),
-        }
+        self.cfg = worker_config(runs, layout, kernel_name, cell_timeout)
         self.ipc_dir = tempfile.mkdtemp(prefix="odas-z-")
         self.zygote = Zygote.start(self.cfg, self.ipc_dir) if fork else None
         self.cfg["zygote_socket"] = self.zygote.socket_path if self.zygote is not None else None
@@ -208,7 +217,7 @@ def _worker_main(worker_id: int, tasks, results, cfg: dict[str, Any]) -> None:
     # the "iri" formats, which the notebook schema never uses; the worker does without it.
     # Kernels are not affected (they are not forked from this process).
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-    worker = _Worker(cfg)
+    worker = Worker(cfg)
     try:
         while True:
             job = tasks.get()
@@ -324,7 +333,7 @@ def subprocess_devnull() -> int:
     return subprocess.DEVNULL
 
 
-class _Worker:
+class Worker:
     """Executes jobs in one process: one kernel ahead, papermill, in-process nbconvert."""
 
     def __init__(self, cfg: dict[str, Any]):

@@ -29,6 +29,9 @@ from .names import NameMask
 from .plan import Run
 from .pool import RunResult, execute
 
+EXECUTORS = ("local", "dask")
+"""Where the runs execute: this machine's worker processes, or Dask distributed."""
+
 STATUS_WORDS = {"done": "fait", "skipped": "inchangé", "failed": "ÉCHEC", "interrupted": "interrompu"}
 
 
@@ -80,6 +83,10 @@ def summary_text(batch: BatchResult, layout: Layout) -> str:
         f"{n(total)} exécution(s) : {n(batch.count('done'))} faite(s), {n(batch.count('skipped'))} inchangée(s) "
         f"(ignorée(s)), {n(batch.count('failed'))} en échec ; {french.duration(batch.seconds)}"
     )
+    done = batch.count("done")
+    if done and batch.seconds > 0:
+        per_minute = done / batch.seconds * 60
+        text += f"\n  débit : {french.number(per_minute, 1)} exécution(s) par minute"
     for r in batch.failed:
         text += f"\n  échec : {r.name} -> {layout.rel(layout.failed_notebook(r.name))}"
     if batch.disclosure_error:
@@ -133,6 +140,8 @@ def run_batch(
     progress: Callable[[str], None] | None = print,
     data: Sequence[Path] | None = None,
     fork_kernels: bool = True,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> BatchResult:
     """Execute ``runs`` (skipping those whose inputs did not change) and render them.
 
@@ -160,6 +169,13 @@ def run_batch(
         Fork each kernel from a process that already did the imports (see
         ``_zygote_main``); False launches every kernel afresh (slower, for comparison
         and as a fallback).
+    executor
+        ``"local"`` (default): worker processes of this machine (:mod:`.pool`);
+        ``"dask"``: Dask distributed (:mod:`.dask_pool`), the same jobs, the outputs
+        sent back as bytes.
+    scheduler
+        With ``executor="dask"``: the scheduler's address (``tcp://HOST:8786``); None
+        starts a LocalCluster of ``jobs`` worker processes.
 
     Raises
     ------
@@ -174,6 +190,7 @@ def run_batch(
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
         raise ParameterError(f"--jobs {jobs} : au moins 1 processus attendu")
+    engine = _engine(executor, scheduler)
     for run in runs:
         root.check_name(run.name)
     config.disclosure_threshold()  # an invalid ODAS_DISCLOSURE_THRESHOLD is refused before anything is created
@@ -186,7 +203,7 @@ def run_batch(
             ledger = Ledger(layout, runs, hasher, say, mask)
             todo = ledger.skip_fresh(force, _progress_line)
             if todo and not stop():
-                _execute_all(ledger, todo, layout, stop, jobs, kernel_name, cell_timeout, fork_kernels)
+                _execute_all(ledger, todo, layout, stop, jobs, kernel_name, cell_timeout, fork_kernels, engine)
             if stop():
                 ledger.mark_interrupted()
             return _close(ledger, started, stop.signum)
@@ -213,15 +230,43 @@ def _own_staging(root: Layout) -> Layout:
     return Layout(root.root, Path(staging).name)
 
 
-def _execute_all(ledger: Ledger, todo: list[Run], layout: Layout, stop, jobs, kernel_name, cell_timeout, fork) -> None:
+def _engine(executor: str, scheduler: str | None):
+    """The ``execute`` function of the chosen executor (same signature as :func:`.pool.execute`)."""
+    if executor not in EXECUTORS:
+        raise ParameterError(f"--executor {executor!r} : attendu {' ou '.join(EXECUTORS)}")
+    if scheduler and executor != "dask":
+        raise ParameterError("--scheduler ne s'emploie qu'avec --executor dask")
+    if executor == "local":
+        return execute
+    from functools import partial
+
+    return partial(_dask_execute, scheduler=scheduler)
+
+
+def _dask_execute(*args, **kwargs):
+    """:func:`.dask_pool.execute`, imported when there is something to execute (distributed costs 1.5 s)."""
+    from .dask_pool import execute as dask_execute
+
+    return dask_execute(*args, **kwargs)
+
+
+def _execute_all(
+    ledger: Ledger, todo: list[Run], layout: Layout, stop, jobs, kernel_name, cell_timeout, fork, engine=execute
+) -> None:
     """Execute ``todo`` in the pool, recording each result as it comes."""
     ledger.mark_running(todo)
     by_name = {r.name: r for r in todo}
     # longest first (from the last execution), so that no long run is left alone at the end
     todo.sort(key=lambda r: -float((ledger.entries.get(r.name) or {}).get("executed_seconds") or 0.0))
-    for res in execute(todo, layout, min(jobs, len(todo)), kernel_name, cell_timeout, fork, stop=stop):
+    saved = time.monotonic()
+    for res in engine(todo, layout, min(jobs, len(todo)), kernel_name, cell_timeout, fork, stop=stop):
         ledger.record(by_name[res.name], res, _progress_line)
-        ledger.save()
+        # at most once a second: a national manifest (1,747 runs) is megabytes. A run not yet
+        # saved is still "running" without a key on disk: executed again after a crash, never skipped
+        if time.monotonic() - saved >= 1.0:
+            ledger.save()
+            saved = time.monotonic()
+    ledger.save()
     if not stop() and source_digest() != ledger.source:
         # The package changed on disk while notebooks ran: kernels forked from the
         # zygote may have mixed the old and the new code. Keep the pages, drop the keys.

@@ -343,6 +343,8 @@ NOT_PRELOADED = (
     "odas_analysis.batch.cache",
     "odas_analysis.batch.run",
     "odas_analysis.batch.pool",
+    "odas_analysis.batch.dask_pool",  # imports distributed (1.5 s): the leader's and the Dask workers' business
+    "odas_analysis.batch.territories",
     "odas_analysis.batch.ledger",
     "odas_analysis.batch.lock",
     "odas_analysis.batch.names",
@@ -384,6 +386,12 @@ def _warm_project_data() -> None:
     from .. import fieldwork
 
     fieldwork.load_records()
+    if os.environ.get(config.NATIONAL_DATA_ENV):
+        # the national index (every commune and EPCI, their indicators and distributions),
+        # read by the site pages and by every territory page: 0.3 to 1.8 s a kernel otherwise
+        from ..national import profile
+
+        profile.national_index()
 
 
 def _become_kernel(req: dict[str, Any], devnull: int) -> None:
