@@ -10,29 +10,16 @@ import pandas as pd
 from .. import french
 from ..errors import ParameterError
 from ..stats import exact
+from .result import RESULT_COLUMNS
 from .rules import ALPHA
 from .spec import PUBLIC_SOURCES, composite, label, outcome_of
 
 _ALTERNATIVE = {"positive": "greater", "negative": "less", "none": "two-sided"}
-_RESULT_COLUMNS = [
-    "test",
-    "family",
-    "variables",
-    "statistic_name",
-    "statistic",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "p_holm",
-    "n",
-    "method",
-    "note",
-]
 
 
 def row(**kw: Any) -> dict[str, Any]:
     """One line of the results table (keys starting with ``_`` are kept for the verdict only)."""
-    out = {c: np.nan for c in _RESULT_COLUMNS}
+    out = {c: np.nan for c in RESULT_COLUMNS}
     out.update({"note": "", "p_holm": np.nan})
     out.update(kw)
     return out
@@ -128,21 +115,24 @@ def _fisher_row(ops, cal, var, target, names, alt) -> dict[str, Any]:
     )
 
 
-def _spearman_row(pair, var, target, names, alt, role, holm) -> dict[str, Any]:
+def spearman_row(
+    test: str, x: pd.Series, y: pd.Series, names: str, alt: str, note: str, **extra: Any
+) -> dict[str, Any]:
+    """One exact Spearman test as a result row, or the row saying why it cannot run."""
     try:
-        res = exact.spearman(pair[var].to_numpy(), pair[target].to_numpy(), alternative=alt)
+        res = exact.spearman(x.to_numpy(), y.to_numpy(), alternative=alt)
     except ParameterError:
         return row(
-            test="spearman",
+            test=test,
             family="site",
             variables=names,
             statistic_name="rho",
-            n=len(pair),
+            n=len(x),
             method="Corrélation de Spearman, test exact par permutation",
-            note=why_not(pair[var], pair[target]),
+            note=why_not(x, y),
         )
     return row(
-        test="spearman",
+        test=test,
         family="site",
         variables=names,
         statistic_name="rho",
@@ -152,9 +142,14 @@ def _spearman_row(pair, var, target, names, alt, role, holm) -> dict[str, Any]:
         p_value=res.pvalue,
         n=res.n,
         method=res.method,
-        note=f"{role} ; {'unilatéral, sens attendu' if alt != 'two-sided' else 'bilatéral'}",
-        _holm=holm,
+        note=note,
+        **extra,
     )
+
+
+def _spearman_row(pair, var, target, names, alt, role, holm) -> dict[str, Any]:
+    side = "unilatéral, sens attendu" if alt != "two-sided" else "bilatéral"
+    return spearman_row("spearman", pair[var], pair[target], names, alt, f"{role} ; {side}", _holm=holm)
 
 
 def site_rows(ops: pd.DataFrame, data: pd.DataFrame, cal: pd.DataFrame) -> list[dict[str, Any]]:
@@ -194,29 +189,7 @@ def testimony_row(ops: pd.DataFrame, data: pd.DataFrame) -> dict[str, Any] | Non
     var, outcome = str(testimony.iloc[0]), outcome_of(ops)
     pair = data[[var, outcome]].dropna()
     names = f"{label(ops, var)} × {label(ops, outcome)}"
-    try:
-        res = exact.spearman(pair[var].to_numpy(), pair[outcome].to_numpy(), alternative="greater")
-    except ParameterError:
-        return row(
-            test="spearman_testimony",
-            family="site",
-            variables=names,
-            statistic_name="rho",
-            n=len(pair),
-            method="Corrélation de Spearman, test exact par permutation",
-            note=why_not(pair[var], pair[outcome]),
-        )
-    return row(
-        test="spearman_testimony",
-        family="site",
-        variables=names,
-        statistic_name="rho",
-        statistic=res.statistic,
-        ci_low=res.ci[0],
-        ci_high=res.ci[1],
-        p_value=res.pvalue,
-        n=res.n,
-        method=res.method,
-        note="les témoignages concordent-ils avec le jugement des chercheurs ? unilatéral ; indice concordant si p < "
-        + french.number(ALPHA, 2),
+    note = "les témoignages concordent-ils avec le jugement des chercheurs ? unilatéral ; indice concordant si p < "
+    return spearman_row(
+        "spearman_testimony", pair[var], pair[outcome], names, "greater", note + french.number(ALPHA, 2)
     )
