@@ -30,7 +30,7 @@ from ..errors import ParameterError
 from ..stats import exact
 from .result import FR_COLUMNS, RESULT_COLUMNS, _row_fr
 from .rules import ALPHA
-from .sites import row, why_not
+from .sites import spearman_row
 from .spec import PUBLIC_SOURCES, operationalisation
 
 _ALTERNATIVE = {"positive": "greater", "negative": "less", "none": "two-sided"}
@@ -143,35 +143,10 @@ def _test_row(data: pd.DataFrame, pred: pd.Series, target: pd.Series) -> dict[st
     pair = data[[var, tgt]].dropna()
     alt = _ALTERNATIVE[str(pred["expected_direction"])]
     names = f"{pred['label_fr']} × {target['label_fr']}"
-    method = "Corrélation de Spearman, test exact par permutation"
     side = "bilatéral" if alt == "two-sided" else "unilatéral, sens attendu"
     binary = set(pair[var].unique()) <= {0.0, 1.0}
-    try:
-        res = exact.spearman(pair[var].to_numpy(), pair[tgt].to_numpy(), alternative=alt)
-    except ParameterError:
-        return row(
-            test="spearman_public",
-            family="public",
-            variables=names,
-            statistic_name="rho",
-            n=len(pair),
-            method=method,
-            note=why_not(pair[var], pair[tgt]),
-        )
     note = side + (" ; " + _groups_note(pair[var], pair[tgt]) if binary else "")
-    return row(
-        test="spearman_public",
-        family="public",
-        variables=names,
-        statistic_name="rho",
-        statistic=res.statistic,
-        ci_low=res.ci[0],
-        ci_high=res.ci[1],
-        p_value=res.pvalue,
-        n=res.n,
-        method=res.method,
-        note=note,
-    )
+    return spearman_row("spearman_public", pair[var], pair[tgt], names, alt, note, family="public")
 
 
 def public_results(hypothesis_id: str) -> pd.DataFrame:

@@ -116,7 +116,7 @@ def _fisher_row(ops, cal, var, target, names, alt) -> dict[str, Any]:
 
 
 def spearman_row(
-    test: str, x: pd.Series, y: pd.Series, names: str, alt: str, note: str, **extra: Any
+    test: str, x: pd.Series, y: pd.Series, names: str, alt: str, note: str, *, family: str = "site", **extra: Any
 ) -> dict[str, Any]:
     """One exact Spearman test as a result row, or the row saying why it cannot run."""
     try:
@@ -124,7 +124,7 @@ def spearman_row(
     except ParameterError:
         return row(
             test=test,
-            family="site",
+            family=family,
             variables=names,
             statistic_name="rho",
             n=len(x),
@@ -133,7 +133,7 @@ def spearman_row(
         )
     return row(
         test=test,
-        family="site",
+        family=family,
         variables=names,
         statistic_name="rho",
         statistic=res.statistic,
