@@ -17,6 +17,7 @@ import pandas as pd
 
 from .errors import ParameterError
 from .validate import load_table
+from .validate.memo import on_package
 
 KIND_LABELS = {
     "commune": "commune",
@@ -29,6 +30,7 @@ def sources() -> pd.DataFrame:
     return load_table("sources")
 
 
+@on_package
 def sites() -> pd.DataFrame:
     """The eleven sites, sorted by ``site_id``.
 
@@ -45,6 +47,7 @@ def sites() -> pd.DataFrame:
     return frame.sort_values("site_id", kind="stable").reset_index(drop=True)
 
 
+@on_package
 def site_ids() -> list[str]:
     """The eleven site ids, sorted."""
     return [str(s) for s in sites()["site_id"]]

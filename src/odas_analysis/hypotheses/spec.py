@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 
@@ -11,6 +9,7 @@ from .. import fieldwork, study
 from ..errors import OdasError, ParameterError
 from ..stats import qca
 from ..validate import load_table
+from ..validate.memo import on_package
 from .rules import FUZZY_THRESHOLDS
 
 #: Origins of the public indicators (``data/territory/`` tables), as opposed to ``grid`` and ``coding``.
@@ -34,7 +33,7 @@ def operationalisation(hypothesis_id: str | None = None, scope: str = "verdict")
     """
     if scope not in SCOPES:
         raise ParameterError(f"paramètre scope {scope!r} : valeurs possibles {', '.join(SCOPES)}")
-    frame = _table().copy()
+    frame = _table()
     if scope != "all":
         frame = frame[frame["scope"] == scope]
     if hypothesis_id is not None:
@@ -43,9 +42,9 @@ def operationalisation(hypothesis_id: str | None = None, scope: str = "verdict")
     return frame.reset_index(drop=True)
 
 
-@functools.lru_cache(maxsize=1)
+@on_package
 def _table() -> pd.DataFrame:
-    """``data/study/operationalisation.csv``, validated once per session (a study table, not a record)."""
+    """``data/study/operationalisation.csv`` (a study table, not a record), read again when it changes."""
     return load_table("operationalisation")
 
 

@@ -31,6 +31,7 @@ import pandas as pd
 
 from .. import comparison
 from ..errors import DataValidationError, ParameterError
+from ..validate.memo import on_package
 from . import codes, index_cache
 from .csv_format import csv_number
 from .measure import Measure, NationalData, ratio_value
@@ -432,11 +433,14 @@ def _site_rows(site_id: str) -> pd.DataFrame:
     return territory.site_indicators(site_id)
 
 
+@on_package
 def site_profile(site_id: str, k: int = 5) -> Profile:
     """The profile of one of the study's sites, from the committed tables of ``data/territory/`` only.
 
     Same shape as :func:`territory_profile`; the neighbours are found in the site's own
-    comparison universe (communes of 20,000 inhabitants or more, or the CA).
+    comparison universe (communes of 20,000 inhabitants or more, or the CA). Computed
+    once per process and state of the project's tables (each table and figure of the
+    site page asks for it).
     """
     from ..validate import load_table
     from . import territory

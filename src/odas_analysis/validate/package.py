@@ -16,11 +16,14 @@ from pathlib import Path
 from .. import files
 from ..config import DATAPACKAGE, VALIDATION_CACHE_DIR
 from .csvcheck import check_csv_file
-from .descriptor import _file_digest, _read_descriptor, _resolved_descriptor, _shared_descriptor
+from .descriptor import _file_digest, _read_descriptor, _resolved_descriptor, _shared_descriptor, _state
 from .frictionless_errors import _problems_from_error
 from .problems import Problem, ValidationReport
 
 _MAX_PROBLEMS_PER_RESOURCE = 50
+#: The modules whose source is part of every validation key (the rules themselves).
+_RULE_MODULES = tuple(sorted(Path(__file__).parent.glob("*.py")))
+_KEYS: dict[tuple[object, ...], tuple[object, str]] = {}
 
 
 def _frictionless():
@@ -143,17 +146,28 @@ def _validation_key(desc: Path, names: list[str], overrides: dict[str, Path] | N
     """
     data = _shared_descriptor(desc, overrides)
     resources = {r["name"]: r for r in data["resources"]}
-    digest = hashlib.sha256()
-    for module in sorted(Path(__file__).parent.glob("*.py")):  # the rules themselves
-        digest.update(_file_digest(module).encode())
     needed = set(names)
     for name in names:
         for fk in resources[name]["schema"].get("foreignKeys", []):
             needed.add(fk["reference"].get("resource") or name)
+    # The same files in the same states give the same digest (a page asks for it hundreds
+    # of times). The schemas are in ``data``, read again by _shared_descriptor when one of
+    # their files changes: the entry keeps that object and is used only with it.
+    paths = [desc, *_RULE_MODULES, *(Path(resources[n]["path"]) for n in sorted(needed))]
+    states = tuple(_state(p) for p in paths)
+    memo_key = (tuple(map(str, paths)), states)
+    hit = _KEYS.get(memo_key) if None not in states else None
+    if hit is not None and hit[0] is data:
+        return hit[1]
+    digest = hashlib.sha256()
+    for module in _RULE_MODULES:  # the rules themselves
+        digest.update(_file_digest(module).encode())
     for res_name in sorted(needed):
         res = resources[res_name]
         digest.update(json.dumps(res, sort_keys=True, ensure_ascii=False).encode("utf-8"))
         digest.update(_file_digest(Path(res["path"])).encode())
+    if None not in states:
+        _KEYS[memo_key] = (data, digest.hexdigest())
     return digest.hexdigest()
 
 
