@@ -48,8 +48,10 @@ reports: setup ## execute the notebooks (11 sites, 5 hypotheses, methodology, sy
 html: setup ## re-render build/html/ from the executed notebooks, without executing them
 	$(BIN)/odas-analysis run --render-only
 
-bench: setup ## time the batch against its limit (the notebooks as plain Python, no kernel) and print the ratios
-	$(BIN)/python bench/bench_batch.py
+bench: setup ## the ratios of issue 14: batch against its limit, national sample of 100 territories, Dask against the local pool (about 25 min)
+	$(BIN)/python bench/bench_batch.py --skip-papermill
+	$(BIN)/python bench/bench_national.py --sample 100
+	$(BIN)/python bench/bench_dask.py --sample 100
 
 report: reports ## bring the batch up to date, then build the published report (build/report/: HTML, PDF, exports.csv)
 	$(BIN)/odas-analysis report

@@ -8,7 +8,8 @@ The limit
     imports are paid once per process; there is no kernel, no papermill, no HTML.
 
 What is timed (wall clock, each from a cold command line unless said otherwise)
-    1. the limit;
+    1. the limit (and the site notebook's CPU seconds as plain Python in one warm
+       process, target under 1 s);
     2. the full batch with the project's engine, HTML and index included
        (``odas-analysis run --force --out TMP``);
     3. plain papermill: one ``papermill`` command per notebook, two at a time, no HTML;
@@ -43,6 +44,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The batch (kernels, papermill, HTML) against its limit (issue 14).
+TARGET_RATIO = 1.2
 BIN = Path(sys.executable).parent
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks" / "batch"
 
@@ -103,6 +106,43 @@ def _limit_task(args: tuple[str, str, dict, str]) -> float:
 
         plt.close("all")
     return time.perf_counter() - t0
+
+
+def cpu_per_page(template: Path, parameter_sets: list[dict]) -> list[float]:
+    """CPU seconds of each page's code as plain Python in this process (a first run warms it up).
+
+    The first parameter set is run twice: once to pay the imports and fill the caches, once
+    measured. No kernel, no papermill, no HTML; figures and tables are written to a scratch
+    directory.
+    """
+    import contextlib
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    scratch = Path(tempfile.mkdtemp(prefix="odas-bench-cpu-"))
+    cwd = os.getcwd()
+    os.chdir(template.parent)
+    seconds = []
+    try:
+        for i, parameters in enumerate([parameter_sets[0], *parameter_sets]):
+            os.environ["ODAS_EXPORT_DIR"] = str(scratch / str(i))
+            os.environ["ODAS_RUN_NAME"] = f"{template.stem}-{i}"
+            compiled = compile(notebook_code(str(template), parameters), str(template), "exec")
+            t0 = time.process_time()
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compiled, {"__name__": "__main__", "display": display})  # noqa: S102 - the project's notebook
+            plt.close("all")
+            if i:
+                seconds.append(time.process_time() - t0)
+    finally:
+        os.chdir(cwd)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return seconds
 
 
 def time_limit(runs, scratch: Path) -> float:
@@ -182,6 +222,12 @@ def one_site_change(runs, out: Path, site: str) -> tuple[float, list[str]]:
     return time.perf_counter() - t0, [r.name for r in batch.results if r.status == "done"]
 
 
+def fr_mean(values: list[float]) -> str:
+    from odas_analysis import french
+
+    return french.number(sum(values) / len(values), 2)
+
+
 class Steps:
     """One French line per step, with its elapsed time (and the time since the start)."""
 
@@ -232,12 +278,13 @@ def _best_of(args, runs, notebooks: Path, scratch: Path, steps: Steps, results: 
             "limit_cpu_s": min(limit_cpu),
             "engine_cpu_s": min(engine_cpu),
             "ratio": engine_s / limit,
-            "target_full_batch": engine_s <= 1.5 * limit,
+            "target_full_batch": engine_s <= TARGET_RATIO * limit,
         }
     )
     print(
         f"  meilleurs temps : limite {fr.duration(limit)}, lot {fr.duration(engine_s)}, "
-        f"rapport {fr.number(engine_s / limit, 2)} ; temps processeur : limite {fr.duration(min(limit_cpu))}, "
+        f"rapport {fr.number(engine_s / limit, 2)} (cible ≤ {fr.number(TARGET_RATIO, 1)}) ; "
+        f"temps processeur : limite {fr.duration(min(limit_cpu))}, "
         f"lot {fr.duration(min(engine_cpu))}, rapport {fr.number(min(engine_cpu) / min(limit_cpu), 2)}"
     )
     return True
@@ -293,6 +340,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"carnets : {notebooks} ({len(runs)} exécutions)")
     steps = Steps()
     try:
+        site_runs = [r for r in runs if r.kind == "site"]
+        if site_runs:
+            cpu = cpu_per_page(site_runs[0].template, [r.parameters for r in site_runs])
+            results["site_cpu_per_page_s"] = cpu
+            print(
+                f"carnet de site en Python seul, un processus chaud : {fr_mean(cpu)} s de processeur par fiche "
+                f"(cible < 1 ; de {steps.french.number(min(cpu), 2)} à {steps.french.number(max(cpu), 2)})"
+            )
         if not _best_of(args, runs, notebooks, scratch, steps, results):
             return 1
         _the_rest(args, runs, notebooks, scratch, steps, results)

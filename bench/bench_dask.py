@@ -17,6 +17,7 @@ Usage::
     .venv/bin/python bench/bench_dask.py                       # the 18 runs of notebooks/
     .venv/bin/python bench/bench_dask.py --only site --jobs 2  # the eleven site pages
     .venv/bin/python bench/bench_dask.py --scheduler tcp://HOST:8786
+    .venv/bin/python bench/bench_dask.py --sample 100          # territory pages of bench_national's sample
 
 Results are also written to ``bench/results/bench_dask.json`` (not committed).
 """
@@ -66,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="travailleurs (par défaut : un par cœur)")
     parser.add_argument("--scheduler", default=None, help="ordonnanceur Dask (par défaut : un LocalCluster)")
     parser.add_argument("--repeat", type=int, default=1, help="essais de chaque exécuteur (le meilleur est gardé)")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        help="à la place des carnets : N fiches de territoire, l'échantillon de bench_national.py",
+    )
     args = parser.parse_args(argv)
 
     from bench_batch import machine
@@ -73,7 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     from odas_analysis import files, french
     from odas_analysis.batch.plan import plan
 
-    runs = plan(only=args.only, notebooks_dir=args.notebooks)
+    if args.sample:
+        from bench_national import sample
+
+        runs = plan(territories=[t.code for t in sample(args.sample)], notebooks_dir=args.notebooks)
+    else:
+        runs = plan(only=args.only, notebooks_dir=args.notebooks)
     scratch = Path(tempfile.mkdtemp(prefix="odas-bench-dask-"))
     print(f"machine : {machine()} ; charge : {', '.join(french.number(x, 2) for x in os.getloadavg())}")
     print(f"carnets : {args.notebooks} ({len(runs)} exécutions, {args.jobs} travailleurs)")

@@ -57,36 +57,9 @@ def sample(n: int, seed: int = 14) -> list:
 
 def limit_cpu(codes: list[str]) -> list[float]:
     """CPU seconds of each page's code as plain Python, in this process (the first one warms it up)."""
-    import contextlib
-    import io
+    from bench_batch import cpu_per_page
 
-    import matplotlib
-    from bench_batch import notebook_code
-    from IPython.display import display
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    template = ROOT / "notebooks" / "territoire.ipynb"
-    scratch = Path(tempfile.mkdtemp(prefix="odas-bench-limit-"))
-    cwd = os.getcwd()
-    os.chdir(template.parent)
-    seconds = []
-    try:
-        for i, code in enumerate([codes[0], *codes]):
-            os.environ["ODAS_EXPORT_DIR"] = str(scratch / code)
-            os.environ["ODAS_RUN_NAME"] = f"territoire-{code.lower()}"
-            compiled = compile(notebook_code(str(template), {"territory_code": code}), str(template), "exec")
-            t0 = time.process_time()
-            with contextlib.redirect_stdout(io.StringIO()):
-                exec(compiled, {"__name__": "__main__", "display": display})  # noqa: S102 - the project's notebook
-            plt.close("all")
-            if i:  # the first run pays the imports and fills the caches
-                seconds.append(time.process_time() - t0)
-    finally:
-        os.chdir(cwd)
-        shutil.rmtree(scratch, ignore_errors=True)
-    return seconds
+    return cpu_per_page(ROOT / "notebooks" / "territoire.ipynb", [{"territory_code": c} for c in codes])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,9 +25,14 @@ def add_note(fig, text: str) -> None:
 
 
 def panels(count: int, *, ncols: int, row_height: float, top: float):
-    """A figure of ``count`` small panels on ``ncols`` columns; unused panels hidden."""
+    """A figure of ``count`` small panels on ``ncols`` columns; unused panels hidden.
+
+    Each panel's title sits just above its frame (``axes.titley`` fixed): the panels have
+    no ticks on top, and matplotlib then skips, at every draw, the search for what the
+    title might overlap (the tick labels of both axes, laid out once more per panel).
+    """
     nrows = -(-count // ncols)
-    fig, axes = new_figure(nrows, ncols, size=(7.6, top + row_height * nrows))
+    fig, axes = new_figure(nrows, ncols, size=(7.6, top + row_height * nrows), rc={"axes.titley": 1.0})
     axes = np.atleast_1d(axes).ravel()
     for ax in axes[count:]:
         ax.axis("off")

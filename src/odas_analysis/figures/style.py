@@ -128,17 +128,20 @@ def style() -> Iterator[None]:
         yield
 
 
-def new_figure(nrows: int = 1, ncols: int = 1, *, size: tuple[float, float] | None = None, **kwargs):
+def new_figure(
+    nrows: int = 1, ncols: int = 1, *, size: tuple[float, float] | None = None, rc: dict | None = None, **kwargs
+):
     """Create a figure in the project style, outside ``pyplot``.
 
     Returns ``(fig, ax)`` (``ax`` is an array when ``nrows * ncols > 1``). The figure
     keeps the style it was created with: fonts, colours and spines are fixed at
     creation, and ``svg.hashsalt`` is applied again when :mod:`odas_analysis.export`
-    saves it.
+    saves it. ``rc``: rcParams applied on top of the style while the axes are created.
     """
+    import matplotlib as mpl
     from matplotlib.figure import Figure
 
-    with style():
+    with style(), mpl.rc_context(rc or {}):
         fig = Figure(figsize=size or STYLE["figure.figsize"], layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
     return fig, axes

@@ -46,6 +46,9 @@ DISTRIBUTION_INDICATORS: tuple[tuple[str, int], ...] = (
 
 GREY = "#626567"
 
+#: Ticks of the percentile axis of :func:`distribution`.
+PERCENTILE_TICKS = (0, 25, 50, 75, 100)
+
 
 def _levels(profile: Profile, row: pd.Series) -> list[tuple[str, float, str]]:
     t = profile.territory
@@ -89,7 +92,9 @@ def _reference_panel(ax, profile: Profile, row: pd.Series, spec) -> None:
     ax.set_ylim(-0.6, len(levels) - 0.4)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
-    french_axis(ax, "x", 0 if span[1] - span[0] + 2 * pad >= 6 else 1)
+    decimals = 0 if span[1] - span[0] + 2 * pad >= 6 else 1
+    ax.xaxis.set_major_locator(_few_ticks(integer=decimals == 0))
+    french_axis(ax, "x", decimals)
     ax.tick_params(axis="x", labelsize=7.5)
     unit = f", {spec.unit}" if spec.unit else ""
     ax.set_title(textwrap.fill(f"{spec.short_label} ({spec.data_year}{unit})", 36), fontsize=9)
@@ -153,9 +158,12 @@ def _distribution_panel(ax, profile: Profile, indicator: str, year: int) -> tupl
     if spec.log_scale:
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(_log_formatter())
+        ax.yaxis.set_minor_locator(_log_minor_ticks())
         ax.yaxis.set_minor_formatter(_blank_formatter())
     else:
-        french_axis(ax, "y", 1 if spec.decimals >= 2 else 0)
+        decimals = 1 if spec.decimals >= 2 else 0
+        ax.yaxis.set_major_locator(_few_ticks(integer=decimals == 0))
+        french_axis(ax, "y", decimals)
     if pd.isna(value) or pd.isna(rank):
         label = f"{profile.territory.name} : {_missing_label(row, 0)}"
         ax.text(0.03, 0.92, textwrap.fill(label, 34), transform=ax.transAxes, fontsize=7.5, color=GREY, va="top")
@@ -172,6 +180,7 @@ def _distribution_panel(ax, profile: Profile, indicator: str, year: int) -> tupl
         )
     ax.set_xlabel(f"centile des {population} (n = {french.integer(n)})", fontsize=7.5)
     ax.set_xlim(0, 100)
+    ax.set_xticks(PERCENTILE_TICKS)
     ax.tick_params(labelsize=7)
     ax.grid(axis="x", visible=True)
     return population, str(dist["source_id"].iloc[0])
@@ -228,3 +237,20 @@ def _blank_formatter():
     from matplotlib.ticker import NullFormatter
 
     return NullFormatter()
+
+
+# A small panel reads well with four or five ticks, and each tick matplotlib lays out is
+# paid at every draw of a national batch (a tick costs about as much as a short text).
+
+
+def _few_ticks(*, integer: bool):
+    """At most five ticks at round values; whole numbers only when the labels have no decimals."""
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(nbins=4, steps=[1, 2, 5, 10], integer=integer)
+
+
+def _log_minor_ticks():
+    from matplotlib.ticker import LogLocator
+
+    return LogLocator(subs=(2.0, 5.0))
