@@ -22,9 +22,11 @@ FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 pytestmark = pytest.mark.timeout(600)
 
 
-def run_cli(out: Path, *args: str, notebooks: Path = FIXTURES / "batch") -> subprocess.CompletedProcess:
+def run_cli(
+    out: Path, *args: str, notebooks: Path = FIXTURES / "batch", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "odas_analysis.cli", "run", "--out", str(out), "--notebooks", str(notebooks), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=540)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=540, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -204,6 +206,17 @@ def test_unforkable_zygote_falls_back_to_launched_kernels(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "kernels launched afresh" in result.stderr
     assert "site : angers" in (tmp_path / "build" / "html" / "reviewers" / "site-angers.html").read_text()
+
+
+@pytest.mark.parametrize("notebooks", ["batch", "threaded"], ids=["forked", "launched"])
+def test_batch_kernels_keep_no_ipython_history(tmp_path, notebooks):
+    """The notebooks' code (which may hold what a person typed) stays out of the user's history.sqlite."""
+    ipython_dir = tmp_path / "ipython"
+    env = {**os.environ, "IPYTHONDIR": str(ipython_dir)}
+    result = run_cli(tmp_path / "out", "--site", "angers", "--jobs", "1", notebooks=FIXTURES / notebooks, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ipython_dir.is_dir()  # the kernels did use this IPython directory
+    assert not list(ipython_dir.rglob("history.sqlite*"))
 
 
 def test_a_participant_name_in_the_outputs_fails_the_batch_and_is_removed(tmp_path):

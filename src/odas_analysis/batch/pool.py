@@ -19,7 +19,7 @@ from .. import files
 from . import lifetime
 from .cache import Layout
 from .plan import Run
-from .zygote import PRELOAD, Zygote, ZygoteClient, fork_provisioner
+from .zygote import KERNEL_ARGS, PRELOAD, Zygote, ZygoteClient, fork_provisioner
 
 
 @dataclass
@@ -254,7 +254,9 @@ class _WarmKernel:
 
             self.km.kernel_id = str(uuid.uuid4())
             self.km.provisioner = fork_provisioner(self.km, zygote)
-        run_sync(self.km.start_kernel)(cwd=cwd, stdout=subprocess_devnull(), stderr=subprocess_devnull())
+        run_sync(self.km.start_kernel)(
+            cwd=cwd, stdout=subprocess_devnull(), stderr=subprocess_devnull(), extra_arguments=list(KERNEL_ARGS)
+        )
         provisioner = self.km.provisioner
         self.pgid = getattr(provisioner, "pgid", None) or getattr(provisioner, "pid", None)
         if self.pgid:

@@ -11,6 +11,11 @@ from typing import Any
 
 PACKAGE = "odas_analysis"
 
+#: Options of every batch kernel. No IPython history: a batch kernel runs one notebook
+#: and dies, and its cells (which may hold what a person typed) have no business in the
+#: user's ``history.sqlite``; writing it also cost each kernel a few hundredths of a second.
+KERNEL_ARGS = ("--HistoryManager.enabled=False",)
+
 PRELOAD = (
     "numpy",
     "pandas",
@@ -229,7 +234,9 @@ def _preload(extra: list[str]) -> list[str]:
     import importlib
     import threading
 
-    for name in ["ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", *PRELOAD, *_package_modules(), *extra]:
+    # ipykernel.debugger: every IPythonKernel imports it (and debugpy) when it is created
+    kernel_modules = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython"]
+    for name in [*kernel_modules, *PRELOAD, *_package_modules(), *extra]:
         with contextlib.suppress(Exception):  # the notebook will raise it itself, where it belongs
             importlib.import_module(name)
     for warm in (_warm_caches, _warm_project_data):
@@ -415,5 +422,5 @@ def _become_kernel(req: dict[str, Any], devnull: int) -> None:
     app = IPKernelApp.instance()
     # parent_handle: the kernel exits by itself if the zygote goes away (its trait default
     # was read from the environment when the zygote imported ipykernel, hence the option)
-    app.initialize(["-f", req["connection_file"], f"--IPKernelApp.parent_handle={zygote_pid}"])
+    app.initialize(["-f", req["connection_file"], f"--IPKernelApp.parent_handle={zygote_pid}", *KERNEL_ARGS])
     app.start()

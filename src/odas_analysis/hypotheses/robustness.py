@@ -10,7 +10,6 @@ everything) would show as placebo associations as strong as the hypothesis's own
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
@@ -51,9 +50,9 @@ def loo_row(ops: pd.DataFrame, data: pd.DataFrame) -> dict[str, Any]:
     )
 
 
-@functools.lru_cache(maxsize=1)
 def _site_names() -> dict[str, str]:
-    return dict(zip(study.sites()["site_id"], study.sites()["name"]))
+    sites = study.sites()  # cached per state of the tables: an edited name shows at the next call
+    return dict(zip(sites["site_id"], sites["name"]))
 
 
 def study_site_name(site_id: str) -> str:
