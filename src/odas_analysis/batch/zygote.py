@@ -210,6 +210,7 @@ def fork_provisioner(km, zygote: ZygoteClient):
 
 def zygote_main() -> None:
     """Body of the zygote process (see the comment above :func:`zygote_supported`)."""
+    import gc
     import signal
     import socket
 
@@ -225,6 +226,11 @@ def zygote_main() -> None:
     listener.bind(request["socket"])
     listener.listen(16)
     problems = _preload(request.get("preload", []))
+    # Everything imported and warmed is moved out of the collector's sight: a kernel's
+    # collections no longer walk (nor write to, copying the page) the objects it shares
+    # with the zygote. As the gc module's documentation advises before fork().
+    gc.collect()
+    gc.freeze()
     signal.signal(signal.SIGCHLD, _reap)
     _serve(listener, problems, devnull)
 
