@@ -16,6 +16,15 @@ PACKAGE = "odas_analysis"
 #: user's ``history.sqlite``; writing it also cost each kernel a few hundredths of a second.
 KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 
+#: What every kernel imports before its first cell. ipykernel.debugger (and debugpy):
+#: imported when an IPythonKernel is created (about 0.1 s a kernel otherwise).
+KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython")
+
+#: Libraries the package imports inside functions, on first use: in the zygote only, so
+#: that no forked kernel pays them (statsmodels.api, for the interview models of the
+#: hypothesis pages: 0.7 s a kernel); a launched kernel still imports them when needed.
+LAZY_IMPORTS = ("statsmodels.api", "openpyxl")
+
 PRELOAD = (
     "numpy",
     "pandas",
@@ -240,9 +249,7 @@ def _preload(extra: list[str]) -> list[str]:
     import importlib
     import threading
 
-    # ipykernel.debugger: every IPythonKernel imports it (and debugpy) when it is created
-    kernel_modules = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython"]
-    for name in [*kernel_modules, *PRELOAD, *_package_modules(), *extra]:
+    for name in [*KERNEL_MODULES, *PRELOAD, *_package_modules(), *LAZY_IMPORTS, *extra]:
         with contextlib.suppress(Exception):  # the notebook will raise it itself, where it belongs
             importlib.import_module(name)
     for warm in (_warm_caches, _warm_project_data):
@@ -337,6 +344,7 @@ def _warm_caches() -> None:
 
     from .. import export
     from ..figures import generic
+    from ..tables.formats import table_xlsx
 
     fig = generic.bar_chart(["Angers", "Arras"], [1234.5, 0.5], title="Préchauffage", xlabel="%", decimals=1)
     ax = fig.axes[0]
@@ -347,6 +355,7 @@ def _warm_caches() -> None:
     frame = pd.read_csv(io.StringIO("a,b,c\n1,2.5,x\n3,4.5,y\n"))
     frame.groupby("c").agg({"a": "sum", "b": "mean"}).reset_index().merge(frame, on="c").to_csv(io.StringIO())
     export.table_markdown(frame)
+    table_xlsx(frame, source="préchauffage")  # openpyxl is imported on first use: 0.2 s a kernel otherwise
     frame._repr_html_()
 
 
