@@ -167,7 +167,8 @@ def _worker_running(client, key_part: str, timeout: float = 240) -> str:
             if any(key_part in str(key) for key in keys):
                 # processing also lists tasks only queued on the worker: wait until the run started
                 started = client.get_metadata(["odas-analysis"], default={})
-                if any(key_part.removeprefix("-") in runs for runs in started.values()):
+                # a worker's address while the run executes ({"ended_on": ...} once it ended)
+                if any(isinstance(runs.get(key_part.removeprefix("-")), str) for runs in started.values()):
                     return address
         time.sleep(0.5)
     raise AssertionError(f"no worker ran {key_part} in time")
@@ -198,6 +199,15 @@ def test_a_worker_killed_during_a_run_fails_only_that_run(cluster, tmp_path):
 
 
 # --------------------------------------------------------------------------- without a cluster
+
+
+def test_only_a_worker_lost_during_a_run_fails_it():
+    from odas_analysis.batch.dask_pool import died_during
+
+    assert died_during(None) == ""  # a first attempt
+    assert "tcp://10.0.0.2:4000" in died_during("tcp://10.0.0.2:4000")  # the worker died during the run
+    # the run had ended on a worker that died before its result was fetched: computed again
+    assert died_during({"ended_on": "tcp://10.0.0.2:4000"}) == ""
 
 
 def test_install_refuses_a_file_that_is_not_the_runs_own(tmp_path):

@@ -29,7 +29,9 @@ Failures
     dies (killed, out of memory) fails the run it was executing: the scheduler would
     hand the task to another worker, but each task notes on the scheduler that it
     started (``Client.set_metadata``) and a second attempt returns « failed » at once
-    rather than executing again. Ctrl-C cancels every future, kills the kernels of this
+    rather than executing again. A run that had ended on a worker that then died, before
+    the leader fetched its result, notes that it ended, and is executed again
+    (:func:`died_during`). Ctrl-C cancels every future, kills the kernels of this
     batch on every worker and returns within a few seconds.
 """
 
@@ -487,6 +489,19 @@ def _failed(name: str, error: str) -> dict[str, Any]:
     return {"result": result, "files": {}}
 
 
+def died_during(previous: object) -> str:
+    """Why a run's new attempt must fail, from what its previous attempt recorded ('' if it may run).
+
+    ``None``: a first attempt. The address of a worker (a string): that worker died while
+    the run executed, which fails the run (as the local pool does). ``{"ended_on": ...}``:
+    the run had ended, but its result died with its worker before the leader fetched it;
+    Dask computes it again, and so does the run.
+    """
+    if isinstance(previous, str):
+        return f"le travailleur Dask qui l'exécutait s'est arrêté ({previous})"
+    return ""
+
+
 def run_job(plugin_name: str, batch_id: str, job: dict[str, Any]) -> dict[str, Any]:
     """The Dask task of one run (executed on a worker)."""
     from distributed import get_client, get_worker
@@ -494,15 +509,16 @@ def run_job(plugin_name: str, batch_id: str, job: dict[str, Any]) -> dict[str, A
     worker = get_worker()
     key = [METADATA_ROOT, batch_id, job["name"]]
     client = get_client()
-    previous = client.get_metadata(key, default=None)
-    if previous is not None:
-        # a second attempt: the worker that had this run died during it (the local pool says the same)
-        return _failed(job["name"], f"le travailleur Dask qui l'exécutait s'est arrêté ({previous})")
+    refused = died_during(client.get_metadata(key, default=None))
+    if refused:
+        return _failed(job["name"], refused)
     client.set_metadata(key, worker.address)
     plugin = worker.plugins.get(plugin_name)
     if plugin is None:
         return _failed(job["name"], f"le travailleur Dask {worker.address} n'a pas le greffon du lot")
-    return plugin.run(job)
+    payload = plugin.run(job)
+    client.set_metadata(key, {"ended_on": worker.address})
+    return payload
 
 
 def stop_kernels(plugin_name: str, dask_worker=None) -> None:
