@@ -85,26 +85,29 @@ def _limit_init() -> None:
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the process's life
 
 
-def _limit_task(args: tuple[str, str, dict, str]) -> float:
-    name, template, parameters, scratch = args
+def run_code(code, template: str, name: str, export_dir: Path) -> None:
+    """Execute a notebook's compiled code as a kernel would: beside the template, its exports to ``export_dir``."""
+    import matplotlib.pyplot as plt
     from IPython.display import display
 
-    t0 = time.perf_counter()
-    os.environ["ODAS_EXPORT_DIR"] = str(Path(scratch) / name)
+    os.environ["ODAS_EXPORT_DIR"] = str(export_dir)
     os.environ["ODAS_RUN_NAME"] = name
-    code = compile(notebook_code(template, parameters), template, "exec")
-    namespace = {"__name__": "__main__", "display": display}
     cwd = os.getcwd()
     os.chdir(Path(template).parent)
     if "" not in sys.path:
         sys.path.insert(0, "")  # as in a kernel: modules beside the notebook are importable
     try:
-        exec(code, namespace)  # noqa: S102 - the project's own notebooks
+        exec(code, {"__name__": "__main__", "display": display})  # noqa: S102 - the project's own notebooks
     finally:
         os.chdir(cwd)
-        import matplotlib.pyplot as plt
-
         plt.close("all")
+
+
+def _limit_task(args: tuple[str, str, dict, str]) -> float:
+    name, template, parameters, scratch = args
+    t0 = time.perf_counter()
+    code = compile(notebook_code(template, parameters), template, "exec")
+    run_code(code, template, name, Path(scratch) / name)
     return time.perf_counter() - t0
 
 
@@ -121,26 +124,17 @@ def cpu_per_page(template: Path, parameter_sets: list[dict]) -> list[float]:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from IPython.display import display
-
     scratch = Path(tempfile.mkdtemp(prefix="odas-bench-cpu-"))
-    cwd = os.getcwd()
-    os.chdir(template.parent)
     seconds = []
     try:
         for i, parameters in enumerate([parameter_sets[0], *parameter_sets]):
-            os.environ["ODAS_EXPORT_DIR"] = str(scratch / str(i))
-            os.environ["ODAS_RUN_NAME"] = f"{template.stem}-{i}"
             compiled = compile(notebook_code(str(template), parameters), str(template), "exec")
             t0 = time.process_time()
             with contextlib.redirect_stdout(io.StringIO()):
-                exec(compiled, {"__name__": "__main__", "display": display})  # noqa: S102 - the project's notebook
-            plt.close("all")
+                run_code(compiled, str(template), f"{template.stem}-{i}", scratch / str(i))
             if i:
                 seconds.append(time.process_time() - t0)
     finally:
-        os.chdir(cwd)
         shutil.rmtree(scratch, ignore_errors=True)
     return seconds
 
