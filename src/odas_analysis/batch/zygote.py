@@ -344,7 +344,6 @@ def _warm_caches() -> None:
 
     from .. import export
     from ..figures import generic
-    from ..tables.formats import table_xlsx
 
     fig = generic.bar_chart(["Angers", "Arras"], [1234.5, 0.5], title="Préchauffage", xlabel="%", decimals=1)
     ax = fig.axes[0]
@@ -355,7 +354,6 @@ def _warm_caches() -> None:
     frame = pd.read_csv(io.StringIO("a,b,c\n1,2.5,x\n3,4.5,y\n"))
     frame.groupby("c").agg({"a": "sum", "b": "mean"}).reset_index().merge(frame, on="c").to_csv(io.StringIO())
     export.table_markdown(frame)
-    table_xlsx(frame, source="préchauffage")  # openpyxl is imported on first use: 0.2 s a kernel otherwise
     frame._repr_html_()
 
 
