@@ -21,7 +21,6 @@ import pandas as pd
 import pytest
 
 from odas_analysis import export, french, study
-from odas_analysis.config import NATIONAL_DATA_ENV
 from odas_analysis.errors import ParameterError
 from odas_analysis.national import codes, profile
 from odas_analysis.tables import territoire as tables
@@ -29,14 +28,6 @@ from odas_analysis.tables import territoire as tables
 matplotlib.use("Agg")
 
 SMALL = "01006"  # Ambléon (Ain): about a hundred inhabitants, Filosofi secret
-
-
-@pytest.fixture(scope="module")
-def national_dir() -> Path:
-    value = os.environ.get(NATIONAL_DATA_ENV, "")
-    if not value or not Path(value).is_dir():
-        pytest.skip(f"{NATIONAL_DATA_ENV} is not set: the national files are needed for any territory's profile")
-    return Path(value)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -7,25 +7,15 @@ committed outputs cover Lille, checked by nbval). Skips without ``ODAS_NATIONAL_
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from odas_analysis.config import NATIONAL_DATA_ENV, NOTEBOOKS_DIR
+from odas_analysis.config import NOTEBOOKS_DIR
 from odas_analysis.errors import ParameterError
 
 pytestmark = pytest.mark.timeout(600)
-
-
-@pytest.fixture(scope="module")
-def national_dir() -> Path:
-    value = os.environ.get(NATIONAL_DATA_ENV, "")
-    if not value or not Path(value).is_dir():
-        pytest.skip(f"{NATIONAL_DATA_ENV} is not set: territory runs look their codes up in the national files")
-    return Path(value)
 
 
 def test_one_run_per_distinct_code(national_dir):

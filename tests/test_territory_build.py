@@ -27,17 +27,6 @@ ORACLE_RELPATH = Path("sites/sites_indicators.csv")
 
 
 @pytest.fixture(scope="module")
-def national_dir() -> Path:
-    value = os.environ.get(NATIONAL_DATA_ENV, "")
-    if not value:
-        pytest.skip(f"{NATIONAL_DATA_ENV} is not set: the national files are needed to rebuild data/territory/")
-    path = Path(value)
-    if not path.is_dir():
-        pytest.skip(f"{NATIONAL_DATA_ENV}={value} is not a directory")
-    return path
-
-
-@pytest.fixture(scope="module")
 def rebuilt(national_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("territory")
     written = tb.build_territory(national_dir, out)

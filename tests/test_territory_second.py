@@ -8,26 +8,17 @@ of :mod:`odas_analysis.national.perimeters` are also tested on small invented li
 from __future__ import annotations
 
 import csv
-import os
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from odas_analysis.config import NATIONAL_DATA_ENV, TERRITORY_DIR
+from odas_analysis.config import TERRITORY_DIR
 from odas_analysis.errors import DataValidationError, ParameterError
 from odas_analysis.national import perimeters as pm
 from odas_analysis.national import territory
 from odas_analysis.validate import load_table
-
-
-@pytest.fixture(scope="module")
-def national_dir() -> Path:
-    value = os.environ.get(NATIONAL_DATA_ENV, "")
-    if not value or not Path(value).is_dir():
-        pytest.skip(f"{NATIONAL_DATA_ENV} is not set to a directory: the national files are needed")
-    return Path(value)
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
