@@ -372,11 +372,12 @@ def test_one_layout_and_one_draw_per_format_give_the_same_bytes(kind, monkeypatc
     monkeypatch.setattr(Figure, "draw", counting_draw)
     monkeypatch.setattr(ConstrainedLayoutEngine, "execute", counting(ConstrainedLayoutEngine))
     monkeypatch.setattr(TightLayoutEngine, "execute", counting(TightLayoutEngine))
+    laid_out = sum(fig.get_layout_engine() is not None for fig in figs)  # the others have fixed margins
     got = []
     for fig in figs:
         export.freeze_layout(fig)
         got.append({fmt: export.figure_bytes(fig, fmt) for fmt in ("svg", "png")})
-    assert counts == {"draw": 2 * len(figs), "layout": len(figs)}
+    assert counts == {"draw": 2 * len(figs), "layout": laid_out}
     for fig, (new, old) in enumerate(zip(got, expected)):
         for fmt in ("svg", "png"):
             assert new[fmt] == old[fmt], f"{kind}, figure {fig}, {fmt}: bytes differ from the reference sequence"

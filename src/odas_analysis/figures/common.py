@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,15 +25,54 @@ def add_note(fig, text: str) -> None:
     setattr(fig, NOTE_ATTR, f"{previous} {text}".strip())
 
 
-def panels(count: int, *, ncols: int, row_height: float, top: float):
+@dataclass(frozen=True)
+class Margins:
+    """Fixed room around and between the panels of a figure, in inches.
+
+    Constrained layout measures every text of a figure (twice) to find this room, and
+    a national batch pays it on each of thousands of pages drawn with the same panels.
+    Where the text around the panels is bounded (titles wrapped to two lines, tick
+    labels of known width), the room is fixed once here, and only what varies from one
+    page to the next (the width of names) is measured, by the figure that writes it.
+    """
+
+    left: float
+    right: float
+    bottom: float
+    top: float
+    between_columns: float
+    between_rows: float
+
+    def gridspec_kw(self, size: tuple[float, float], nrows: int, ncols: int) -> dict[str, float]:
+        """The same room as fractions, for ``Figure.subplots(gridspec_kw=...)``."""
+        width, height = size
+        panel_width = (width - self.left - self.right - (ncols - 1) * self.between_columns) / ncols
+        panel_height = (height - self.top - self.bottom - (nrows - 1) * self.between_rows) / nrows
+        if panel_width <= 0 or panel_height <= 0:
+            raise ValueError(f"no room left for the panels: {self} in a {width} x {height} in figure")
+        return {
+            "left": self.left / width,
+            "right": 1 - self.right / width,
+            "bottom": self.bottom / height,
+            "top": 1 - self.top / height,
+            "wspace": self.between_columns / panel_width,
+            "hspace": self.between_rows / panel_height,
+        }
+
+
+def panels(count: int, *, ncols: int, row_height: float, top: float, margins: Margins | None = None):
     """A figure of ``count`` small panels on ``ncols`` columns; unused panels hidden.
 
     Each panel's title sits just above its frame (``axes.titley`` fixed): the panels have
     no ticks on top, and matplotlib then skips, at every draw, the search for what the
     title might overlap (the tick labels of both axes, laid out once more per panel).
+    With ``margins`` the panels are placed there and the figure has no layout engine;
+    without, constrained layout finds the room.
     """
     nrows = -(-count // ncols)
-    fig, axes = new_figure(nrows, ncols, size=(7.6, top + row_height * nrows), rc={"axes.titley": 1.0})
+    size = (7.6, top + row_height * nrows)
+    extra = {} if margins is None else {"layout": None, "gridspec_kw": margins.gridspec_kw(size, nrows, ncols)}
+    fig, axes = new_figure(nrows, ncols, size=size, rc={"axes.titley": 1.0}, **extra)
     axes = np.atleast_1d(axes).ravel()
     for ax in axes[count:]:
         ax.axis("off")

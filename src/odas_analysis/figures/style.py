@@ -129,7 +129,13 @@ def style() -> Iterator[None]:
 
 
 def new_figure(
-    nrows: int = 1, ncols: int = 1, *, size: tuple[float, float] | None = None, rc: dict | None = None, **kwargs
+    nrows: int = 1,
+    ncols: int = 1,
+    *,
+    size: tuple[float, float] | None = None,
+    rc: dict | None = None,
+    layout: str | None = "constrained",
+    **kwargs,
 ):
     """Create a figure in the project style, outside ``pyplot``.
 
@@ -137,14 +143,31 @@ def new_figure(
     keeps the style it was created with: fonts, colours and spines are fixed at
     creation, and ``svg.hashsalt`` is applied again when :mod:`odas_analysis.export`
     saves it. ``rc``: rcParams applied on top of the style while the axes are created.
+    ``layout``: ``"constrained"`` (default), or None for positions given through
+    ``gridspec_kw`` (see :class:`odas_analysis.figures.common.Margins`).
     """
     import matplotlib as mpl
     from matplotlib.figure import Figure
 
     with style(), mpl.rc_context(rc or {}):
-        fig = Figure(figsize=size or STYLE["figure.figsize"], layout="constrained")
+        fig = Figure(figsize=size or STYLE["figure.figsize"], layout=layout)
         axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
     return fig, axes
+
+
+def text_width(text: str, fontsize: float) -> float:
+    """Width in inches of ``text`` (of its widest line) in the project's font at ``fontsize`` points.
+
+    Measured on the glyph outlines, without hinting (as the SVG draws them); the PNG's
+    hinted glyphs are within a few hundredths of an inch of it at this size.
+    """
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    prop = FontProperties(family=STYLE["font.family"], size=fontsize)
+    return (
+        max(text_to_path.get_text_width_height_descent(line, prop, ismath=False)[0] for line in text.split("\n")) / 72
+    )
 
 
 def with_style(func):

@@ -21,8 +21,8 @@ from .. import french
 from ..indicators import spec as _spec
 from ..national.profile import Profile
 from ..tables.common import sources_note
-from .common import add_note, panels
-from .style import COLORS, french_axis
+from .common import Margins, add_note, panels
+from .style import COLORS, french_axis, text_width
 
 #: Indicators of :func:`references`: the rates with département, région and France
 #: values (sums over communes), plus the poverty rate, whose references are not in the
@@ -49,15 +49,65 @@ GREY = "#626567"
 #: Ticks of the percentile axis of :func:`distribution`.
 PERCENTILE_TICKS = (0, 25, 50, 75, 100)
 
+# The panels of both figures are placed at fixed margins (inches) rather than by
+# constrained layout, which measured every text of the figure twice, page after page:
+# they are those it found for these panels, whose titles are wrapped to at most
+# TITLE_LINES lines. Only the width of the names left of the reference panels varies; it
+# is measured (PAD: matplotlib's constrained-layout padding, 3 points; the tick and its
+# label's pad are 3.5 points each). A figure with longer titles gets constrained layout.
+PAD = 3 / 72
+TICK_ROOM = 7 / 72
+TITLE_LINES = 2
+#: Size of the names of the reference panels, and of their axis's tick labels, in points.
+NAME_SIZE = 8
+TICK_SIZE = 7.5
+DISTRIBUTION_MARGINS = Margins(left=0.52, right=0.13, bottom=0.40, top=0.5, between_columns=0.52, between_rows=0.78)
+
+
+#: The rows of a reference panel, top to bottom: column of the profile row, colour.
+LEVELS = (
+    ("value", COLORS["site"]),
+    ("dep_value", COLORS["departement"]),
+    ("reg_value", COLORS["region"]),
+    ("france_value", COLORS["france"]),
+)
+
+
+def _level_names(profile: Profile) -> list[str]:
+    t = profile.territory
+    return [t.name, f"{t.dep_name} ({t.dep_code})" if t.dep_name else t.dep_code, t.reg_name or t.reg_code, "France"]
+
 
 def _levels(profile: Profile, row: pd.Series) -> list[tuple[str, float, str]]:
-    t = profile.territory
-    return [
-        (t.name, row["value"], COLORS["site"]),
-        (f"{t.dep_name} ({t.dep_code})" if t.dep_name else t.dep_code, row["dep_value"], COLORS["departement"]),
-        (t.reg_name or t.reg_code, row["reg_value"], COLORS["region"]),
-        ("France", row["france_value"], COLORS["france"]),
-    ]
+    return [(name, row[column], color) for name, (column, color) in zip(_level_names(profile), LEVELS, strict=True)]
+
+
+def _name_label(name: str) -> str:
+    """A name as the reference panels write it: at most 44 characters, on lines of 24."""
+    return textwrap.fill(textwrap.shorten(name, 44), 24)
+
+
+def _reference_title(spec) -> str:
+    unit = f", {spec.unit}" if spec.unit else ""
+    return textwrap.fill(f"{spec.short_label} ({spec.data_year}{unit})", 36)
+
+
+def _distribution_title(spec, year: int) -> str:
+    return textwrap.fill(f"{spec.short_label} ({year})", 30)
+
+
+def _fits(titles: Sequence[str]) -> bool:
+    return all(title.count("\n") < TITLE_LINES for title in titles)
+
+
+def _reference_margins(profile: Profile, titles: Sequence[str]) -> Margins | None:
+    """Room for the widest of the four names at the left of each column (None: titles too long)."""
+    if not _fits(titles):
+        return None
+    left = PAD + max(text_width(_name_label(name), NAME_SIZE) for name in _level_names(profile)) + TICK_ROOM
+    # a tick can fall on the right end of the axis: half its label passes the frame
+    right = PAD + text_width("100,0", TICK_SIZE) / 2
+    return Margins(left=left, right=right, bottom=0.24, top=0.66, between_columns=left + right, between_rows=0.66)
 
 
 def _missing_label(row: pd.Series, level: int) -> str:
@@ -66,12 +116,28 @@ def _missing_label(row: pd.Series, level: int) -> str:
     return french.MISSING
 
 
+#: Points between a dot of a reference panel and its value, and the value's size.
+VALUE_OFFSET = 7
+VALUE_SIZE = 8
+
+
+def _right_limit(ax, left: float, right: float, labels: Sequence[tuple[float, str]]) -> float:
+    """The right end of the x axis, moved out until each value's label ends inside its panel."""
+    width = ax.get_position().width * ax.get_figure().get_figwidth()
+    for value, label in labels:
+        room = 1 - (VALUE_OFFSET / 72 + text_width(label, VALUE_SIZE)) / width
+        if room > 0:
+            right = max(right, left + (value - left) / room)
+    return right
+
+
 def _reference_panel(ax, profile: Profile, row: pd.Series, spec) -> None:
     levels = _levels(profile, row)
     finite = [float(v) for _, v, _ in levels if not pd.isna(v)]
     span = (min(finite), max(finite)) if finite else (0.0, 1.0)
     pad = max(1.0, (span[1] - span[0]) * 0.25)
-    ax.set_xlim(span[0] - pad, span[1] + pad * 1.6)
+    labels = [(v, french.number(v, spec.decimals)) for v in finite]
+    ax.set_xlim(span[0] - pad, _right_limit(ax, span[0] - pad, span[1] + pad * 1.6, labels))
     for pos, (_label, value, color) in enumerate(levels):
         y = len(levels) - 1 - pos
         if pd.isna(value):
@@ -81,23 +147,20 @@ def _reference_panel(ax, profile: Profile, row: pd.Series, spec) -> None:
         ax.annotate(
             french.number(value, spec.decimals),
             (value, y),
-            xytext=(7, 0),
+            xytext=(VALUE_OFFSET, 0),
             textcoords="offset points",
             va="center",
-            fontsize=8,
+            fontsize=VALUE_SIZE,
         )
-    ax.set_yticks(
-        range(len(levels)), [textwrap.fill(textwrap.shorten(lab, 44), 24) for lab, _, _ in levels][::-1], fontsize=8
-    )
+    ax.set_yticks(range(len(levels)), [_name_label(lab) for lab, _, _ in levels][::-1], fontsize=NAME_SIZE)
     ax.set_ylim(-0.6, len(levels) - 0.4)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     decimals = 0 if span[1] - span[0] + 2 * pad >= 6 else 1
     ax.xaxis.set_major_locator(_few_ticks(integer=decimals == 0))
     french_axis(ax, "x", decimals)
-    ax.tick_params(axis="x", labelsize=7.5)
-    unit = f", {spec.unit}" if spec.unit else ""
-    ax.set_title(textwrap.fill(f"{spec.short_label} ({spec.data_year}{unit})", 36), fontsize=9)
+    ax.tick_params(axis="x", labelsize=TICK_SIZE)
+    ax.set_title(_reference_title(spec), fontsize=9)
     if not finite:
         ax.set_xticks([])
 
@@ -109,11 +172,12 @@ def references(profile: Profile, indicators: Sequence[tuple[str, int]] = REFEREN
     territory itself the reason follows (``n.d. (secret statistique)``).
     """
     t = profile.territory
-    fig, axes = panels(len(indicators), ncols=2, row_height=1.75, top=0.6)
+    specs = [_spec(indicator, year) for indicator, year in indicators]
+    margins = _reference_margins(profile, [_reference_title(spec) for spec in specs])
+    fig, axes = panels(len(indicators), ncols=2, row_height=1.75, top=0.6, margins=margins)
     sources: list[str] = []
     scopes: list[str] = []
-    for ax, (indicator, year) in zip(axes, indicators, strict=False):
-        spec = _spec(indicator, year)
+    for ax, (indicator, year), spec in zip(axes, indicators, specs, strict=False):
         row = profile.row(indicator, year)
         sources.append(str(row["source_id"]))
         _reference_panel(ax, profile, row, spec)
@@ -135,7 +199,7 @@ def _distribution_panel(ax, profile: Profile, indicator: str, year: int) -> tupl
     """Draw one quantile curve and the territory on it; return (population, source) or None."""
     spec = _spec(indicator, year)
     dist = profile.distribution(indicator, year)
-    ax.set_title(textwrap.fill(f"{spec.short_label} ({year})", 30), fontsize=8.5)
+    ax.set_title(_distribution_title(spec, year), fontsize=8.5)
     if dist.empty:
         ax.text(
             0.5,
@@ -192,7 +256,9 @@ def distribution(profile: Profile, indicators: Sequence[tuple[str, int]] = DISTR
     Each panel draws the national quantile curve (value at each percentile, unweighted)
     and marks the territory at its percentile rank. Population on a logarithmic scale.
     """
-    fig, axes = panels(len(indicators), ncols=3, row_height=2.1, top=0.8)
+    titles = [_distribution_title(_spec(indicator, year), year) for indicator, year in indicators]
+    margins = DISTRIBUTION_MARGINS if _fits(titles) else None
+    fig, axes = panels(len(indicators), ncols=3, row_height=2.1, top=0.8, margins=margins)
     sources: list[str] = []
     populations: list[str] = []
     for ax, (indicator, year) in zip(axes, indicators, strict=False):
