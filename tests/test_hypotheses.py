@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -138,16 +137,13 @@ def test_results_fr_is_french(demo_results):
     assert set(table["p"]) - {""} <= {p for p in table["p"] if p.startswith("< ") or "," in p}
 
 
-def test_results_are_deterministic_and_fast():
+def test_results_are_deterministic():
+    """Two runs on the same records give the same table and verdict (the cost is measured by bench/)."""
     records = fieldwork.load_records()
-    hypotheses.test("H3", records)  # warm imports
-    start = time.perf_counter()
     a = hypotheses.test("H3", records)
-    elapsed = time.perf_counter() - start
     b = hypotheses.test("H3", records)
     pd.testing.assert_frame_equal(a.results, b.results)
     assert a.verdict_fr == b.verdict_fr
-    assert elapsed < 8.0, elapsed  # warm: permutation tests cached; robustness variants and GEE refit
 
 
 def test_unknown_hypothesis():
