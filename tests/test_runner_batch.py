@@ -84,6 +84,16 @@ def test_reviewers_page_names_the_site_and_hides_code(batch):
     assert "<script src=" not in html  # standalone: nothing fetched from the network
 
 
+def test_a_page_links_the_report_page_that_shows_its_run(batch):
+    """The link comes with the job, read from report/ once by the leader (the workers do not parse it)."""
+    from odas_analysis.batch.pages import report_pages
+
+    link, _label = report_pages()["site-arras"]
+    for audience in ("reviewers", "researchers"):
+        html = (batch[0] / "build" / "html" / audience / "site-arras.html").read_text(encoding="utf-8")
+        assert f'href="{link}">Dans le rapport' in html, audience
+
+
 def test_researchers_page_shows_code(batch):
     out = batch[0]
     soup = BeautifulSoup((out / "build" / "html" / "researchers" / "site-arras.html").read_text(), "html.parser")

@@ -344,7 +344,11 @@ def warm_up() -> None:
         ),
     ]
     for audience in AUDIENCES:
-        render_page(nb, name="warm-up", title="Préchauffage", audience=audience)
+        render_page(nb, name="warm-up", title="Préchauffage", audience=audience, report=None)
+
+
+FROM_SOURCES = object()
+"""Default of :func:`render_page`'s ``report``: read the report's page from its sources."""
 
 
 def render_page(
@@ -357,6 +361,7 @@ def render_page(
     navigation: dict[str, Any] | None = None,
     exports: Sequence[str] = (),
     report_sources: Path | None = None,
+    report: tuple[str, str] | None | object = FROM_SOURCES,
 ) -> str:
     """Return the standalone HTML page of an executed notebook for ``audience``.
 
@@ -380,6 +385,10 @@ def render_page(
     report_sources
         The report's sources (default ``report/``), which tell the page of the report
         that shows this run (:func:`report_pages`), linked from the header.
+    report
+        That page's ``(link, label)`` when the caller already has it (a batch's job
+        carries it from the leader), or None for no link; by default read from
+        ``report_sources``.
     """
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {AUDIENCES}, not {audience!r}")
@@ -394,7 +403,7 @@ def render_page(
         simulated=simulated,
         navigation=navigation,
         exports=page_exports(exports),
-        report=report_pages(report_sources).get(name),
+        report=report_pages(report_sources).get(name) if report is FROM_SOURCES else report,
         marks=export_marks(nb),
     )
     resources = {"metadata": {"name": title}, "odas": {"css": _CSS, "header": header}}

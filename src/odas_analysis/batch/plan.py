@@ -45,6 +45,13 @@ class Run:
         return {"kind": self.kind, "previous": self.previous, "next": self.next}
 
     def to_job(self) -> dict[str, Any]:
+        """What a worker needs to execute and render the run (plain data).
+
+        With the link to the report's page that shows the run, read here once by the
+        leader: in each worker it cost an import of pandas and a parse of ``report/``.
+        """
+        from .pages import report_pages
+
         return {
             "name": self.name,
             "kind": self.kind,
@@ -52,6 +59,7 @@ class Run:
             "parameters": dict(self.parameters),
             "title": self.title,
             "navigation": self.navigation,
+            "report": report_pages().get(self.name),
         }
 
 

@@ -471,6 +471,7 @@ class Worker:
                 simulated=simulated,
                 navigation=job.get("navigation"),
                 exports=produced,
+                report=job.get("report"),
             )
             path = layout.page(name, audience)
             files.write_bytes(path, html.encode("utf-8"))
