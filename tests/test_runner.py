@@ -12,7 +12,7 @@ import pytest
 from odas_analysis import config
 from odas_analysis.batch import cache, pool
 from odas_analysis.batch.plan import plan, study_sites
-from odas_analysis.batch.run import run_batch
+from odas_analysis.batch.run import execution_order, run_batch
 from odas_analysis.errors import ParameterError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks" / "batch"
@@ -29,6 +29,17 @@ def test_full_plan_has_eighteen_runs():
     assert angers.parameters == {"site_id": "angers"} and angers.title == "Site : Angers"
     assert runs[11].parameters == {"hypothesis_id": "H1"}
     assert runs[11].title.startswith("Hypothèse H1 : ")
+
+
+def test_execution_order_longest_first_then_the_kinds_with_fewest_runs():
+    runs = plan(notebooks_dir=FIXTURES)
+    never = [r.name for r in execution_order(runs, {})]
+    assert never[:7] == ["methodologie", "synthese", *(f"hypothese-H{i}" for i in range(1, 6))]
+    assert never[7:] == [r.name for r in runs if r.kind == "site"]  # then in the plan's order
+    history = {"site-creil": {"executed_seconds": 9.0}, "hypothese-H3": {"executed_seconds": 4.0}}
+    known = [r.name for r in execution_order(runs, history)]
+    assert known[:4] == ["site-creil", "hypothese-H3", "methodologie", "synthese"]
+    assert sorted(known) == sorted(r.name for r in runs)
 
 
 def test_site_ids_agree_with_study_module():

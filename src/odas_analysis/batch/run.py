@@ -15,6 +15,7 @@ import signal
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,14 +251,29 @@ def _dask_execute(*args, **kwargs):
     return dask_execute(*args, **kwargs)
 
 
+def execution_order(todo: Sequence[Run], entries: dict[str, Any]) -> list[Run]:
+    """Longest first, so that no long run is left alone on one core at the end.
+
+    A run's length is that of its last execution (``executed_seconds`` in the
+    manifest). Runs never executed come after, those of the kinds with the fewest runs
+    first: a study's hypotheses, methodology and synthesis each cost several site pages,
+    and the many short pages then fill the cores evenly. Otherwise in the plan's order.
+    """
+    per_kind = Counter(r.kind for r in todo)
+
+    def key(run: Run) -> tuple[float, int]:
+        return -float((entries.get(run.name) or {}).get("executed_seconds") or 0.0), per_kind[run.kind]
+
+    return sorted(todo, key=key)
+
+
 def _execute_all(
     ledger: Ledger, todo: list[Run], layout: Layout, stop, jobs, kernel_name, cell_timeout, fork, engine=execute
 ) -> None:
     """Execute ``todo`` in the pool, recording each result as it comes."""
     ledger.mark_running(todo)
     by_name = {r.name: r for r in todo}
-    # longest first (from the last execution), so that no long run is left alone at the end
-    todo.sort(key=lambda r: -float((ledger.entries.get(r.name) or {}).get("executed_seconds") or 0.0))
+    todo[:] = execution_order(todo, ledger.entries)
     saved = time.monotonic()
     for res in engine(todo, layout, min(jobs, len(todo)), kernel_name, cell_timeout, fork, stop=stop):
         ledger.record(by_name[res.name], res, _progress_line)
