@@ -127,6 +127,18 @@ def test_parameters_and_environment_are_in_the_key(tmp_path, monkeypatch):
     assert _keys(runs, data)["site-angers"] != base
 
 
+def test_the_link_to_the_report_is_in_the_key(tmp_path, monkeypatch):
+    """A run shown on another page of the report (report/ edited) renders its page again."""
+    from odas_analysis.batch import pages
+
+    runs = plan(sites=["angers"], notebooks_dir=FIXTURES)
+    data = _copy_data(tmp_path)
+    base = _keys(runs, data)["site-angers"]
+    moved = {**pages.report_pages(), "site-angers": ("../../report/ailleurs.html", "l'annexe « Ailleurs »")}
+    monkeypatch.setattr(pages, "report_pages", lambda sources=None: moved)
+    assert _keys(runs, data)["site-angers"] != base
+
+
 def test_skip_path_imports_nothing_heavy():
     code = (
         "import sys\n"

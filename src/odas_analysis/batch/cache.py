@@ -204,14 +204,18 @@ def environment_digest() -> str:
 
 def input_hashes(run: Run, data: DataHasher, source: str, env: str) -> dict[str, str]:
     """The hashes of a run's inputs; ``key`` combines them and decides the skip."""
+    from .pages import report_pages
+
+    page = [run.title, run.navigation, report_pages().get(run.name)]
     parts = {
         "notebook": files.sha256_bytes(run.template.read_bytes()),
         "parameters": files.sha256_bytes(json.dumps(run.parameters, sort_keys=True).encode()),
         "data": data.digest(run.site_id if run.kind == "site" else None),
         "source": source,
         "environment": env,
-        # the page's title and its links to the neighbouring pages (a renamed site re-renders its neighbours)
-        "page": files.sha256_bytes(json.dumps([run.title, run.navigation], ensure_ascii=False).encode()),
+        # the page's title, its links to the neighbouring pages (a renamed site re-renders its
+        # neighbours) and to the report's page that shows it (a chapter moved in report/)
+        "page": files.sha256_bytes(json.dumps(page, ensure_ascii=False).encode()),
     }
     if run.kind == "territoire":  # a territory page reads the national files at run time
         from ..national.codes import national_state
