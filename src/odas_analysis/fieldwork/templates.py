@@ -9,21 +9,17 @@ output is byte-stable (fixed timestamps in the workbook and its zip entries).
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import os
-import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
 from .. import files
+from ..tables.formats import XLSX_TIME, stable_zip
 from ..validate import load_table
 from .records import actor_categories, grid_conditions, grid_levels
 from .tables import RECORD_TABLES, TEMPLATES_DIR, WORKBOOK_NAME, schema
 
-#: Fixed timestamp written into generated workbooks so that they are byte-stable.
-_FIXED_TIMESTAMP = (2019, 5, 1, 0, 0, 0)
 _README_INTRO = (
     "Modèle de saisie du terrain de la recherche-action Odas 2015-2017 (odas-analysis).",
     "Remplir une ligne par enregistrement dans chaque feuille, sans modifier la ligne d'en-tête.",
@@ -105,25 +101,6 @@ def _lists() -> dict[str, list[Any]]:
             if enum and fld["name"] not in out:
                 out[fld["name"]] = list(enum)  # numbers stay numbers: Excel compares typed values
     return out
-
-
-def _normalised_xlsx(data: bytes) -> bytes:
-    """An .xlsx rewritten with fixed timestamps (document properties and zip entries)."""
-    stamp = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*_FIXED_TIMESTAMP)
-    with zipfile.ZipFile(io.BytesIO(data)) as src:
-        entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name, content in entries:
-            if name == "docProps/core.xml":
-                text = content.decode("utf-8")
-                text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rf"\g<1>{stamp}\g<3>", text)
-                content = text.encode("utf-8")
-            info = zipfile.ZipInfo(name, date_time=_FIXED_TIMESTAMP)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            dst.writestr(info, content)
-    return buf.getvalue()
 
 
 def _write_csv_templates(target: Path) -> list[Path]:
@@ -259,10 +236,10 @@ def write_templates(out_dir: os.PathLike[str] | str | None = None) -> list[Path]
     _lists_sheet(wb, bold, lists)
     _grid_sheet(wb, bold)
     wb.properties.creator = "odas-analysis"
-    wb.properties.created = dt.datetime(*_FIXED_TIMESTAMP)
+    wb.properties.created = XLSX_TIME
     buf = io.BytesIO()
     wb.save(buf)
     path = target / WORKBOOK_NAME
-    files.write_bytes(path, _normalised_xlsx(buf.getvalue()))
+    files.write_bytes(path, stable_zip(buf.getvalue()))
     written.append(path)
     return written
