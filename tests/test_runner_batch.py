@@ -304,3 +304,25 @@ def test_a_name_in_an_error_message_is_masked_everywhere_and_its_files_removed(t
     ]
     assert leaking == []
     assert not (out / "build" / "notebooks" / "failed" / "site-arras.ipynb").exists()  # deleted by the check
+
+
+def test_a_worker_leaves_no_kernel_client_connected_after_its_notebooks(tmp_path):
+    """papermill's client of each notebook is closed with its kernel: no heartbeat thread piles up."""
+    import threading
+
+    from jupyter_client.channels import HBChannel
+
+    from odas_analysis.batch.cache import Layout
+    from odas_analysis.batch.plan import plan
+    from odas_analysis.batch.pool import Worker, worker_config
+
+    runs = plan(sites=["angers", "arras", "bordeaux"], notebooks_dir=FIXTURES / "batch")
+    layout = Layout(tmp_path, "staging")
+    worker = Worker(worker_config(runs, layout, "python3", 120))  # kernels launched, not forked
+    try:
+        for run in runs:
+            assert worker.execute(run.to_job())["status"] == "done", run.name
+    finally:
+        worker.close()
+    alive = [t for t in threading.enumerate() if isinstance(t, HBChannel) and t.is_alive()]
+    assert alive == [], f"{len(alive)} heartbeat threads still polling kernels that are gone"
