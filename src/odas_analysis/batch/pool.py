@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import queue
@@ -244,6 +245,12 @@ def tracked_kernel_manager(**kwargs: Any):
     (from 0.28 s to 0.45 s over 200 territory pages). :meth:`_WarmKernel.discard`
     closes them all.
     """
+    return _tracked_manager_class()(**kwargs)
+
+
+@functools.cache
+def _tracked_manager_class():
+    """The class of :func:`tracked_kernel_manager`, made once (jupyter_client is imported late)."""
     from jupyter_client.manager import AsyncKernelManager
 
     class TrackedKernelManager(AsyncKernelManager):
@@ -256,7 +263,7 @@ def tracked_kernel_manager(**kwargs: Any):
             self.clients.append(kc)
             return kc
 
-    return TrackedKernelManager(**kwargs)
+    return TrackedKernelManager
 
 
 class _WarmKernel:
