@@ -84,24 +84,21 @@ def test_no_text_leaves_its_room(hard_profiles, code, build):
     assert _escapes(fig) == [], HARD_CASES[code]
 
 
-def test_the_hard_cases_hold_the_widest_name_of_the_national_files(national_dir):
+def test_the_hard_cases_hold_the_widest_name_of_the_national_files(national_dir, hard_profiles):
     """Every name a reference panel can write is at most as wide as those tested above."""
     names = set()
-    for relpath, columns in (("geo/communes_2026.csv", ("nom",)), ("geo/epci_2026.csv", ("nom_epci",))):
-        with (national_dir / relpath).open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                names.update(row[c] for c in columns)
     with (national_dir / "geo/communes_2026.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            names.add(f"{row['nom_departement']} ({row['code_departement']})")
-            names.add(row["nom_region"])
-    tested = max(
-        text_width(figures._name_label(name), figures.NAME_SIZE)
-        for code in HARD_CASES
-        for name in figures._level_names(profile.territory_profile(code, national_dir))
-    )
-    widest = max(names, key=lambda name: text_width(figures._name_label(name), figures.NAME_SIZE))
-    assert text_width(figures._name_label(widest), figures.NAME_SIZE) <= tested, widest
+            names.update((row["nom"], f"{row['nom_departement']} ({row['code_departement']})", row["nom_region"]))
+    with (national_dir / "geo/epci_2026.csv").open(encoding="utf-8", newline="") as handle:
+        names.update(row["nom_epci"] for row in csv.DictReader(handle))
+
+    def width(name: str) -> float:
+        return text_width(figures._name_label(name), figures.NAME_SIZE)
+
+    tested = max(width(name) for p in hard_profiles.values() for name in figures._level_names(p))
+    widest = max(names, key=width)
+    assert width(widest) <= tested, widest
 
 
 def test_titles_longer_than_the_room_get_constrained_layout(hard_profiles, monkeypatch):
