@@ -272,3 +272,31 @@ def test_a_worker_with_other_inputs_refuses_the_runs(tmp_path):
     assert answer["files"] == {}
     assert answer["result"]["status"] == "failed"
     assert "tcp://127.0.0.1:1" in answer["result"]["error"] and "les données" in answer["result"]["error"]
+
+
+def test_the_kernels_do_not_inherit_the_nannys_malloc_setting(tmp_path, monkeypatch):
+    """The nanny sets MALLOC_TRIM_THRESHOLD_ for its worker; the zygote (and so every kernel) has the leader's."""
+    from odas_analysis.batch.cache import Layout
+    from odas_analysis.batch.dask_pool import KernelPlugin, env_settings, inputs_digest, template_files
+    from odas_analysis.batch.plan import plan
+    from odas_analysis.batch.pool import worker_config
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    settings = env_settings()  # on the leader: unset
+    assert settings.get("MALLOC_TRIM_THRESHOLD_") is None
+    runs = plan(sites=["angers"], notebooks_dir=FIXTURES)
+    cfg = worker_config(runs, Layout(tmp_path), "python3", 60)
+    plugin = KernelPlugin(
+        "p", cfg, {0: template_files(FIXTURES)}, fork=True, expected=inputs_digest(), settings=settings
+    )
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")  # what distributed.nanny.pre-spawn-environ does
+    worker = SimpleNamespace(local_directory=str(tmp_path), address="tcp://127.0.0.1:1")
+    plugin.setup(worker)
+    try:
+        zygote = plugin._state["zygote"]
+        assert zygote is not None
+        environ = Path(f"/proc/{zygote.proc.pid}/environ").read_bytes().split(b"\0")
+    finally:
+        plugin.teardown(worker)
+    assert not [v for v in environ if v.startswith(b"MALLOC_TRIM_THRESHOLD_=")]
+    assert any(v.startswith(b"MPLBACKEND=") for v in environ)  # the zygote's own environment was read
