@@ -109,3 +109,26 @@ def test_titles_longer_than_the_room_get_constrained_layout(hard_profiles, monke
         assert fig.get_layout_engine() is not None
         export.freeze_layout(fig)
         assert _escapes(fig) == []
+
+
+def _xlabel_boxes(fig, dpi: float) -> list[tuple[float, ...]]:
+    """The window extent of every panel's x label, the figure drawn at ``dpi`` (72: the SVG's size)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    fig.set_dpi(dpi)
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    return [ax.xaxis.label.get_window_extent(renderer).bounds for ax in fig.axes if ax.get_xlabel()]
+
+
+@pytest.mark.parametrize("code", ["01006", "75056", "242900645"])
+@pytest.mark.parametrize("dpi", [72, export.DEFAULT_DPI])
+def test_the_fixed_x_labels_sit_where_matplotlib_puts_them(hard_profiles, monkeypatch, code, dpi):
+    """``fixed_axis_labels`` puts each x label within a pixel of matplotlib's own placement."""
+    fixed = _xlabel_boxes(figures.distribution(hard_profiles[code]), dpi)
+    monkeypatch.setattr(figures, "fixed_axis_labels", lambda ax: None)  # matplotlib places them at each draw
+    automatic = _xlabel_boxes(figures.distribution(hard_profiles[code]), dpi)
+    assert len(fixed) == len(automatic) >= 5  # one x label per distribution panel drawn
+    for box, auto in zip(fixed, automatic, strict=True):
+        assert max(abs(a - b) for a, b in zip(box, auto, strict=True)) <= 1, (box, auto)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -77,6 +78,45 @@ def panels(count: int, *, ncols: int, row_height: float, top: float, margins: Ma
     for ax in axes[count:]:
         ax.axis("off")
     return fig, axes
+
+
+def fixed_axis_labels(ax) -> None:
+    """Place the axis labels of ``ax`` once, where matplotlib would put them at every draw.
+
+    At each draw, in each format, matplotlib measures every tick label of an axis a
+    second time only to put the axis label beyond them. Below a horizontal axis that
+    room is known: the tick's length and pad, one line of tick-label text (its height
+    comes from the font's metrics, whatever the digits), the label pad. So the x label
+    is fixed there, in points from the frame. A y label would depend on the width of
+    the tick labels: it is fixed only while empty (the panels that call this have
+    none), and left to matplotlib otherwise.
+
+    Call it once the ticks' size and font are set; the ticks must be single-line labels
+    at the bottom, as in small panels. ``tests/test_figures_territoire_layout.py``
+    checks the result against matplotlib's own placement.
+    """
+    from matplotlib.transforms import ScaledTranslation
+
+    tick = ax.xaxis.get_major_ticks(1)[0]  # the first of the ticks the draw uses anyway
+    font = tick.label1.get_fontproperties()
+    below = tick.get_tick_padding() + tick.get_pad() + _line_height(font.get_size_in_points(), font.get_family()[0])
+    below += ax.xaxis.labelpad
+    offset = ScaledTranslation(0, -below / 72, ax.get_figure().dpi_scale_trans)
+    ax.xaxis.set_label_coords(0.5, 0, transform=ax.transAxes + offset)
+    if not ax.get_ylabel():
+        ax.yaxis.set_label_coords(0, 0.5)
+
+
+@functools.cache
+def _line_height(size: float, family: str) -> float:
+    """Height in points of one line of digits, as matplotlib lays it out (measured once per font)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(dpi=72)
+    canvas = FigureCanvasAgg(fig)
+    text = fig.text(0, 0, "0123456789", fontsize=size, family=family)
+    return float(text.get_window_extent(canvas.get_renderer()).height)
 
 
 def site_names(index: Sequence[str]) -> list[str]:

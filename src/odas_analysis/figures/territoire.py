@@ -21,7 +21,7 @@ from .. import french
 from ..indicators import spec as _spec
 from ..national.profile import Profile
 from ..tables.common import sources_note
-from .common import Margins, add_note, panels
+from .common import Margins, add_note, fixed_axis_labels, panels
 from .style import COLORS, french_axis, text_width
 
 #: Indicators of :func:`references`: the rates with département, région and France
@@ -163,6 +163,7 @@ def _reference_panel(ax, profile: Profile, row: pd.Series, spec) -> None:
     ax.set_title(_reference_title(spec), fontsize=9)
     if not finite:
         ax.set_xticks([])
+    fixed_axis_labels(ax)
 
 
 def references(profile: Profile, indicators: Sequence[tuple[str, int]] = REFERENCE_INDICATORS):
@@ -247,6 +248,7 @@ def _distribution_panel(ax, profile: Profile, indicator: str, year: int) -> tupl
     ax.set_xticks(PERCENTILE_TICKS)
     ax.tick_params(labelsize=7)
     ax.grid(axis="x", visible=True)
+    fixed_axis_labels(ax)
     return population, str(dist["source_id"].iloc[0])
 
 
