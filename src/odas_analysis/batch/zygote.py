@@ -411,7 +411,7 @@ def _warm_project_data() -> None:
         # read by the site pages and by every territory page: 0.3 to 1.8 s a kernel otherwise
         from ..national import profile
 
-        profile.national_index()
+        profile.national_index().sums  # noqa: B018 - computed once here, inherited by every kernel
 
 
 def _become_kernel(req: dict[str, Any], devnull: int) -> None:

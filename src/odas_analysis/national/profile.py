@@ -22,6 +22,7 @@ A value the source does not publish stays missing; :func:`value_status` says why
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,7 @@ from . import codes, index_cache
 from .csv_format import csv_number
 from .measure import Measure, NationalData, ratio_value
 from .read import NATIONAL_FILES, read_national
-from .rows import DISTRIBUTION_COLUMNS, SITE_INDICATOR_COLUMNS, distribution_rows, pct_rank, site_rows
+from .rows import DISTRIBUTION_COLUMNS, SITE_INDICATOR_COLUMNS, distribution_rows, pct_rank, reference_sums, site_rows
 from .sites import Site
 
 #: Files the profile needs (the study-period perimeters and the politique de la ville are not read).
@@ -183,6 +184,16 @@ class NationalIndex:
     matrices: dict[str, pd.DataFrame]
     dep_to_reg: dict[str, pd.Series]
     members_2026: dict[str, list[str]]
+
+    def measure_dep_to_reg(self, measure: Measure) -> pd.Series:
+        """The région of each département in the geography of ``measure``."""
+        return self.dep_to_reg["2026" if measure.spec.geography == "COG 2026" else "2019"]
+
+    @functools.cached_property
+    def sums(self) -> list[tuple | None]:
+        """:func:`~.rows.reference_sums` of each measure (None when not additive), summed once
+        for all the territories a process profiles (and before the batch's zygote forks)."""
+        return [reference_sums(m, self.measure_dep_to_reg(m)) if m.additive else None for m in self.measures]
 
 
 _CACHE: dict[str, tuple[tuple, NationalIndex]] = {}
@@ -341,13 +352,12 @@ def _member_sums(index: NationalIndex, measure: Measure, siren: str) -> tuple[fl
 def _rows_for(index: NationalIndex, t: Territory) -> list[dict[str, str]]:
     site = Site("", t.name, t.level, t.code, t.dep_code, t.reg_code)
     out = []
-    for m in index.measures:
-        dep_to_reg = index.dep_to_reg["2026" if m.spec.geography == "COG 2026" else "2019"]
+    for m, sums in zip(index.measures, index.sums, strict=True):
         measure = m
         if t.level == "commune" and t.code not in m.communes.index and not m.coverage:
             measure = dataclasses.replace(m, coverage=f"géographie {m.spec.geography}")
         try:
-            row = site_rows(measure, [site], dep_to_reg)[0]
+            row = site_rows(measure, [site], index.measure_dep_to_reg(m), sums)[0]
         except DataValidationError as exc:  # pragma: no cover - site_rows refuses only absent communes
             raise ParameterError(str(exc)) from exc
         if t.level == "EPCI" and m.additive and row["value"] == "" and t.code not in m.epci.index:

@@ -57,7 +57,9 @@ def percentiles(values: np.ndarray) -> np.ndarray:
     return np.percentile(values, np.arange(101), method="linear")
 
 
-def _aggregate(measure: Measure, dep_to_reg: pd.Series) -> tuple[pd.Series, pd.Series, float | None]:
+def reference_sums(measure: Measure, dep_to_reg: pd.Series) -> tuple[pd.Series, pd.Series, float | None]:
+    """Département and région values (indexed by code) and the France value of an additive
+    measure, each a sum over its communes (a ratio of sums for rates)."""
     com = measure.communes
     den = "den" in com.columns
     by_dep = com.groupby("dep")
@@ -140,12 +142,18 @@ def _references(measure: Measure, s: Site, reg_code: str, aggregates: tuple | No
     return {"dep_value": "", "reg_value": "", "france_value": "", "france_scope": ""}
 
 
-def site_rows(measure: Measure, sites: list[Site], dep_to_reg: pd.Series) -> list[dict[str, str]]:
-    """One row of ``site_indicators.csv`` per site for ``measure``."""
+def site_rows(
+    measure: Measure, sites: list[Site], dep_to_reg: pd.Series, sums: tuple | None = None
+) -> list[dict[str, str]]:
+    """One row of ``site_indicators.csv`` per site for ``measure``.
+
+    ``sums``: the measure's :func:`reference_sums`, when the caller keeps them (a
+    territory page would otherwise sum the 35,000 communes again for each indicator).
+    """
     spec = measure.spec
     commune_dist = measure.communes["value"].dropna().to_numpy(dtype="float64")
     epci_dist = measure.epci.loc[measure.epci["in_dist"].astype(bool), "value"].to_numpy(dtype="float64")
-    aggregates = _aggregate(measure, dep_to_reg) if measure.additive else None
+    aggregates = (sums or reference_sums(measure, dep_to_reg)) if measure.additive else None
     rows = []
     for s in sites:
         notes: list[str] = [spec.note] if spec.note else []
