@@ -189,3 +189,26 @@ def test_injected_html_in_a_title_or_label_is_shown_as_text():
     index = BeautifulSoup(render.index_html(entries), "html.parser")
     assert not index.find("img") and attack in index.get_text()
     assert index.html["lang"] == "fr" and index.find("main").find("h1")
+
+
+def test_the_report_links_follow_an_edited_report_in_the_same_process(tmp_path):
+    """``report_pages`` is cached per state of the report's files, not per path."""
+    import os
+    import shutil
+
+    from odas_analysis.publication.book import REPORT_DIR
+
+    sources = tmp_path / "report"
+    shutil.copytree(REPORT_DIR, sources)
+    before = render.report_pages(sources)
+    contents = sources / "sommaire.toml"
+    text = contents.read_text(encoding="utf-8")
+    block = '[[chapitre]]\nfile = "chapitres/10-synthese.md"\n'
+    assert block in text
+    contents.write_text(text.replace(block, ""), encoding="utf-8")
+    past = contents.stat().st_mtime_ns - 10_000_000_000  # not a file just written: its state is trusted
+    os.utime(contents, ns=(past, past))
+    after = render.report_pages(sources)
+    assert before["synthese"][0].endswith("10-synthese.html")
+    assert not after["synthese"][0].endswith("10-synthese.html") and "site-angers" in after
+    assert render.report_pages(sources) is after  # the same state is read once

@@ -207,7 +207,7 @@ def _neighbour_links(navigation: dict[str, Any]) -> str:
 
 REPORT_FROM_PAGE = "../../report/"
 """The report as seen from a page: ``build/report/`` beside ``build/html/`` (``odas-analysis report``'s default)."""
-_report_pages: dict[str, dict[str, tuple[str, str]]] = {}
+_report_pages: dict[tuple, dict[str, tuple[str, str]]] = {}
 
 
 def _report_label(page: Any) -> str:
@@ -222,15 +222,21 @@ def report_pages(sources: Path | None = None) -> dict[str, tuple[str, str]]:
     """``run name -> (link from a page, label)`` of the report page that shows the run's exports.
 
     Read from the report's sources (default ``report/``) as ``odas-analysis report`` reads
-    them (:func:`odas_analysis.publication.html.run_pages`), once per process. Empty when
-    the sources cannot be read: a page then simply has no link to the report.
+    them (:func:`odas_analysis.publication.html.run_pages`), once per process and state
+    of their files (a session that edits ``report/`` gets the new links). Empty when the
+    sources cannot be read: a page then simply has no link to the report.
     """
     from ..publication.book import REPORT_DIR, load_book, plan_pages
     from ..publication.html import run_pages
+    from ..validate.descriptor import file_state
 
     sources = Path(sources) if sources is not None else REPORT_DIR
-    key = str(sources.resolve())
+    state = tuple((str(p), file_state(p)) for p in sorted(sources.rglob("*")) if p.is_file())
+    key = (str(sources.resolve()), state)
+    if any(s is None for _, s in state):  # a file just written: read again rather than trust its state
+        _report_pages.pop(key, None)
     if key not in _report_pages:
+        _report_pages.clear()  # one state per process is enough: the leader reads one report/
         try:
             shown = run_pages(plan_pages(load_book(sources), sources))
         except Exception:  # noqa: BLE001 - sources with problems are the report's to refuse; a page just loses the link

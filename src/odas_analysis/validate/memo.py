@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import loading
-from .descriptor import _shared_descriptor, _state
+from .descriptor import _shared_descriptor, file_state
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,13 +35,13 @@ def package_state(descriptor: Path | None = None) -> tuple[Any, ...] | None:
     By default the package :func:`~odas_analysis.validate.load_table` reads.
     """
     descriptor = descriptor or loading.DATAPACKAGE
-    desc_state = _state(descriptor)
+    desc_state = file_state(descriptor)
     if desc_state is None:
         return None
     data = _shared_descriptor(descriptor, None)
     states = [desc_state]
     for res in data["resources"]:
-        state = _state(Path(res["path"]))
+        state = file_state(Path(res["path"]))
         if state is None:
             return None
         states.append(state)
