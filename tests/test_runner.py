@@ -131,11 +131,12 @@ def test_the_link_to_the_report_is_in_the_key(tmp_path, monkeypatch):
     """A run shown on another page of the report (report/ edited) renders its page again."""
     from odas_analysis.batch import pages
 
-    runs = plan(sites=["angers"], notebooks_dir=FIXTURES)
     data = _copy_data(tmp_path)
-    base = _keys(runs, data)["site-angers"]
+    base = _keys(plan(sites=["angers"], notebooks_dir=FIXTURES), data)["site-angers"]
     moved = {**pages.report_pages(), "site-angers": ("../../report/ailleurs.html", "l'annexe « Ailleurs »")}
     monkeypatch.setattr(pages, "report_pages", lambda sources=None: moved)
+    runs = plan(sites=["angers"], notebooks_dir=FIXTURES)  # the plan reads report/ (here: the moved link)
+    assert runs[0].report == moved["site-angers"]
     assert _keys(runs, data)["site-angers"] != base
 
 

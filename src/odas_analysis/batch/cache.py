@@ -204,9 +204,7 @@ def environment_digest() -> str:
 
 def input_hashes(run: Run, data: DataHasher, source: str, env: str) -> dict[str, str]:
     """The hashes of a run's inputs; ``key`` combines them and decides the skip."""
-    from .pages import report_pages
-
-    page = [run.title, run.navigation, report_pages().get(run.name)]
+    page = [run.title, run.navigation, run.report]
     parts = {
         "notebook": files.sha256_bytes(run.template.read_bytes()),
         "parameters": files.sha256_bytes(json.dumps(run.parameters, sort_keys=True).encode()),

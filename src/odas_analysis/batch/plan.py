@@ -39,19 +39,17 @@ class Run:
     #: Previous and next runs of the same kind, as ``(name, label)`` (for the pages' links).
     previous: tuple[str, str] | None = None
     next: tuple[str, str] | None = None
+    #: The report's page that shows the run, as ``(link from a page, label)``: read from
+    #: ``report/`` once by :func:`plan` (in each worker it cost an import of pandas and a
+    #: parse of ``report/``).
+    report: tuple[str, str] | None = None
 
     @property
     def navigation(self) -> dict[str, Any]:
         return {"kind": self.kind, "previous": self.previous, "next": self.next}
 
     def to_job(self) -> dict[str, Any]:
-        """What a worker needs to execute and render the run (plain data).
-
-        With the link to the report's page that shows the run, read here once by the
-        leader: in each worker it cost an import of pandas and a parse of ``report/``.
-        """
-        from .pages import report_pages
-
+        """What a worker needs to execute and render the run (plain data)."""
         return {
             "name": self.name,
             "kind": self.kind,
@@ -59,7 +57,7 @@ class Run:
             "parameters": dict(self.parameters),
             "title": self.title,
             "navigation": self.navigation,
-            "report": report_pages().get(self.name),
+            "report": self.report,
         }
 
 
@@ -224,7 +222,10 @@ def plan(
     missing = sorted({str(r.template) for r in runs if not r.template.is_file()})
     if missing:
         raise ParameterError(f"modèle(s) de notebook absent(s) : {', '.join(missing)}")
-    return runs
+    from .pages import report_pages
+
+    links = report_pages()
+    return [replace(r, report=links.get(r.name)) for r in runs]
 
 
 def _all_runs(notebooks_dir: Path, site_rows, hyp_rows, wanted_sites: list[str]) -> list[Run]:
