@@ -184,7 +184,7 @@ def test_standardise():
     assert np.allclose(z.mean(), 0)
     assert np.allclose(z.std(ddof=0), 1)
     assert np.allclose(z["a"], z["b"])  # log10 makes b linear
-    with pytest.raises(ParameterError, match="not imputed"):
+    with pytest.raises(ParameterError, match="non imputées"):
         typology.standardise(m.assign(a=[1.0, np.nan, 3.0]))
     with pytest.raises(ParameterError, match="constant"):
         typology.standardise(m.assign(a=1.0))

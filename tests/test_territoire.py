@@ -112,6 +112,34 @@ def test_the_metropole_europeenne_de_lille(mel, national_dir):
     assert "Revenu médian" in tables.neighbours_note(mel)  # left out, and said so
 
 
+def test_the_metropole_de_lyon_the_only_one_of_its_nature_is_compared_with_the_metropoles(national_dir):
+    """Found by the national batch: alone in its nature (MET69), its neighbours' universe was itself."""
+    lyon = profile.territory_profile("200046977", national_dir)
+    natures = {r["siren_epci"]: r["type"] for r in _rows(national_dir / "geo/epci_2026.csv")}
+    assert natures[lyon.territory.code] == "MET69" and list(natures.values()).count("MET69") == 1
+    near = lyon.neighbours
+    assert near["code"].iloc[0] == lyon.territory.code and len(near) == 6
+    assert {natures[c] for c in near["code"].iloc[1:]} == {"METRO"}
+    assert "Métropole de Lyon comprise" in tables.neighbours_note(lyon)
+    lille_metropole = profile.territory_profile("200093201", national_dir)  # and the métropoles with it
+    assert "Métropole de Lyon comprise" in tables.neighbours_note(lille_metropole)
+    export.table_markdown(tables.neighbours_table(lyon))
+
+
+def test_a_universe_without_another_comparable_unit_gives_no_neighbour_and_says_why():
+    from odas_analysis import comparison
+
+    matrix = pd.DataFrame(
+        {"population_municipale_2023": [1000.0, 2000.0], "poverty_rate_60_2016": [10.0, None]}, index=["A", "B"]
+    )
+    indicators = [("population_municipale", 2023), ("poverty_rate_60", 2016)]
+    near = comparison.comparable_territories(matrix, pd.Series({"A": "Aa", "B": "Bb"}), "A", indicators)
+    assert len(near) == 0 and near.attrs["n_units"] == 1
+    territory = profile.Territory("EPCI", "A", "Aa", "métropole", "59", "Nord", "32", "Hauts-de-France")
+    note = tables.neighbours_note(profile.Profile(territory, pd.DataFrame(), pd.DataFrame(), near))
+    assert note.startswith("Aucun territoire comparable calculé") and "aucun autre que Aa" in note
+
+
 def test_a_small_commune_with_secret_filosofi_values(small, national_dir):
     filo = next(r for r in _rows(national_dir / "indicators/filosofi_com_2016.csv") if r["CODGEO"] == SMALL)
     assert filo["MED16"] == "" and filo["TP6016"] == ""  # the premise: INSEE publishes nothing here

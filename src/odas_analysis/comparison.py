@@ -150,7 +150,8 @@ def comparable_territories(
 
     A territory whose value is not published (a Filosofi rate of a small commune, say)
     is compared on the others; with fewer than ``min_indicators`` left, no neighbour is
-    given. ``names`` maps codes to names. Returns ``code, name, distance`` and one
+    given, nor when no other unit has a value for each of them. ``names`` maps codes to
+    names. Returns ``code, name, distance`` and one
     column per indicator used (the unit's values), the unit itself first with distance
     0; ``attrs``: ``indicators`` (the keys used), ``dropped`` (the keys left out),
     ``n_units`` (units compared, the unit included).
@@ -163,9 +164,10 @@ def comparable_territories(
     keys = [_key(i, y) for i, y in usable]
     dropped = [_key(i, y) for i, y in indicators if (i, y) not in usable]
     columns = ["code", "name", "distance", *keys]
-    if len(usable) < min_indicators:
+    compared = int(matrix[keys].notna().all(axis=1).sum())
+    if len(usable) < min_indicators or compared < 2:  # nothing to compare with: no neighbour, not an error
         out = pd.DataFrame(columns=columns)
-        out.attrs.update(indicators=keys, dropped=dropped, n_units=0)
+        out.attrs.update(indicators=keys, dropped=dropped, n_units=compared if len(usable) >= min_indicators else 0)
         return out
     near = nearest_territories(matrix, code, usable, k=k)
     codes = [code, *near["code"]]

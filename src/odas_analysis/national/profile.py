@@ -60,6 +60,11 @@ NATURE_FR = {
     "MET69": "Métropole de Lyon",
 }
 
+#: The nature an EPCI is compared within, when not its own: the Métropole de Lyon, the only
+#: one of its nature (a collectivité à statut particulier that holds the competences of a
+#: métropole), is compared with the métropoles.
+COMPARED_WITH = {"MET69": "METRO"}
+
 FILOSOFI_INDICATORS = frozenset({"median_disposable_income_per_cu", "poverty_rate_60", "interdecile_ratio_d9_d1"})
 STATUS_SECRET = "secret statistique"
 STATUS_ABSENT = "absente du fichier"
@@ -398,11 +403,20 @@ def _national_neighbours(index: NationalIndex, t: Territory, indicators: pd.Data
         label = "communes de France (COG 2026)"
     else:
         epci = index.data["epci_2026"]
-        nature = epci.loc[epci["siren_epci"] == t.code, "type"].iloc[0]
-        same = epci[epci["type"] == nature]
+        nature = str(epci.loc[epci["siren_epci"] == t.code, "type"].iloc[0])
+        group = COMPARED_WITH.get(nature, nature)
+        same = epci[epci["type"].astype(str).map(lambda n: COMPARED_WITH.get(n, n)) == group]
         matrix = matrix.loc[same["siren_epci"]]
         names = same.set_index("siren_epci")["nom_epci"]
-        label = f"EPCI de même nature ({NATURE_FR.get(str(nature), nature)}, EPCI au 1er janvier 2026)"
+        others = sorted({str(n) for n in same["type"]} - {group})
+        if not others:
+            label = f"EPCI de même nature ({NATURE_FR.get(nature, nature)}, EPCI au 1er janvier 2026)"
+        else:
+            label = (
+                f"EPCI de nature {NATURE_FR.get(group, group)}, "
+                + ", ".join(NATURE_FR.get(n, n) for n in others)
+                + " comprise (EPCI au 1er janvier 2026)"
+            )
     matrix = matrix.copy()
     own = {f"{r.indicator}_{int(r.data_year)}": r.value for r in indicators.itertuples(index=False)}
     matrix.loc[t.code] = [own.get(col, np.nan) for col in matrix.columns]

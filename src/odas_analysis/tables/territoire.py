@@ -137,6 +137,11 @@ def neighbours_note(profile: Profile) -> str:
     used = [_spec(*_split_key(k)).header for k in near.attrs.get("indicators", [])]
     dropped = [_spec(*_split_key(k)).header for k in near.attrs.get("dropped", [])]
     universe = near.attrs.get("universe", "")
+    if not len(near) and near.attrs.get("n_units"):  # the indicators are there, the universe is not
+        return (
+            f"Aucun territoire comparable calculé : parmi les {universe}, aucun autre que "
+            f"{profile.territory.name} n'a une valeur pour chacun des indicateurs de comparaison ({', '.join(used)})."
+        )
     if not len(near):
         return (
             f"Aucun territoire comparable calculé : {profile.territory.name} n'a pas au moins deux des indicateurs "

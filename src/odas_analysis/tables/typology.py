@@ -44,13 +44,13 @@ def standardise(matrix: pd.DataFrame, log_columns: Iterable[str] = ()) -> pd.Dat
     missing = data.isna()
     if missing.any().any():
         cells = [f"{matrix.index[i]}/{matrix.columns[j]}" for i, j in zip(*np.nonzero(missing.to_numpy()))]
-        raise ParameterError(f"missing values, not imputed: {', '.join(cells)}")
+        raise ParameterError(f"valeurs manquantes, non imputées : {', '.join(cells)}")
     for col in log_columns:
         data[col] = np.log10(data[col])
     sd = data.std(ddof=0)
     constant = [str(c) for c in sd.index[sd == 0]]
     if constant:
-        raise ParameterError(f"constant column(s) cannot be standardised: {', '.join(constant)}")
+        raise ParameterError(f"colonne(s) constante(s), impossible à centrer-réduire : {', '.join(constant)}")
     return (data - data.mean()) / sd
 
 
