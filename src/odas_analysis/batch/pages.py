@@ -233,9 +233,8 @@ def report_pages(sources: Path | None = None) -> dict[str, tuple[str, str]]:
     sources = Path(sources) if sources is not None else REPORT_DIR
     state = tuple((str(p), file_state(p)) for p in sorted(sources.rglob("*")) if p.is_file())
     key = (str(sources.resolve()), state)
-    if any(s is None for _, s in state):  # a file just written: read again rather than trust its state
-        _report_pages.pop(key, None)
-    if key not in _report_pages:
+    # a file just written (state None) is read again rather than trusted by its state
+    if key not in _report_pages or any(s is None for _, s in state):
         _report_pages.clear()  # one state per process is enough: the leader reads one report/
         try:
             shown = run_pages(plan_pages(load_book(sources), sources))
