@@ -132,8 +132,7 @@ def _indicator_tables(measures: list[Measure], sites: list[Site], geo: dict[str,
     s_rows: list[dict[str, str]] = []
     d_rows: list[dict[str, str]] = []
     for m in measures:
-        dep_to_reg = geo["dep_to_reg_2026"] if m.spec.geography == "COG 2026" else geo["dep_to_reg_2019"]
-        s_rows.extend(site_rows(m, sites, dep_to_reg))
+        s_rows.extend(site_rows(m, sites, geo[f"dep_to_reg_{m.cog_vintage}"]))
         d_rows.extend(distribution_rows(m))
     s_rows.sort(key=_order_key(order))
     pop_order = {"communes": 0, "EPCI": 1}

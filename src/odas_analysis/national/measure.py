@@ -41,6 +41,11 @@ class Measure:
     refs_note: str = NOTE_NOT_ADDITIVE  # why there are no references (neither additive nor published)
     coverage: str = ""  # when set, a commune absent from the file is written empty with this coverage
 
+    @property
+    def cog_vintage(self) -> str:
+        """The COG of the measure's geography, ``"2026"`` or ``"2019"`` (keys of :meth:`NationalData.dep_to_reg`)."""
+        return "2026" if self.spec.geography == "COG 2026" else "2019"
+
 
 def ratio_value(num: pd.Series, den: pd.Series | None, scale: float) -> pd.Series:
     if den is None:

@@ -190,15 +190,11 @@ class NationalIndex:
     dep_to_reg: dict[str, pd.Series]
     members_2026: dict[str, list[str]]
 
-    def measure_dep_to_reg(self, measure: Measure) -> pd.Series:
-        """The région of each département in the geography of ``measure``."""
-        return self.dep_to_reg["2026" if measure.spec.geography == "COG 2026" else "2019"]
-
     @functools.cached_property
     def sums(self) -> list[tuple | None]:
         """:func:`~.rows.reference_sums` of each measure (None when not additive), summed once
         for all the territories a process profiles (and before the batch's zygote forks)."""
-        return [reference_sums(m, self.measure_dep_to_reg(m)) if m.additive else None for m in self.measures]
+        return [reference_sums(m, self.dep_to_reg[m.cog_vintage]) if m.additive else None for m in self.measures]
 
 
 _CACHE: dict[str, tuple[tuple, NationalIndex]] = {}
@@ -362,7 +358,7 @@ def _rows_for(index: NationalIndex, t: Territory) -> list[dict[str, str]]:
         if t.level == "commune" and t.code not in m.communes.index and not m.coverage:
             measure = dataclasses.replace(m, coverage=f"géographie {m.spec.geography}")
         try:
-            row = site_rows(measure, [site], index.measure_dep_to_reg(m), sums)[0]
+            row = site_rows(measure, [site], index.dep_to_reg[m.cog_vintage], sums)[0]
         except DataValidationError as exc:  # pragma: no cover - site_rows refuses only absent communes
             raise ParameterError(str(exc)) from exc
         if t.level == "EPCI" and m.additive and row["value"] == "" and t.code not in m.epci.index:
