@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import files
+from .exporter import NO_ALT  # noqa: F401 - the French alternative text of an image without one
 
 AUDIENCES: tuple[str, ...] = ("reviewers", "researchers")
 SIMULATED_KEY = "odas"
@@ -105,11 +106,6 @@ _H2 = re.compile(r'<h2 id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
 _TAGS = re.compile(r"<[^>]+>")
 EXPORT_KINDS = {".csv": "CSV", ".xlsx": "XLSX", ".svg": "SVG", ".png": "PNG"}
 """The files of a run linked from its pages (the Markdown copies of the tables are for the report)."""
-
-NBCONVERT_NO_ALT = 'alt="No description has been provided for this image"'
-"""What nbconvert writes on an image without alternative text (a figure not shown by ``export.figure``)."""
-NO_ALT = 'alt="Figure sans description textuelle"'
-"""Its French replacement: every figure of the notebooks has its own (``export.figure``'s required ``alt``)."""
 
 SIMULATED_NOTE = (
     '<p class="odas-simule" role="note"><strong>Données simulées</strong> : '
@@ -258,15 +254,31 @@ def _table_of_contents(body: str) -> str:
     return f'<details open><summary>Sur cette page</summary><nav aria-label="Sur cette page"><ol>{items}</ol></nav></details>'
 
 
+def _page_copy(nb: Any) -> Any:
+    """A copy of ``nb`` that the page may edit: its metadata and its list of cells are its own.
+
+    The cells are shared with ``nb``: :func:`_drop_first_heading` replaces the one it edits
+    (nbconvert deep-copies the notebook again before its preprocessors).
+    """
+    page = copy.copy(nb)
+    page.metadata = copy.copy(nb.metadata)
+    page.cells = list(nb.cells)
+    return page
+
+
 def _drop_first_heading(nb: Any) -> None:
-    """Remove the notebook's own main heading (« Fiche de site »): the page's title replaces it."""
-    for cell in nb.cells:
+    """Remove the notebook's own main heading (« Fiche de site »): the page's title replaces it.
+
+    The cell is replaced by an edited copy (``nb`` may share its cells: :func:`_page_copy`).
+    """
+    for index, cell in enumerate(nb.cells):
         if cell.get("cell_type") != "markdown":
             continue
         lines = cell.source.splitlines()
         first = next((i for i, line in enumerate(lines) if line.strip()), None)
         if first is not None and lines[first].startswith("# "):
-            cell.source = "\n".join(lines[:first] + lines[first + 1 :]).lstrip("\n")
+            nb.cells[index] = copy.copy(cell)
+            nb.cells[index].source = "\n".join(lines[:first] + lines[first + 1 :]).lstrip("\n")
         return
 
 
@@ -304,35 +316,48 @@ def is_simulated(nb: Any) -> bool:
     return False
 
 
+def exporter_options(audience: str) -> dict[str, Any]:
+    """nbconvert's ``HTMLExporter`` options of the page for ``audience`` (the lab template, ours on top)."""
+    from jinja2 import DictLoader
+
+    code = audience == "researchers"
+    return {
+        "template_name": "lab",
+        "extra_loaders": [DictLoader({"odas.html.j2": _PAGE_TEMPLATE})],
+        "template_file": "odas.html.j2",
+        "exclude_input": not code,
+        "exclude_input_prompt": not code,
+        "exclude_output_prompt": True,
+        "embed_images": True,
+        "language_code": "fr",
+        # the notebook is validated once, after the preprocessors, not after each of them
+        "optimistic_validation": True,
+    }
+
+
 def exporters() -> dict[str, Any]:
     """The two HTML exporters (built once per process): ``reviewers`` and ``researchers``."""
     if _exporters:
         return _exporters
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
+    from .exporter import page_exporter
 
     for audience in AUDIENCES:
-        code = audience == "researchers"
-        exporter = HTMLExporter(
-            template_name="lab",
-            extra_loaders=[DictLoader({"odas.html.j2": _PAGE_TEMPLATE})],
-            template_file="odas.html.j2",
-            exclude_input=not code,
-            exclude_input_prompt=not code,
-            exclude_output_prompt=True,
-            embed_images=True,
-            language_code="fr",
-        )
-        tags = TagRemovePreprocessor(
-            remove_cell_tags={"remove-cell", "remove_cell"},
-            remove_input_tags={"hide-input", "hide_input"},
-            remove_all_outputs_tags={"hide-output", "hide_output"},
-            enabled=True,
-        )
-        exporter.register_preprocessor(tags, enabled=True)
+        exporter = page_exporter(**exporter_options(audience))
+        exporter.register_preprocessor(tag_preprocessor(), enabled=True)
         _exporters[audience] = exporter
     return _exporters
+
+
+def tag_preprocessor() -> Any:
+    """The preprocessor of the cell tags both versions honour (``remove-cell``, ``hide-input``, ``hide-output``)."""
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    return TagRemovePreprocessor(
+        remove_cell_tags={"remove-cell", "remove_cell"},
+        remove_input_tags={"hide-input", "hide_input"},
+        remove_all_outputs_tags={"hide-output", "hide_output"},
+        enabled=True,
+    )
 
 
 def warm_up() -> None:
@@ -397,7 +422,7 @@ def render_page(
     """
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {AUDIENCES}, not {audience!r}")
-    nb = copy.deepcopy(nb)
+    nb = _page_copy(nb)
     simulated = is_simulated(nb) if simulated is None else simulated
     _drop_first_heading(nb)
     nb.metadata["title"] = title
@@ -413,7 +438,6 @@ def render_page(
     )
     resources = {"metadata": {"name": title}, "odas": {"css": _CSS, "header": header}}
     body, _ = exporters()[audience].from_notebook_node(nb, resources=resources)
-    body = body.replace(NBCONVERT_NO_ALT, NO_ALT)
     return body.replace(TOC_MARKER, _table_of_contents(body), 1)
 
 
