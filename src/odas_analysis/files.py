@@ -13,12 +13,34 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from . import config
 from .errors import ParameterError
 
 CHUNK = 1 << 20
+
+
+#: A file modified less than this long ago is read again rather than trusted by its state:
+#: file times are coarse (a few milliseconds), so two writes of the same size in one tick
+#: would otherwise look alike (git's "racy" files).
+RACY_NS = 2_000_000_000
+
+
+def file_state(path: os.PathLike[str] | str) -> tuple[int, int, int] | None:
+    """What says a file changed: inode, size and modification time.
+
+    None when the file is absent, or too recent to be trusted (:data:`RACY_NS`): a cache
+    keyed by file states keeps nothing for a state that is None.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if time.time_ns() - st.st_mtime_ns < RACY_NS:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -224,10 +224,9 @@ def report_pages(sources: Path | None = None) -> dict[str, tuple[str, str]]:
     """
     from ..publication.book import REPORT_DIR, load_book, plan_pages
     from ..publication.html import run_pages
-    from ..validate.descriptor import file_state
 
     sources = Path(sources) if sources is not None else REPORT_DIR
-    state = tuple((str(p), file_state(p)) for p in sorted(sources.rglob("*")) if p.is_file())
+    state = tuple((str(p), files.file_state(p)) for p in sorted(sources.rglob("*")) if p.is_file())
     key = (str(sources.resolve()), state)
     # a file just written (state None) is read again rather than trusted by its state
     if key not in _report_pages or any(s is None for _, s in state):

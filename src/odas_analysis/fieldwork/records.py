@@ -143,13 +143,10 @@ def validate_dir(directory: Path, tables: Iterable[str] = RECORD_TABLES) -> list
     return list(report.problems)
 
 
-def _digest(directory: Path) -> tuple[Any, ...]:
-    parts: list[Any] = [str(directory)]
-    for name in RECORD_TABLES:
-        path = directory / f"{name}.csv"
-        stat = path.stat() if path.exists() else None
-        parts.append((name, stat.st_mtime_ns if stat else None, stat.st_size if stat else None))
-    return tuple(parts)
+def _digest(directory: Path) -> tuple[Any, ...] | None:
+    """The state of the four record tables (:func:`odas_analysis.files.file_state`); None if one is unknown."""
+    states = tuple((name, files.file_state(directory / f"{name}.csv")) for name in RECORD_TABLES)
+    return None if any(state is None for _, state in states) else (str(directory), *states)
 
 
 _RECORDS_CACHE: dict[tuple[Any, ...], FieldworkRecords] = {}
@@ -181,7 +178,8 @@ def load_records(directory: os.PathLike[str] | str | None = None) -> FieldworkRe
             f"le répertoire de terrain {path} n'existe pas "
             f"({'donné explicitement' if directory is not None else config.PRIVATE_DATA_ENV})"
         )
-    key = (kind,) + _digest(path)
+    digest = _digest(path)
+    key = None if digest is None else (kind, *digest)  # None: a table absent or just written, not cached
     if key in _RECORDS_CACHE:
         return _RECORDS_CACHE[key]
     problems = validate_dir(path)
@@ -198,7 +196,8 @@ def load_records(directory: os.PathLike[str] | str | None = None) -> FieldworkRe
         )
     synthetic = bool(tables["interviews"]["synthetic"].any())
     records = FieldworkRecords(FieldworkSource(kind, path, synthetic), tables)
-    _RECORDS_CACHE[key] = records
+    if key is not None:
+        _RECORDS_CACHE[key] = records
     return records
 
 

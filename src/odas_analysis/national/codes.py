@@ -80,17 +80,14 @@ def _read_codes(path: Path, key: str, name: str) -> dict[str, str]:
     A national plan looks up 1,747 codes: without this each commune code re-read the
     35,000 lines of the communes file (0.16 s each).
     """
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        st = None
-    if st is not None:
+    state = files.file_state(path)
+    if state is not None:
         cached = _CODES.get((str(path), key, name))
-        if cached is not None and cached[0] == (st.st_size, st.st_mtime_ns):
+        if cached is not None and cached[0] == state:
             return cached[1]
     codes = _read_codes_file(path, key, name)
-    if st is not None:
-        _CODES[(str(path), key, name)] = ((st.st_size, st.st_mtime_ns), codes)
+    if state is not None:
+        _CODES[(str(path), key, name)] = (state, codes)
     return codes
 
 

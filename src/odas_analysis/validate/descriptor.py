@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import time
 from pathlib import Path
 from typing import Any
 
 from .. import files
 from ..errors import DataValidationError
+from ..files import file_state
 
 
 def _read_descriptor(descriptor: Path) -> dict[str, Any]:
@@ -23,23 +22,6 @@ def _read_descriptor(descriptor: Path) -> dict[str, Any]:
         raise DataValidationError(
             f"{files.display_path(descriptor)}, ligne {exc.lineno} : JSON invalide ({exc.msg})"
         ) from None
-
-
-#: A file modified less than this long ago is read again rather than trusted by its state:
-#: file times are coarse (a few milliseconds), so two writes of the same size in one tick
-#: would otherwise look alike (git's "racy" files).
-RACY_NS = 2_000_000_000
-
-
-def file_state(path: Path) -> tuple[int, int, int] | None:
-    """What says a file changed: inode, size and modification time (None if absent or too recent)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    if time.time_ns() - st.st_mtime_ns < RACY_NS:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 _RESOLVED: dict[tuple[Any, ...], tuple[list[tuple[Path, Any]], dict[str, Any]]] = {}

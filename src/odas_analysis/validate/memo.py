@@ -5,7 +5,7 @@ times, the site's territory profile once per table and figure). :func:`on_packag
 caches such a function's result, keyed by its arguments and by the state (inode, size,
 modification time) of every file of the data package: the descriptor, the schemas and
 the tables. Any change to one of them, or a file written in the last two seconds
-(:data:`~odas_analysis.validate.descriptor.RACY_NS`), computes the result again, so a
+(:data:`~odas_analysis.files.RACY_NS`), computes the result again, so a
 researcher who edits a CSV in JupyterLab sees the change at the next call.
 
 Only for functions of the project's tables alone: not of the national files, nor of
@@ -20,8 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..files import file_state
 from . import loading
-from .descriptor import _shared_descriptor, file_state
+from .descriptor import _shared_descriptor
 
 F = TypeVar("F", bound=Callable[..., Any])
 

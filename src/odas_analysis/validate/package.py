@@ -15,8 +15,9 @@ from pathlib import Path
 
 from .. import files
 from ..config import DATAPACKAGE, VALIDATION_CACHE_DIR
+from ..files import file_state
 from .csvcheck import check_csv_file
-from .descriptor import _file_digest, _read_descriptor, _resolved_descriptor, _shared_descriptor, file_state
+from .descriptor import _file_digest, _read_descriptor, _resolved_descriptor, _shared_descriptor
 from .frictionless_errors import _problems_from_error
 from .problems import Problem, ValidationReport
 
