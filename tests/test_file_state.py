@@ -10,6 +10,8 @@ import os
 import time
 
 from odas_analysis import files
+from odas_analysis.batch import run as batch_run
+from odas_analysis.batch import territories
 
 HOUR_NS = 3_600_000_000_000
 
@@ -30,3 +32,40 @@ def test_state_absent_recent_and_settled(tmp_path):
     path.write_text("a\n2\n", encoding="utf-8")  # same size
     _age(path, hours=2)
     assert files.file_state(path) not in (None, settled)
+
+
+def _tiny_national(root, name: str = "Lille") -> None:
+    geo = root / "geo"
+    geo.mkdir(parents=True, exist_ok=True)
+    (geo / "communes_2026.csv").write_text(
+        "code_commune,nom,code_departement,nom_departement,code_region,nom_region,population_municipale\n"
+        f"59350,{name},59,Nord,32,Hauts-de-France,236710\n",
+        encoding="utf-8",
+    )
+    (geo / "epci_2026.csv").write_text(
+        "siren_epci,nom_epci,population_municipale\n200093201,Métropole Européenne de Lille,1190000\n", encoding="utf-8"
+    )
+    (geo / "epci_members_2026.csv").write_text(
+        "siren_epci,code_commune,population_municipale\n200093201,59350,236710\n", encoding="utf-8"
+    )
+
+
+def test_national_territories_read_once_per_state(tmp_path):
+    _tiny_national(tmp_path)
+    fresh = territories.national_territories(tmp_path)
+    assert territories.national_territories(tmp_path) is not fresh  # files just written: read again
+    for path in (tmp_path / "geo").iterdir():
+        _age(path)
+    first = territories.national_territories(tmp_path)
+    assert territories.national_territories(tmp_path) is first
+    assert first.lookup("200093201").dep_code == "59"
+    _tiny_national(tmp_path, name="Lille (nouveau nom)")
+    for path in (tmp_path / "geo").iterdir():
+        _age(path, hours=2)
+    changed = territories.national_territories(tmp_path)
+    assert changed is not first and changed.lookup("59350").name == "Lille (nouveau nom)"
+
+
+def test_a_large_manifest_is_written_less_often():
+    assert batch_run.save_pause(0.001) == batch_run.SAVE_EVERY
+    assert batch_run.save_pause(0.13) == 0.13 * batch_run.SAVE_COST_RATIO  # 1,747 runs: every 6.5 s

@@ -19,8 +19,8 @@ each once. Each carries its département and région, for the index (grouped by 
 then département, with a filter box, :func:`index_section`): a commune's own, an
 EPCI's those of its most populous member commune (the files give no seat).
 
-Only the standard library is used: a national plan of 1,747 territories costs a
-tenth of a second, without pandas.
+Only the standard library is used, without pandas; the national files are read once
+per process and state of the files (:func:`national_territories`).
 """
 
 from __future__ import annotations
@@ -131,6 +131,29 @@ class NationalTerritories:
         return sorted(self.epci.values(), key=lambda t: t.code)
 
 
+_READ: dict[str, tuple[tuple, NationalTerritories]] = {}
+
+
+def national_territories(national_dir: str | os.PathLike[str] | None = None) -> NationalTerritories:
+    """:class:`NationalTerritories` of ``national_dir``, read once per process and state of its files.
+
+    The leader of a national batch needs them twice (its plan, then its index); each
+    read is 250,000 lines of CSV.
+    """
+    from ..config import national_data_dir
+
+    directory = national_data_dir(national_dir).resolve()
+    state = tuple(files.file_state(directory / name) for name in (COMMUNES_FILE, MEMBERS_FILE, EPCI_FILE))
+    cached = _READ.get(str(directory))
+    if cached is not None and cached[0] == state:
+        return cached[1]
+    national = NationalTerritories(directory)
+    _READ.clear()  # one directory at a time is enough
+    if all(s is not None for s in state):  # absent or just written: read again next time
+        _READ[str(directory)] = (state, national)
+    return national
+
+
 def _codes_file(path: Path, national: NationalTerritories) -> list[Territory]:
     shown = files.display_path(path)
     try:
@@ -171,7 +194,7 @@ def expand(spec: str | Iterable[str], national_dir: str | os.PathLike[str] | Non
     parts = [p for p in parts if p]
     if not parts:
         raise ParameterError(f"--territories : rien à lancer ; attendu {', '.join(NAMED_SETS)} ou un fichier de codes")
-    national = NationalTerritories(national_dir)
+    national = national_territories(national_dir)
     chosen: dict[str, Territory] = {}
     for part in parts:
         match = _COMMUNES_SET.match(part)
@@ -327,7 +350,7 @@ def manifest_section(entries: dict[str, dict], heading: str = "Territoires") -> 
     if not pages:
         return []
     try:
-        national: NationalTerritories | None = NationalTerritories()
+        national: NationalTerritories | None = national_territories()
     except Exception:  # noqa: BLE001 - the index is written whatever the state of the national files
         national = None
     rows = []
