@@ -15,7 +15,8 @@ marks by one pass of a regular expression over the start tags of ``div`` and ``i
   English).
 
 Everything else is the template's output as it was rendered, not parsed and written
-again. ``tests/test_pages_exporter.py`` parses a page of each exporter and checks they have
+again. A page's text is escaped and the notebooks' pages hold no script (tested), so every
+``<div`` or ``<img`` found is a tag. ``tests/test_pages_exporter.py`` parses a page of each exporter and checks they have
 the same elements, attributes and text; it fails if a release of nbconvert adds a mark
 of its own.
 
@@ -66,7 +67,7 @@ def _mark(match: re.Match[str]) -> str:
 
 
 def accessible(html: str) -> str:
-    """``html`` with ``tabindex="0"`` on its input and output ``div`` and an ``alt`` on every image.
+    """``html`` with ``tabindex="0"`` on its input and output ``div`` and an ``alt`` on each image without one.
 
     Only start tags are rewritten, each keeping its attributes as they were written; a
     tag that already has the attribute is left as it is.
