@@ -85,7 +85,8 @@ export.figure(
 #
 # Les cinq territoires les plus proches sur la taille, le revenu médian, la pauvreté, le
 # chômage et la participation électorale, parmi les communes de France (ou les EPCI de
-# même nature) : chaque indicateur est centré-réduit, la population prise en logarithme.
+# même nature, la Métropole de Lyon étant comparée aux métropoles) : chaque indicateur
+# est centré-réduit, la population prise en logarithme.
 # Un indicateur dont la valeur n'est pas publiée pour le territoire est laissé de côté, et
 # la note le dit.
 
