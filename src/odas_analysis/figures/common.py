@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,7 +9,7 @@ import numpy as np
 
 from .. import study
 from ..export import NOTE_ATTR
-from .style import new_figure
+from .style import line_height, new_figure
 
 
 def add_note(fig, text: str) -> None:
@@ -99,24 +98,12 @@ def fixed_axis_labels(ax) -> None:
 
     tick = ax.xaxis.get_major_ticks(1)[0]  # the first of the ticks the draw uses anyway
     font = tick.label1.get_fontproperties()
-    below = tick.get_tick_padding() + tick.get_pad() + _line_height(font.get_size_in_points(), font.get_family()[0])
+    below = tick.get_tick_padding() + tick.get_pad() + line_height(font.get_size_in_points(), font.get_family()[0])
     below += ax.xaxis.labelpad
     offset = ScaledTranslation(0, -below / 72, ax.get_figure().dpi_scale_trans)
     ax.xaxis.set_label_coords(0.5, 0, transform=ax.transAxes + offset)
     if not ax.get_ylabel():
         ax.yaxis.set_label_coords(0, 0.5)
-
-
-@functools.cache
-def _line_height(size: float, family: str) -> float:
-    """Height in points of one line of digits, as matplotlib lays it out (measured once per font)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(dpi=72)
-    canvas = FigureCanvasAgg(fig)
-    text = fig.text(0, 0, "0123456789", fontsize=size, family=family)
-    return float(text.get_window_extent(canvas.get_renderer()).height)
 
 
 def site_names(index: Sequence[str]) -> list[str]:

@@ -22,6 +22,7 @@ Numbers in text and tables are written by :mod:`odas_analysis.french`.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -168,6 +169,22 @@ def text_width(text: str, fontsize: float) -> float:
     return (
         max(text_to_path.get_text_width_height_descent(line, prop, ismath=False)[0] for line in text.split("\n")) / 72
     )
+
+
+@functools.cache
+def line_height(size: float, family: str) -> float:
+    """Height in points of one line of digits, as matplotlib lays it out (measured once per font).
+
+    Unlike :func:`text_width`, this is matplotlib's own line layout (ascent and descent of
+    the font, line spacing), which is what places an axis label below its tick labels.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(dpi=72)
+    canvas = FigureCanvasAgg(fig)
+    text = fig.text(0, 0, "0123456789", fontsize=size, family=family)
+    return float(text.get_window_extent(canvas.get_renderer()).height)
 
 
 def with_style(func):
