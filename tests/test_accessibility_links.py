@@ -20,7 +20,7 @@ import pytest
 from fixtures.report import batch as fx  # tests/ is on sys.path (pytest's rootdir-less import)
 from test_report_links import check_links
 
-from odas_analysis.batch import pages
+from odas_analysis.batch import exporter, pages
 from odas_analysis.config import PROJECT_ROOT
 from odas_analysis.publication.typography import fr
 
@@ -58,7 +58,7 @@ def test_every_image_of_the_batch_pages_has_its_french_alt(kind):
         alts = _parse(text).alts
         assert alts, f"{kind} ({audience}) : aucune figure"
         assert ENGLISH_ALT not in text
-        assert pages.NO_ALT not in text  # every figure of the notebooks is shown by export.figure
+        assert exporter.NO_ALT not in text  # every figure of the notebooks is shown by export.figure
         assert all(alt and len(alt) >= 10 and re.search(r"[a-zéèàç]{3} ", alt) for alt in alts), alts
 
 
@@ -75,7 +75,7 @@ def test_an_image_without_alt_gets_a_french_one():
         )
     ]
     text = pages.render_page(nb, name="essai", title="Essai", audience="reviewers", report_sources=fx.SOURCES)
-    assert ENGLISH_ALT not in text and pages.NO_ALT in text
+    assert ENGLISH_ALT not in text and exporter.NO_ALT in text
 
 
 def test_the_report_figures_take_the_alt_of_their_sidecar():

@@ -53,7 +53,6 @@ from pathlib import Path
 from typing import Any
 
 from .. import files
-from .exporter import NO_ALT  # noqa: F401 - the French alternative text of an image without one
 
 AUDIENCES: tuple[str, ...] = ("reviewers", "researchers")
 SIMULATED_KEY = "odas"
