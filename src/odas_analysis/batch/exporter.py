@@ -36,9 +36,10 @@ NO_ALT = "Figure sans description textuelle"
 FOCUSABLE = frozenset({"jp-Cell-inputWrapper", "jp-OutputArea-output"})
 """The classes of the ``div`` given ``tabindex="0"``: a cell's code, an output."""
 
+_NAME = r"""[^\s"'>/=]+"""
 _VALUE = r"""(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)"""
-_ATTRIBUTE = re.compile(rf"""\s+([^\s"'>/=]+)(?:\s*=\s*({_VALUE}))?""")
-_START_TAG = re.compile(rf"""<(div|img)((?:\s+[^\s"'>/=]+(?:\s*=\s*{_VALUE})?)*)(\s*/?)>""", re.IGNORECASE)
+_ATTRIBUTE = re.compile(rf"""\s+({_NAME})(?:\s*=\s*({_VALUE}))?""")
+_START_TAG = re.compile(rf"""<(div|img)((?:\s+{_NAME}(?:\s*=\s*{_VALUE})?)*)(\s*/?)>""", re.IGNORECASE)
 
 
 def _attributes(text: str) -> dict[str, str]:
@@ -80,12 +81,8 @@ def page_exporter(**options: Any) -> Any:
     return _exporter_class()(**options)
 
 
-_CLASS: list[type] = []
-
-
+@functools.cache
 def _exporter_class() -> type:
-    if _CLASS:
-        return _CLASS[0]
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
@@ -129,5 +126,4 @@ def _exporter_class() -> type:
             html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
             return accessible(html), resources
 
-    _CLASS.append(PageExporter)
     return PageExporter

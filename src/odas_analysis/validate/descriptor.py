@@ -8,7 +8,6 @@ from typing import Any
 
 from .. import files
 from ..errors import DataValidationError
-from ..files import file_state
 
 
 def _read_descriptor(descriptor: Path) -> dict[str, Any]:
@@ -35,20 +34,24 @@ def _shared_descriptor(descriptor: Path, overrides: dict[str, Path] | None) -> d
     dozens of times per site page): paths are resolved and schemas parsed once, and
     again only when the descriptor or one of its schema files changes.
     """
-    key = (str(descriptor), file_state(descriptor), tuple(sorted((k, str(v)) for k, v in (overrides or {}).items())))
+    key = (
+        str(descriptor),
+        files.file_state(descriptor),
+        tuple(sorted((k, str(v)) for k, v in (overrides or {}).items())),
+    )
     hit = _RESOLVED.get(key) if key[1] is not None else None
-    if hit is not None and all(state is not None and file_state(path) == state for path, state in hit[0]):
+    if hit is not None and all(state is not None and files.file_state(path) == state for path, state in hit[0]):
         return hit[1]
     data = _resolved_descriptor(descriptor, overrides)
     raw = _read_descriptor(descriptor)
     schemas = [descriptor.parent / r["schema"] for r in raw.get("resources", []) if isinstance(r.get("schema"), str)]
-    _RESOLVED[key] = ([(path, file_state(path)) for path in schemas], data)
+    _RESOLVED[key] = ([(path, files.file_state(path)) for path in schemas], data)
     return data
 
 
 def _file_digest(path: Path) -> str:
     """SHA-256 of a file, computed again only when its state changes."""
-    key = (str(path), file_state(path))
+    key = (str(path), files.file_state(path))
     if key[1] is None:
         return files.sha256_file(path)
     if key not in _DIGESTS:

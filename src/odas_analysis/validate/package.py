@@ -15,7 +15,6 @@ from pathlib import Path
 
 from .. import files
 from ..config import DATAPACKAGE, VALIDATION_CACHE_DIR
-from ..files import file_state
 from .csvcheck import check_csv_file
 from .descriptor import _file_digest, _read_descriptor, _resolved_descriptor, _shared_descriptor
 from .frictionless_errors import _problems_from_error
@@ -155,7 +154,7 @@ def _validation_key(desc: Path, names: list[str], overrides: dict[str, Path] | N
     # of times). The schemas are in ``data``, read again by _shared_descriptor when one of
     # their files changes: the entry keeps that object and is used only with it.
     paths = [desc, *_RULE_MODULES, *(Path(resources[n]["path"]) for n in sorted(needed))]
-    states = tuple(file_state(p) for p in paths)
+    states = tuple(files.file_state(p) for p in paths)
     memo_key = (tuple(map(str, paths)), states)
     hit = _KEYS.get(memo_key) if None not in states else None
     if hit is not None and hit[0] is data:
