@@ -1,4 +1,4 @@
-"""One rule for "this file changed" (``files.file_state``), and the caches keyed by it.
+"""One rule for "this file changed" (``files.file_state``), and the caches keyed by it (``files.ByFileState``).
 
 A cache keyed by file states keeps nothing for a file that is absent or was written in
 the last two seconds (its time may not have moved yet: git's "racy" files).
@@ -69,3 +69,59 @@ def test_national_territories_read_once_per_state(tmp_path):
 def test_a_large_manifest_is_written_less_often():
     assert batch_run.save_pause(0.001) == batch_run.SAVE_EVERY
     assert batch_run.save_pause(0.13) == 0.13 * batch_run.SAVE_COST_RATIO  # 1,747 runs: every 6.5 s
+
+
+def test_by_file_state_keeps_a_value_while_its_files_keep_their_state(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a\n1\n", encoding="utf-8")
+    cache = files.ByFileState()
+    calls = []
+
+    def read():
+        calls.append(1)
+        return path.read_text(encoding="utf-8")
+
+    assert cache.get("t", [path], read) == "a\n1\n"
+    assert cache.get("t", [path], read) == "a\n1\n"
+    assert len(calls) == 2  # just written: computed, not kept
+    _age(path)
+    kept = cache.get("t", [path], read)
+    assert cache.get("t", [path], read) is kept and len(calls) == 3
+    path.write_text("a\n2\n", encoding="utf-8")
+    _age(path, hours=2)
+    assert cache.get("t", [path], read) == "a\n2\n" and len(calls) == 4
+
+
+def test_by_file_state_reads_again_a_file_changed_while_it_was_read(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a\n1\n", encoding="utf-8")
+    _age(path, hours=2)
+    cache = files.ByFileState()
+
+    def read_then_edit():
+        text = path.read_text(encoding="utf-8")
+        path.write_text("a\n9\n", encoding="utf-8")
+        _age(path)
+        return text
+
+    assert cache.get("t", [path], read_then_edit) == "a\n1\n"
+    assert cache.get("t", [path], lambda: path.read_text(encoding="utf-8")) == "a\n9\n"
+
+
+def test_by_file_state_stamp_names_the_files_and_maxsize_drops_the_oldest(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    for path in (a, b):
+        path.write_text("x\n", encoding="utf-8")
+        _age(path)
+    assert files.files_state([a, b]) != files.files_state([a])
+    assert files.files_state([a, tmp_path / "absent.csv"]) is None
+    cache = files.ByFileState(maxsize=1)
+    one = cache.get("a", [a], object)
+    assert cache.get("a", [a], object) is one
+    assert cache.get("a", [a, b], object) is not one  # a file added: computed again
+    kept = cache.get("b", [b], object)
+    assert cache.get("b", [b], object) is kept
+    assert cache.get("a", [a], object) is not one  # dropped for "b"
+    kept = cache.get("a", [a], object)
+    cache.clear()
+    assert cache.get("a", [a], object) is not kept

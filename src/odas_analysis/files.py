@@ -1,10 +1,12 @@
-"""Files, in one place: atomic writes, directory swaps, hashing, display paths, safe joins.
+"""Files, in one place: atomic writes, directory swaps, hashing, display paths, safe joins, file states.
 
 Every module that writes a file a user or a cache will read goes through
 :func:`write_bytes` / :func:`write_text` (a temporary file beside the target, then a
 rename, so that no reader ever sees a half-written file) and every directory that is
 replaced whole goes through :func:`replace_dir` (two renames). A path derived from an
 identifier or a parameter is built with :func:`under`, which refuses to leave its root.
+Whether a file changed is said by :func:`file_state`; a value computed from files is
+kept per process by :class:`ByFileState` while their states hold.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from . import config
 from .errors import ParameterError
 
 CHUNK = 1 << 20
+V = TypeVar("V")
 
 
 #: A file modified less than this long ago is read again rather than trusted by its state:
@@ -41,6 +46,51 @@ def file_state(path: os.PathLike[str] | str) -> tuple[int, int, int] | None:
     if time.time_ns() - st.st_mtime_ns < RACY_NS:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def files_state(paths: Iterable[os.PathLike[str] | str]) -> tuple[tuple[str, tuple[int, int, int]], ...] | None:
+    """``(path, file_state)`` of each of ``paths``, in order; None when one state is None."""
+    stamp = []
+    for path in paths:
+        state = file_state(path)
+        if state is None:
+            return None
+        stamp.append((str(path), state))
+    return tuple(stamp)
+
+
+class ByFileState(Generic[V]):
+    """Values computed from files, kept in this process while every one of those files keeps its state.
+
+    ``cache.get(key, paths, compute)`` returns the value stored under ``key`` when the
+    :func:`files_state` of ``paths`` is the one it was computed with, else calls
+    ``compute()``. A value computed while a file is absent or just written (state None)
+    is returned but not kept. The states are taken before ``compute`` runs, so a file
+    changed meanwhile is read again at the next call. With ``maxsize``, the oldest
+    entries go first.
+    """
+
+    def __init__(self, maxsize: int | None = None) -> None:
+        self.maxsize = maxsize
+        self._entries: dict[Hashable, tuple[tuple, V]] = {}
+
+    def get(self, key: Hashable, paths: Iterable[os.PathLike[str] | str], compute: Callable[[], V]) -> V:
+        stamp = files_state(paths)
+        if stamp is not None:
+            hit = self._entries.get(key)
+            if hit is not None and hit[0] == stamp:
+                return hit[1]
+        value = compute()
+        if stamp is not None:
+            self._entries.pop(key, None)
+            while self.maxsize is not None and len(self._entries) >= self.maxsize:
+                del self._entries[next(iter(self._entries))]
+            self._entries[key] = (stamp, value)
+        return value
+
+    def clear(self) -> None:
+        """Forget every value (tests that rewrite files within two seconds use it)."""
+        self._entries.clear()
 
 
 def sha256_bytes(data: bytes) -> str:

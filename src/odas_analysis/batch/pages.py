@@ -202,7 +202,8 @@ def _neighbour_links(navigation: dict[str, Any]) -> str:
 
 REPORT_FROM_PAGE = "../../report/"
 """The report as seen from a page: ``build/report/`` beside ``build/html/`` (``odas-analysis report``'s default)."""
-_report_pages: dict[tuple, dict[str, tuple[str, str]]] = {}
+#: Links to the report, for one folder of sources (the leader reads one ``report/``).
+_REPORT_PAGES: files.ByFileState[dict[str, tuple[str, str]]] = files.ByFileState(maxsize=1)
 
 
 def _report_label(page: Any) -> str:
@@ -225,17 +226,16 @@ def report_pages(sources: Path | None = None) -> dict[str, tuple[str, str]]:
     from ..publication.html import run_pages
 
     sources = Path(sources) if sources is not None else REPORT_DIR
-    state = tuple((str(p), files.file_state(p)) for p in sorted(sources.rglob("*")) if p.is_file())
-    key = (str(sources.resolve()), state)
-    # a file just written (state None) is read again rather than trusted by its state
-    if key not in _report_pages or any(s is None for _, s in state):
-        _report_pages.clear()  # one state per process is enough: the leader reads one report/
+
+    def read() -> dict[str, tuple[str, str]]:
         try:
             shown = run_pages(plan_pages(load_book(sources), sources))
         except Exception:  # noqa: BLE001 - sources with problems are the report's to refuse; a page just loses the link
             shown = {}
-        _report_pages[key] = {run: (REPORT_FROM_PAGE + page.href, _report_label(page)) for run, page in shown.items()}
-    return _report_pages[key]
+        return {run: (REPORT_FROM_PAGE + page.href, _report_label(page)) for run, page in shown.items()}
+
+    # the files are part of the stamp: a file added or removed reads the sources again
+    return _REPORT_PAGES.get(str(sources.resolve()), sorted(p for p in sources.rglob("*") if p.is_file()), read)
 
 
 def page_exports(paths: Iterable[str]) -> list[str]:

@@ -131,7 +131,7 @@ class NationalTerritories:
         return sorted(self.epci.values(), key=lambda t: t.code)
 
 
-_READ: dict[str, tuple[tuple, NationalTerritories]] = {}
+_READ: files.ByFileState[NationalTerritories] = files.ByFileState(maxsize=1)  # one directory at a time
 
 
 def national_territories(national_dir: str | os.PathLike[str] | None = None) -> NationalTerritories:
@@ -143,15 +143,8 @@ def national_territories(national_dir: str | os.PathLike[str] | None = None) -> 
     from ..config import national_data_dir
 
     directory = national_data_dir(national_dir).resolve()
-    state = tuple(files.file_state(directory / name) for name in (COMMUNES_FILE, MEMBERS_FILE, EPCI_FILE))
-    cached = _READ.get(str(directory))
-    if cached is not None and cached[0] == state:
-        return cached[1]
-    national = NationalTerritories(directory)
-    _READ.clear()  # one directory at a time is enough
-    if all(s is not None for s in state):  # absent or just written: read again next time
-        _READ[str(directory)] = (state, national)
-    return national
+    paths = [directory / name for name in (COMMUNES_FILE, MEMBERS_FILE, EPCI_FILE)]
+    return _READ.get(str(directory), paths, lambda: NationalTerritories(directory))
 
 
 def _codes_file(path: Path, national: NationalTerritories) -> list[Territory]:

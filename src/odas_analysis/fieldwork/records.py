@@ -143,18 +143,13 @@ def validate_dir(directory: Path, tables: Iterable[str] = RECORD_TABLES) -> list
     return list(report.problems)
 
 
-def _digest(directory: Path) -> tuple[Any, ...] | None:
-    """The state of the four record tables (:func:`odas_analysis.files.file_state`); None if one is unknown."""
-    states = tuple((name, files.file_state(directory / f"{name}.csv")) for name in RECORD_TABLES)
-    return None if any(state is None for _, state in states) else (str(directory), *states)
-
-
-_RECORDS_CACHE: dict[tuple[Any, ...], FieldworkRecords] = {}
+#: Records loaded, by source, while their four tables keep their state.
+_RECORDS: files.ByFileState[FieldworkRecords] = files.ByFileState()
 
 
 def clear_cache() -> None:
     """Forget the records loaded in this process (tests that rewrite files use it)."""
-    _RECORDS_CACHE.clear()
+    _RECORDS.clear()
 
 
 def load_records(directory: os.PathLike[str] | str | None = None) -> FieldworkRecords:
@@ -178,10 +173,11 @@ def load_records(directory: os.PathLike[str] | str | None = None) -> FieldworkRe
             f"le répertoire de terrain {path} n'existe pas "
             f"({'donné explicitement' if directory is not None else config.PRIVATE_DATA_ENV})"
         )
-    digest = _digest(path)
-    key = None if digest is None else (kind, *digest)  # None: a table absent or just written, not cached
-    if key in _RECORDS_CACHE:
-        return _RECORDS_CACHE[key]
+    return _RECORDS.get((kind, str(path)), [path / f"{name}.csv" for name in RECORD_TABLES], lambda: _read(kind, path))
+
+
+def _read(kind: str, path: Path) -> FieldworkRecords:
+    """Validate, load and cross-check the four record tables of ``path`` (:func:`load_records`)."""
     problems = validate_dir(path)
     if problems:
         raise DataValidationError(
@@ -195,10 +191,7 @@ def load_records(directory: os.PathLike[str] | str | None = None) -> FieldworkRe
             f"enregistrements de terrain de {path} : données incohérentes entre tables", [p.text() for p in problems]
         )
     synthetic = bool(tables["interviews"]["synthetic"].any())
-    records = FieldworkRecords(FieldworkSource(kind, path, synthetic), tables)
-    if key is not None:
-        _RECORDS_CACHE[key] = records
-    return records
+    return FieldworkRecords(FieldworkSource(kind, path, synthetic), tables)
 
 
 def data_source(directory: os.PathLike[str] | str | None = None) -> dict[str, Any]:

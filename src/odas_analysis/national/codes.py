@@ -70,8 +70,8 @@ def unknown_code_message(code: str, national_dir: Path, n_rows: int) -> str:
     )
 
 
-_CODES: dict[tuple[str, str, str], tuple[tuple[int, int], dict[str, str]]] = {}
-"""Codes already read, by file, with the file's state (size, modification time) when read."""
+_CODES: files.ByFileState[dict[str, str]] = files.ByFileState()
+"""Codes already read, by file and columns, while the file keeps its state."""
 
 
 def _read_codes(path: Path, key: str, name: str) -> dict[str, str]:
@@ -80,15 +80,7 @@ def _read_codes(path: Path, key: str, name: str) -> dict[str, str]:
     A national plan looks up 1,747 codes: without this each commune code re-read the
     35,000 lines of the communes file (0.16 s each).
     """
-    state = files.file_state(path)
-    if state is not None:
-        cached = _CODES.get((str(path), key, name))
-        if cached is not None and cached[0] == state:
-            return cached[1]
-    codes = _read_codes_file(path, key, name)
-    if state is not None:
-        _CODES[(str(path), key, name)] = (state, codes)
-    return codes
+    return _CODES.get((str(path), key, name), [path], lambda: _read_codes_file(path, key, name))
 
 
 def _read_codes_file(path: Path, key: str, name: str) -> dict[str, str]:

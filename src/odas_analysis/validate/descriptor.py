@@ -24,7 +24,7 @@ def _read_descriptor(descriptor: Path) -> dict[str, Any]:
 
 
 _RESOLVED: dict[tuple[Any, ...], tuple[list[tuple[Path, Any]], dict[str, Any]]] = {}
-_DIGESTS: dict[tuple[str, Any], str] = {}
+_DIGESTS: files.ByFileState[str] = files.ByFileState()
 
 
 def _shared_descriptor(descriptor: Path, overrides: dict[str, Path] | None) -> dict[str, Any]:
@@ -51,12 +51,7 @@ def _shared_descriptor(descriptor: Path, overrides: dict[str, Path] | None) -> d
 
 def _file_digest(path: Path) -> str:
     """SHA-256 of a file, computed again only when its state changes."""
-    key = (str(path), files.file_state(path))
-    if key[1] is None:
-        return files.sha256_file(path)
-    if key not in _DIGESTS:
-        _DIGESTS[key] = files.sha256_file(path)
-    return _DIGESTS[key]
+    return _DIGESTS.get(str(path), [path], lambda: files.sha256_file(path))
 
 
 def _resolved_descriptor(descriptor: Path, overrides: dict[str, Path] | None) -> dict[str, Any]:
