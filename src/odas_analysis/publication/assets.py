@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import files
-from ..tables.formats import XLSX_TIME, neutralise, stable_zip
+from ..tables.formats import neutralise, new_workbook, workbook_bytes
 from .batch import Export
 from .errors import ReportError
 from .typography import looks_like_code
@@ -134,15 +134,7 @@ def xlsx_bytes(
 ) -> bytes:
     """An XLSX workbook of a table: sheet ``tableau`` (numbers as numbers, codes as text,
     the decimals of the CSV as number format) and sheet ``source`` (``meta`` pairs)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "tableau"
-    ws.append([neutralise(h) for h in header])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    wb, ws = new_workbook(header)
     number = re.compile(r"^[+-]?\d+(?:\.(\d+))?$")
     for r, row in enumerate(rows, start=2):
         for c, value in enumerate(row, start=1):
@@ -155,16 +147,7 @@ def xlsx_bytes(
             elif value != "":
                 target.value = neutralise(value)
                 target.data_type = "s"  # never a formula, whatever openpyxl guesses
-    info = wb.create_sheet("source")
-    for key, value in meta:
-        info.append([neutralise(key), neutralise(value)])
-    wb.properties.creator = "odas-analysis"
-    wb.properties.created = XLSX_TIME
-    wb.properties.modified = XLSX_TIME
-    wb.properties.lastModifiedBy = None
-    buf = io.BytesIO()
-    wb.save(buf)
-    return stable_zip(buf.getvalue())
+    return workbook_bytes(wb, meta)
 
 
 # --------------------------------------------------------------------------- the files

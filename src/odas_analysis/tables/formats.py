@@ -14,7 +14,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from .. import french
 
@@ -223,20 +223,12 @@ def table_xlsx(
 ) -> bytes:
     """Return an XLSX workbook of ``df``: sheet ``tableau`` (numeric cells, French number formats,
     text neutralised) and sheet ``source`` (source and units); byte-stable."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     decimals = resolve_decimals(df, decimals)
     frame = df.reset_index() if index else df
     kinds = _kinds(frame)
     names = [str(c) for c in frame.columns]
     plain = [kind == "int" and bool(PLAIN_COLUMNS.search(n)) for n, kind in zip(names, kinds)]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "tableau"
-    ws.append([neutralise(n) for n in names])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    wb, ws = new_workbook(names)
     for r, values in enumerate(frame.itertuples(index=False, name=None)):
         for c, (value, kind) in enumerate(zip(values, kinds)):
             target = ws.cell(row=r + 2, column=c + 1)
@@ -248,10 +240,30 @@ def table_xlsx(
             digits = _digits(decimals, names[c], r) if kind == "float" else 0
             target.value = round(float(value), digits) if kind == "float" else int(value)
             target.number_format = xlsx_number_format(kind, digits, plain[c])
+    about = [("Source", " ".join((source or "").split()))]
+    about += [(f"Unité : {neutralise(str(column))}", str(unit)) for column, unit in (units or {}).items()]
+    return workbook_bytes(wb, about)
+
+
+def new_workbook(header: Sequence[str]):
+    """A workbook whose sheet ``tableau`` starts with ``header`` (neutralised, in bold): ``(workbook, sheet)``."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "tableau"
+    ws.append([neutralise(str(h)) for h in header])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    return wb, ws
+
+
+def workbook_bytes(wb, about: Iterable[tuple[str, str]]) -> bytes:
+    """The byte-stable XLSX of ``wb``, with a sheet ``source`` of the ``about`` pairs (neutralised)."""
     info = wb.create_sheet("source")
-    info.append(["Source", neutralise(" ".join((source or "").split()))])
-    for column, unit in (units or {}).items():
-        info.append([f"Unité : {neutralise(str(column))}", neutralise(str(unit))])
+    for key, value in about:
+        info.append([neutralise(key), neutralise(value)])
     wb.properties.creator = "odas-analysis"
     wb.properties.created = XLSX_TIME
     wb.properties.modified = XLSX_TIME
