@@ -82,6 +82,20 @@ def test_lille_every_indicator_and_vintage_checked_against_the_files(lille, nati
     assert (lille.indicators["status"] == "").sum() == len(lille.indicators)
 
 
+def test_rows_and_curves_are_those_of_their_indicator_and_vintage(lille):
+    frame = lille.indicators
+    for indicator, year in [("poverty_rate_60", 2016), ("population_municipale", 2023)]:
+        selected = frame[(frame["indicator"] == indicator) & (frame["data_year"] == year)]
+        pd.testing.assert_series_equal(lille.row(indicator, year), selected.iloc[0])
+        curve = lille.distribution(indicator, year)
+        assert list(curve["percentile"]) == list(range(101))
+        assert set(curve["indicator"]) == {indicator} and set(curve["data_year"]) == {year}
+    with pytest.raises(ParameterError, match="'poverty_rate_60' 1999"):
+        lille.row("poverty_rate_60", 1999)
+    absent = lille.distribution("poverty_rate_60", 1999)
+    assert absent.empty and list(absent.columns) == list(lille.distributions.columns)
+
+
 def test_lille_neighbours_are_big_cities_on_five_indicators(lille):
     near = lille.neighbours
     assert near.iloc[0]["code"] == "59350" and near.iloc[0]["distance"] == 0
