@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from bench_batch import machine
+    from memory import describe
 
     from odas_analysis import files, french
     from odas_analysis.batch.plan import plan
@@ -100,8 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                 memory[executor] = peak
                 print(
                     f"  {executor:<5} essai {attempt + 1} : {french.duration(seconds)} "
-                    f"({french.number(n / seconds * 60, 1)} pages par minute) ; mémoire : "
-                    + ", ".join(f"{k} {french.number(v, 1)}" for k, v in peak.items()),
+                    f"({french.number(n / seconds * 60, 1)} pages par minute) ; " + describe(peak),
                     flush=True,
                 )
         a, b = published(scratch / "local"), published(scratch / "dask")

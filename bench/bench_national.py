@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from bench_batch import machine
-    from memory import PeakMemory
+    from memory import PeakMemory, describe
 
     from odas_analysis import files, french
     from odas_analysis.batch.plan import plan
@@ -117,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"[2] lot ({args.executor}, {args.jobs} travailleurs) : {fr.integer(done)} fiches sur {fr.integer(len(runs))} "
         f"en {fr.duration(seconds)}, {fr.number(per_minute, 1)} fiches par minute, "
-        f"{fr.number(mean_in_batch, 2)} s par fiche dans un travailleur (noyau, papermill et HTML) ; mémoire (Mio) : "
-        + ", ".join(f"{k} {fr.number(v, 1)}" for k, v in memory.items())
+        f"{fr.number(mean_in_batch, 2)} s par fiche dans un travailleur (noyau, papermill et HTML) ; "
+        + describe(memory)
     )
     for label, n in (("lot national (communes-20000,epci)", NATIONAL_PAGES), ("toutes les communes", ALL_COMMUNES)):
         hours = n / per_minute / 60

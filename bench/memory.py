@@ -86,3 +86,20 @@ class PeakMemory:
         out = {f"peak_rss_{role}_mib": round(value / mib, 1) for role, value in sorted(self.peak_rss.items())}
         out["peak_uss_per_worker_mib"] = round(self.peak_tree_uss / max(1, workers) / mib, 1)
         return out
+
+
+#: How :func:`describe` names each role.
+ROLE_NAMES = {"kernel": "noyau", "worker": "travailleur", "zygote": "zygote"}
+
+
+def describe(summary: dict[str, float]) -> str:
+    """:meth:`PeakMemory.summary` as the benchmarks print it, in French (MiB written ``Mio``)."""
+    from odas_analysis import french
+
+    roles = [
+        f"{ROLE_NAMES[role]} {french.number(summary[f'peak_rss_{role}_mib'], 1)}"
+        for role in ROLE_NAMES
+        if f"peak_rss_{role}_mib" in summary
+    ]
+    per_worker = french.number(summary["peak_uss_per_worker_mib"], 1)
+    return f"RSS maximal d'un processus (Mio) : {', '.join(roles)} ; mémoire propre par travailleur : {per_worker} Mio"
