@@ -156,6 +156,36 @@ def test_aggregations():
 # --- templates -------------------------------------------------------------------------------
 
 
+def test_views_are_computed_once_per_package_state_and_handed_out_as_copies(monkeypatch):
+    from odas_analysis.fieldwork import views
+    from odas_analysis.validate import memo
+
+    records = fieldwork.load_records()
+    first = fieldwork.segments_in_context(records)
+    pd.testing.assert_frame_equal(first, views._segments_in_context(records, "primary"))
+    assert first.attrs["label_fr"] == "jeu de démonstration (données simulées)"
+    first.loc[:, "supports"] = -1  # a caller's change stays its own
+    assert (fieldwork.segments_in_context(records)["supports"] >= 0).all()
+    pd.testing.assert_frame_equal(fieldwork.site_levels(records), views._site_levels(records))
+
+    calls = []
+    state = ["a"]
+    monkeypatch.setattr(memo, "package_state", lambda: None if state[0] is None else (state[0],))
+
+    def compute():
+        calls.append(state[0])
+        return pd.DataFrame({"n": [len(calls)]})
+
+    assert records.view("k", compute)["n"].tolist() == [1]
+    assert records.view("k", compute)["n"].tolist() == [1]
+    state[0] = "b"  # a project table changed (the actor categories, say)
+    assert records.view("k", compute)["n"].tolist() == [2]
+    state[0] = None  # a package file just written: not kept
+    records.view("k", compute)
+    records.view("k", compute)
+    assert calls == ["a", "b", None, None]
+
+
 def test_committed_templates_match_a_fresh_generation(tmp_path):
     written = fieldwork.write_templates(tmp_path)
     assert sorted(p.name for p in written) == sorted(p.name for p in fieldwork.TEMPLATES_DIR.iterdir())

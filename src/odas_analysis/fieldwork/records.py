@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,10 +65,32 @@ class FieldworkSource:
 
 @dataclass(frozen=True)
 class FieldworkRecords:
-    """The four validated tables of one source."""
+    """The four validated tables of one source (not to be modified: use :meth:`table` for a copy)."""
 
     source: FieldworkSource
     tables: Mapping[str, pd.DataFrame] = field(repr=False)
+    _views: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def view(self, key: Any, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A copy of the frame ``compute()`` derives from these records and the project's tables.
+
+        Computed once per ``key`` and state of the project's data package
+        (:func:`odas_analysis.validate.memo.package_state`: a view may join the records
+        with a project table, the actor categories say), then copied at each call, so that
+        a caller may modify what it gets. A page asks for the same join of the segments
+        once per hypothesis.
+        """
+        from ..validate.memo import package_state
+
+        state = package_state()
+        if state is None:
+            return compute()
+        if self._views.get(_STATE) != state:
+            self._views.clear()
+            self._views[_STATE] = state
+        if key not in self._views:
+            self._views[key] = compute()
+        return self._views[key].copy()
 
     def table(self, name: str) -> pd.DataFrame:
         """A copy of one table, with ``.attrs`` naming the source."""
@@ -77,6 +99,9 @@ class FieldworkRecords:
         frame = self.tables[name].copy()
         stamp(frame, self.source)
         return frame
+
+
+_STATE = object()  # the key under which FieldworkRecords.view keeps the package state of its views
 
 
 def stamp(frame: pd.DataFrame, source: FieldworkSource) -> pd.DataFrame:

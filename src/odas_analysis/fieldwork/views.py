@@ -29,11 +29,15 @@ def segments_in_context(records: FieldworkRecords | None = None, coding_role: st
         ``format``, ``actor_category``, ``group_id`` (missing when the passage has no
         identified speaker) and ``supports`` (1 when ``code == "supports"``).
     """
+    if coding_role not in ("primary", "reliability", "all"):
+        raise ParameterError(f"coding_role={coding_role!r} : valeur attendue 'primary', 'reliability' ou 'all'")
     records = records or load_records()
+    return records.view(("segments_in_context", coding_role), lambda: _segments_in_context(records, coding_role))
+
+
+def _segments_in_context(records: FieldworkRecords, coding_role: str) -> pd.DataFrame:
     seg = records.tables["coded_segments"]
     if coding_role != "all":
-        if coding_role not in ("primary", "reliability"):
-            raise ParameterError(f"coding_role={coding_role!r} : valeur attendue 'primary', 'reliability' ou 'all'")
         seg = seg[seg["coding_role"] == coding_role]
     itv = records.tables["interviews"][["interview_id", "site_id", "phase", "format"]]
     par = records.tables["participants"][["participant_id", "actor_category"]]
@@ -119,6 +123,10 @@ def support_share_by_site(hypothesis_id: str, records: FieldworkRecords | None =
 def site_levels(records: FieldworkRecords | None = None) -> pd.DataFrame:
     """Primary assessment levels, one row per site and one column per grid condition."""
     records = records or load_records()
+    return records.view("site_levels", lambda: _site_levels(records))
+
+
+def _site_levels(records: FieldworkRecords) -> pd.DataFrame:
     ass = records.tables["assessments"]
     ass = ass[ass["coding_role"] == "primary"]
     wide = ass.pivot(index="site_id", columns="condition_id", values="level").reindex(study.site_ids())
