@@ -23,7 +23,8 @@ def _read_descriptor(descriptor: Path) -> dict[str, Any]:
         ) from None
 
 
-_RESOLVED: dict[tuple[Any, ...], tuple[list[tuple[Path, Any]], dict[str, Any]]] = {}
+#: Resolved descriptors by (descriptor, its state, overrides): the schema files, their stamp, the result.
+_RESOLVED: dict[tuple[Any, ...], tuple[list[Path], tuple | None, dict[str, Any]]] = {}
 _DIGESTS: files.ByFileState[str] = files.ByFileState()
 
 
@@ -40,12 +41,12 @@ def _shared_descriptor(descriptor: Path, overrides: dict[str, Path] | None) -> d
         tuple(sorted((k, str(v)) for k, v in (overrides or {}).items())),
     )
     hit = _RESOLVED.get(key) if key[1] is not None else None
-    if hit is not None and all(state is not None and files.file_state(path) == state for path, state in hit[0]):
-        return hit[1]
+    if hit is not None and hit[1] is not None and files.files_state(hit[0]) == hit[1]:
+        return hit[2]
     data = _resolved_descriptor(descriptor, overrides)
     raw = _read_descriptor(descriptor)
     schemas = [descriptor.parent / r["schema"] for r in raw.get("resources", []) if isinstance(r.get("schema"), str)]
-    _RESOLVED[key] = ([(path, files.file_state(path)) for path in schemas], data)
+    _RESOLVED[key] = (schemas, files.files_state(schemas), data)
     return data
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..files import file_state
+from ..files import file_state, files_state
 from . import loading
 from .descriptor import _shared_descriptor
 
@@ -36,17 +36,10 @@ def package_state(descriptor: Path | None = None) -> tuple[Any, ...] | None:
     By default the package :func:`~odas_analysis.validate.load_table` reads.
     """
     descriptor = descriptor or loading.DATAPACKAGE
-    desc_state = file_state(descriptor)
-    if desc_state is None:
+    if file_state(descriptor) is None:  # absent or just written: not read
         return None
     data = _shared_descriptor(descriptor, None)
-    states = [desc_state]
-    for res in data["resources"]:
-        state = file_state(Path(res["path"]))
-        if state is None:
-            return None
-        states.append(state)
-    return (str(descriptor), *states)
+    return files_state([descriptor, *(Path(res["path"]) for res in data["resources"])])
 
 
 def on_package(func: F) -> F:

@@ -154,9 +154,8 @@ def _validation_key(desc: Path, names: list[str], overrides: dict[str, Path] | N
     # of times). The schemas are in ``data``, read again by _shared_descriptor when one of
     # their files changes: the entry keeps that object and is used only with it.
     paths = [desc, *_RULE_MODULES, *(Path(resources[n]["path"]) for n in sorted(needed))]
-    states = tuple(files.file_state(p) for p in paths)
-    memo_key = (tuple(map(str, paths)), states)
-    hit = _KEYS.get(memo_key) if None not in states else None
+    stamp = files.files_state(paths)
+    hit = _KEYS.get(stamp) if stamp is not None else None
     if hit is not None and hit[0] is data:
         return hit[1]
     digest = hashlib.sha256()
@@ -166,8 +165,8 @@ def _validation_key(desc: Path, names: list[str], overrides: dict[str, Path] | N
         res = resources[res_name]
         digest.update(json.dumps(res, sort_keys=True, ensure_ascii=False).encode("utf-8"))
         digest.update(_file_digest(Path(res["path"])).encode())
-    if None not in states:
-        _KEYS[memo_key] = (data, digest.hexdigest())
+    if stamp is not None:
+        _KEYS[stamp] = (data, digest.hexdigest())
     return digest.hexdigest()
 
 
