@@ -69,7 +69,7 @@ class FieldworkRecords:
 
     source: FieldworkSource
     tables: Mapping[str, pd.DataFrame] = field(repr=False)
-    _views: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _views: dict[Any, dict[Any, pd.DataFrame]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def view(self, key: Any, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """A copy of the frame ``compute()`` derives from these records and the project's tables.
@@ -85,12 +85,13 @@ class FieldworkRecords:
         state = package_state()
         if state is None:
             return compute()
-        if self._views.get(_STATE) != state:
+        if state not in self._views:  # one package state at a time
             self._views.clear()
-            self._views[_STATE] = state
-        if key not in self._views:
-            self._views[key] = compute()
-        return self._views[key].copy()
+            self._views[state] = {}
+        views = self._views[state]
+        if key not in views:
+            views[key] = compute()
+        return views[key].copy()
 
     def table(self, name: str) -> pd.DataFrame:
         """A copy of one table, with ``.attrs`` naming the source."""
@@ -99,9 +100,6 @@ class FieldworkRecords:
         frame = self.tables[name].copy()
         stamp(frame, self.source)
         return frame
-
-
-_STATE = object()  # the key under which FieldworkRecords.view keeps the package state of its views
 
 
 def stamp(frame: pd.DataFrame, source: FieldworkSource) -> pd.DataFrame:
