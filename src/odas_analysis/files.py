@@ -107,6 +107,11 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def digest_files(paths: Iterable[os.PathLike[str] | str]) -> str:
+    """Hex SHA-256 of the bytes of ``paths``, in that order (a digest of some source code, say)."""
+    return sha256_bytes(b"".join(sha256_file(Path(p)).encode() for p in paths))
+
+
 def display_path(path: Path | str) -> str:
     """A path as a reader should see it: relative to the project when inside it, POSIX form."""
     path = Path(path)

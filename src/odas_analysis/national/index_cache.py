@@ -32,7 +32,7 @@ def _code_digest() -> str:
     from ..config import PACKAGE_DIR
 
     paths = sorted((PACKAGE_DIR / "national").rglob("*.py")) + [PACKAGE_DIR / "indicators.py"]
-    return files.sha256_bytes(b"".join(files.sha256_file(p).encode() for p in paths))
+    return files.digest_files(paths)
 
 
 def cache_path(directory: Path, state: tuple) -> Path:
