@@ -209,17 +209,26 @@ def _remove_layout_engine(fig) -> None:
 
 
 def figure_bytes(fig, fmt: str, *, dpi: int = DEFAULT_DPI) -> bytes:
-    """Return the deterministic bytes of ``fig`` as ``"svg"`` or ``"png"``."""
+    """Return the deterministic bytes of ``fig`` as ``"svg"`` or ``"png"``.
+
+    A figure whose builder declared an overlay (:mod:`odas_analysis.figures.layers`) is
+    drawn over its kept background; any other in one pass of ``savefig``.
+    """
     import matplotlib as mpl
 
-    buf = io.BytesIO()
-    if fmt == "svg":
-        with mpl.rc_context({"svg.hashsalt": SVG_HASHSALT}):
-            fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    elif fmt == "png":
-        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    else:
+    from .figures import layers
+
+    if fmt not in ("svg", "png"):
         raise ParameterError(f"format de figure {fmt!r} : attendu 'svg' ou 'png'")
+    with mpl.rc_context({"svg.hashsalt": SVG_HASHSALT} if fmt == "svg" else {}):
+        layered = layers.rendered(fig, fmt, dpi=dpi)
+        if layered is not None:
+            return layered
+        buf = io.BytesIO()
+        if fmt == "svg":
+            fig.savefig(buf, format="svg", metadata=layers.SVG_METADATA)
+        else:
+            fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
 
 

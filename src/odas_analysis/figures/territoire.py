@@ -12,6 +12,7 @@ statistique), never imputed.
 
 from __future__ import annotations
 
+import hashlib
 import textwrap
 from collections.abc import Sequence
 
@@ -21,6 +22,7 @@ from .. import french
 from ..indicators import spec as _spec
 from ..national.profile import Profile
 from ..tables.common import sources_note
+from . import layers
 from .common import Margins, add_note, fixed_axis_labels, panels
 from .style import COLORS, french_axis, text_width
 
@@ -196,10 +198,12 @@ def references(profile: Profile, indicators: Sequence[tuple[str, int]] = REFEREN
     return fig
 
 
-def _distribution_panel(ax, profile: Profile, indicator: str, year: int) -> tuple[str, str] | None:
-    """Draw one quantile curve and the territory on it; return (population, source) or None."""
-    spec = _spec(indicator, year)
-    dist = profile.distribution(indicator, year)
+def _distribution_curve(ax, spec, year: int, dist: pd.DataFrame) -> tuple[str, str] | None:
+    """Draw one national quantile curve and its axes; return (population, source) or None.
+
+    Everything drawn here is the same for every territory of the population: it is the
+    background of :func:`distribution`, named by :func:`_curve_key`.
+    """
     ax.set_title(_distribution_title(spec, year), fontsize=8.5)
     if dist.empty:
         ax.text(
@@ -215,11 +219,9 @@ def _distribution_panel(ax, profile: Profile, indicator: str, year: int) -> tupl
         ax.set_xticks([])
         ax.set_yticks([])
         return None
-    row = profile.row(indicator, year)
     population = str(dist["rank_population"].iloc[0])
     n = int(dist["n_in_distribution"].iloc[0])
     ax.plot(dist["percentile"].astype(float), dist["value"].astype(float), color=COLORS["neutral"], linewidth=1.4)
-    value, rank = row["value"], row["pct_rank"]
     if spec.log_scale:
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(_log_formatter())
@@ -229,20 +231,9 @@ def _distribution_panel(ax, profile: Profile, indicator: str, year: int) -> tupl
         decimals = 1 if spec.decimals >= 2 else 0
         ax.yaxis.set_major_locator(_few_ticks(integer=decimals == 0))
         french_axis(ax, "y", decimals)
-    if pd.isna(value) or pd.isna(rank):
-        label = f"{profile.territory.name} : {_missing_label(row, 0)}"
-        ax.text(0.03, 0.92, textwrap.fill(label, 34), transform=ax.transAxes, fontsize=7.5, color=GREY, va="top")
-    else:
-        ax.plot([rank], [value], "o", color=COLORS["highlight"], markersize=7, zorder=3)
-        ax.annotate(
-            f"{french.number(value, spec.decimals)}\nrang {french.number(rank, 1)}",
-            (rank, value),
-            xytext=(-6 if rank > 60 else 6, 6 if rank < 85 else -18),
-            textcoords="offset points",
-            ha="right" if rank > 60 else "left",
-            fontsize=7,
-            color=COLORS["highlight"],
-        )
+    # the limits the curve alone gives (the territory lies on it): the point drawn
+    # over it must not move them
+    ax.set_ylim(ax.get_ylim())
     ax.set_xlabel(f"centile des {population} (n = {french.integer(n)})", fontsize=7.5)
     ax.set_xlim(0, 100)
     ax.set_xticks(PERCENTILE_TICKS)
@@ -252,31 +243,78 @@ def _distribution_panel(ax, profile: Profile, indicator: str, year: int) -> tupl
     return population, str(dist["source_id"].iloc[0])
 
 
+def _curve_key(spec, year: int, dist: pd.DataFrame) -> tuple:
+    """What :func:`_distribution_curve` draws that comes from data: title, scale and the curve itself."""
+    if dist.empty:
+        return (_distribution_title(spec, year),)
+    curve = dist[["percentile", "value"]].to_numpy(dtype=float)
+    digest = hashlib.sha256(curve.tobytes()).hexdigest()
+    fields = ("rank_population", "n_in_distribution", "source_id")
+    return (_distribution_title(spec, year), bool(spec.log_scale), int(spec.decimals), digest) + tuple(
+        str(dist[field].iloc[0]) for field in fields
+    )
+
+
+def _territory_point(ax, profile: Profile, spec, indicator: str, year: int) -> list:
+    """Draw the territory on its panel's curve (or say its value is missing); return what was drawn."""
+    row = profile.row(indicator, year)
+    value, rank = row["value"], row["pct_rank"]
+    if pd.isna(value) or pd.isna(rank):
+        label = f"{profile.territory.name} : {_missing_label(row, 0)}"
+        return [
+            ax.text(0.03, 0.92, textwrap.fill(label, 34), transform=ax.transAxes, fontsize=7.5, color=GREY, va="top")
+        ]
+    (point,) = ax.plot([rank], [value], "o", color=COLORS["highlight"], markersize=7, zorder=3)
+    label = ax.annotate(
+        f"{french.number(value, spec.decimals)}\nrang {french.number(rank, 1)}",
+        (rank, value),
+        xytext=(-6 if rank > 60 else 6, 6 if rank < 85 else -18),
+        textcoords="offset points",
+        ha="right" if rank > 60 else "left",
+        fontsize=7,
+        color=COLORS["highlight"],
+    )
+    return [point, label]
+
+
 def distribution(profile: Profile, indicators: Sequence[tuple[str, int]] = DISTRIBUTION_INDICATORS):
     """Where the territory stands among the communes (or the EPCI) of France, indicator by indicator.
 
     Each panel draws the national quantile curve (value at each percentile, unweighted)
     and marks the territory at its percentile rank. Population on a logarithmic scale.
+
+    The curves, their axes and titles are those of every territory of the same
+    population: they are drawn once, as the figure's background
+    (:mod:`odas_analysis.figures.layers`), and the territory's points, values and title
+    over them on each page.
     """
     titles = [_distribution_title(_spec(indicator, year), year) for indicator, year in indicators]
     margins = DISTRIBUTION_MARGINS if _fits(titles) else None
     fig, axes = panels(len(indicators), ncols=3, row_height=2.1, top=0.8, margins=margins)
     sources: list[str] = []
     populations: list[str] = []
+    overlay: list = []
+    key: list = ["territoire.distribution", len(indicators)]
     for ax, (indicator, year) in zip(axes, indicators, strict=False):
-        drawn = _distribution_panel(ax, profile, indicator, year)
+        spec = _spec(indicator, year)
+        dist = profile.distribution(indicator, year)
+        drawn = _distribution_curve(ax, spec, year, dist)
+        key.append(_curve_key(spec, year, dist))
         if drawn is None:
             continue
+        overlay += _territory_point(ax, profile, spec, indicator, year)
         if drawn[0] not in populations:
             populations.append(drawn[0])
         sources.append(drawn[1])
     who = " et des ".join(populations) or "communes"
-    fig.suptitle(
-        f"{profile.territory.name} dans la distribution nationale des {who}",
-        x=0.01,
-        ha="left",
-        fontsize=11,
-        fontweight="bold",
+    overlay.append(
+        fig.suptitle(
+            f"{profile.territory.name} dans la distribution nationale des {who}",
+            x=0.01,
+            ha="left",
+            fontsize=11,
+            fontweight="bold",
+        )
     )
     add_note(
         fig,
@@ -285,6 +323,8 @@ def distribution(profile: Profile, indicators: Sequence[tuple[str, int]] = DISTR
         "seuls les territoires où l'INSEE diffuse la valeur (secret statistique), donc surtout les grandes "
         "communes. " + sources_note(sources),
     )
+    if margins is not None:
+        layers.set_overlay(fig, overlay, key=tuple(key))
     return fig
 
 
