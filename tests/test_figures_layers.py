@@ -161,6 +161,10 @@ def _small(fig=None):
     return fig
 
 
+def _stamp(directory):
+    return {path.name: path.read_bytes() for path in directory.iterdir()}
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -171,26 +175,47 @@ def _small(fig=None):
     ],
     ids=["text-added", "title", "curve", "face"],
 )
-def test_a_figure_changed_after_its_overlay_is_drawn_in_one_pass(change):
+def test_a_figure_changed_after_its_overlay_gets_a_background_of_its_own(change, backgrounds):
+    before = {fmt: export.figure_bytes(_small(), fmt) for fmt in ("png", "svg")}
+    kept = _stamp(backgrounds)
     fig = _small()
-    assert layers.rendered(fig, "png", dpi=100) is not None
-    assert layers.rendered(fig, "svg", dpi=100) is not None  # its own drawing changed nothing
     change(fig)
-    assert layers.rendered(fig, "png", dpi=100) is None
-    assert layers.rendered(fig, "svg", dpi=100) is None
-    assert export.figure_bytes(fig, "png") == _one_pass(fig, "png")
+    assert getattr(fig, layers.LAYERS_ATTR).changed
+    png = export.figure_bytes(fig, "png")
+    assert png != before["png"]
+    assert png == _one_pass(fig, "png"), "the change is drawn"
+    assert export.figure_bytes(fig, "svg") != before["svg"]
+    assert _stamp(backgrounds) == kept, "the changed background is not kept"
+    assert {fmt: export.figure_bytes(_small(), fmt) for fmt in ("png", "svg")} == before
 
 
 def test_a_change_then_a_draw_elsewhere_still_counts():
     """A figure edited, then shown (drawn) in a notebook before it is exported."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    export.figure_bytes(_small(), "png")  # the background kept, with no title
     fig = _small()
-    export.figure_bytes(fig, "png")  # its background kept, with the first title
     fig.axes[0].set_title("Un autre titre")
     FigureCanvasAgg(fig).draw()
     assert not fig.stale
-    assert layers.rendered(fig, "png", dpi=100) is None
+    assert export.figure_bytes(fig, "png") == _one_pass(fig, "png")
+
+
+def test_the_bytes_do_not_depend_on_a_change_that_draws_nothing(profiles):
+    """Reading a figure's texts creates its ticks (a change for matplotlib): the bytes stay those of its content."""
+    from matplotlib.text import Text
+
+    untouched = figures.distribution(profiles["59350"])
+    expected = {fmt: export.figure_bytes(untouched, fmt) for fmt in ("svg", "png")}
+    read = figures.distribution(profiles["59350"])
+    with layers.unchanged(read):
+        read.findobj(Text)
+    assert not getattr(read, layers.LAYERS_ATTR).changed
+    touched = figures.distribution(profiles["59350"])
+    touched.findobj(Text)
+    assert getattr(touched, layers.LAYERS_ATTR).changed  # drawn without the kept background...
+    for fig in (read, touched):
+        assert {fmt: export.figure_bytes(fig, fmt) for fmt in ("svg", "png")} == expected  # ...to the same bytes
 
 
 def test_the_key_follows_the_settings_of_the_drawing(backgrounds):

@@ -21,8 +21,10 @@ The key holds the values the background shows that come from data (titles, label
 a digest of the curves); this module adds what the drawing itself depends on: the
 figure's size and resolution, the format, matplotlib's version, the rcParams in force
 and a digest of the project's code. A figure changed after :func:`set_overlay` (an
-artist added, such as the mark of simulated data) or given a layout engine is drawn
-normally, in one layer.
+artist added, such as the mark of simulated data, a title edited in a notebook) is
+still drawn in two layers, the same way, but its background is drawn for it alone,
+neither read from the cache nor kept: its bytes are those its content gives, whichever
+way it went. A figure given a layout engine is drawn in one pass of ``savefig``.
 
 Only lines and texts can be in the overlay: drawing them touches no state of
 matplotlib's SVG writer but its ids, clip paths, markers and glyphs, which are carried
@@ -80,8 +82,8 @@ _SVG_OTHER = frozenset(
 class Layers:
     """The overlay of a figure and the key of its background; ``changed`` once the figure is.
 
-    ``drawing`` is set while this module draws the figure (changing its resolution, say),
-    so that its own changes are not taken for the caller's.
+    ``drawing`` is set while this module draws the figure (changing its resolution, say)
+    or reads it (:func:`unchanged`), so that those are not taken for the caller's changes.
     """
 
     key: tuple
@@ -97,7 +99,8 @@ def set_overlay(fig, artists: Sequence[Any], *, key: tuple) -> None:
     the figure's other artists show that comes from data. The overlay is drawn in the
     order given, over the whole background. Call it once the figure is built: from then
     on, any change to the figure (an artist added, a title changed, a draw elsewhere,
-    as matplotlib reports it through ``Artist.stale``) makes it drawn in one pass.
+    as matplotlib reports it through ``Artist.stale``) makes its background drawn for
+    it alone, not taken from the cache nor kept there.
     """
     from matplotlib.lines import Line2D
     from matplotlib.text import Text
@@ -130,13 +133,28 @@ def _check_key(key: Any) -> None:
 
 
 def rendered(fig, fmt: str, *, dpi: float) -> bytes | None:
-    """The bytes of layered ``fig`` as ``"svg"`` or ``"png"``; None for a figure to draw normally."""
+    """The bytes of layered ``fig`` as ``"svg"`` or ``"png"``; None for a figure to draw in one pass."""
     layers: Layers | None = getattr(fig, LAYERS_ATTR, None)
-    if layers is None or layers.changed or fig.get_layout_engine() is not None or fmt not in ("png", "svg"):
+    if layers is None or fig.get_layout_engine() is not None or fmt not in ("png", "svg"):
         return None
+    with unchanged(fig):
+        return _png(fig, layers, dpi) if fmt == "png" else _svg(fig, layers)
+
+
+@contextlib.contextmanager
+def unchanged(fig) -> Iterator[None]:
+    """Within this block, what happens to layered ``fig`` is not a change (its own drawing, reading its texts).
+
+    Reading a figure's texts makes matplotlib create its ticks, which it reports as a
+    change; the names check of :mod:`odas_analysis.export` reads them this way.
+    """
+    layers: Layers | None = getattr(fig, LAYERS_ATTR, None)
+    if layers is None or layers.drawing:
+        yield
+        return
     layers.drawing = True
     try:
-        return _png(fig, layers, dpi) if fmt == "png" else _svg(fig, layers)
+        yield
     finally:
         layers.drawing = False
 
@@ -274,16 +292,17 @@ def _png(fig, layers: Layers, dpi: float) -> bytes:
     with _canvas(fig, FigureCanvasAgg, dpi) as canvas:
         renderer = canvas.get_renderer()
         pixels = np.asarray(renderer.buffer_rgba())
-        background = _recall(f"{key}.png.npy", _read_pixels)
+        background = None if layers.changed else _recall(f"{key}.png.npy", _read_pixels)
         if background is not None and background.shape == pixels.shape and background.dtype == pixels.dtype:
             pixels[...] = background
         else:
             with _without(layers.overlay):
                 canvas.draw()
-            background = pixels.copy()
-            out = io.BytesIO()
-            np.save(out, background, allow_pickle=False)
-            _keep(f"{key}.png.npy", background, out.getvalue())
+            if not layers.changed:
+                background = pixels.copy()
+                out = io.BytesIO()
+                np.save(out, background, allow_pickle=False)
+                _keep(f"{key}.png.npy", background, out.getvalue())
         for artist in layers.overlay:
             artist.draw(renderer)
         buf = io.BytesIO()
@@ -356,7 +375,7 @@ def _svg(fig, layers: Layers) -> bytes:
         svg = RendererSVG(width * 72, height * 72, stream, image_dpi=image_dpi, metadata=SVG_METADATA)
         renderer = MixedModeRenderer(fig, width, height, image_dpi, svg)
         start = stream.tell()
-        entry = _recall(f"{key}.svg.json", _read_svg)
+        entry = None if layers.changed else _recall(f"{key}.svg.json", _read_svg)
         if entry is not None:
             stream.write(entry["body"])
             _restore_svg_state(svg, entry["state"])
@@ -364,7 +383,7 @@ def _svg(fig, layers: Layers) -> bytes:
             with _without(layers.overlay):
                 fig.draw(renderer)
             state = _svg_state(svg)
-            if state is not None:
+            if state is not None and not layers.changed:
                 entry = {"body": stream.getvalue()[start:], "state": state}
                 _keep(f"{key}.svg.json", entry, json.dumps(entry, ensure_ascii=False).encode("utf-8"))
         for artist in layers.overlay:
