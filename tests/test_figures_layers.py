@@ -138,15 +138,16 @@ def test_each_population_has_its_background(profiles, backgrounds):
     assert len(list(backgrounds.iterdir())) == 2
 
 
-def test_a_damaged_copy_on_disk_is_drawn_again(profiles, backgrounds):
+@pytest.mark.parametrize("damage", [b"not a background", b'{"body": "<g/>", "state": {"groups": {}}}'])
+def test_a_damaged_copy_on_disk_is_drawn_again(profiles, backgrounds, damage):
     fig = figures.distribution(profiles["59350"])
     expected = export.figure_bytes(fig, "svg"), export.figure_bytes(fig, "png")
     for path in backgrounds.iterdir():
-        path.write_bytes(b"not a background")
+        path.write_bytes(damage)
     layers.clear()
     fig = figures.distribution(profiles["59350"])
     assert (export.figure_bytes(fig, "svg"), export.figure_bytes(fig, "png")) == expected
-    assert all(path.read_bytes() != b"not a background" for path in backgrounds.iterdir()), "written again"
+    assert all(path.read_bytes() != damage for path in backgrounds.iterdir()), "written again"
 
 
 def _small(fig=None):

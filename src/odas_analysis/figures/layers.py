@@ -352,9 +352,16 @@ def _restore_svg_state(renderer, state: dict) -> None:
         setattr(renderer, name, value)
 
 
+#: The fields of a kept SVG state and their JSON types.
+_SVG_FIELDS = {"groups": dict, "clips": list, "markers": list, "glyphs": list, "counters": dict}
+
+
 def _read_svg(path: Path) -> dict:
     entry = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(entry.get("body"), str) or not isinstance(entry.get("state"), dict):
+    state = entry.get("state") if isinstance(entry, dict) else None
+    if not isinstance(entry.get("body"), str) or not isinstance(state, dict):
+        raise ValueError(path)
+    if any(not isinstance(state.get(field), kind) for field, kind in _SVG_FIELDS.items()):
         raise ValueError(path)
     return entry
 
