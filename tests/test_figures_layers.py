@@ -138,7 +138,7 @@ def test_each_population_has_its_background(profiles, backgrounds):
     assert len(list(backgrounds.iterdir())) == 2
 
 
-@pytest.mark.parametrize("damage", [b"not a background", b'{"body": "<g/>", "state": {"groups": {}}}'])
+@pytest.mark.parametrize("damage", [b"not a background", b"[]", b'{"body": "<g/>", "state": {"groups": {}}}'])
 def test_a_damaged_copy_on_disk_is_drawn_again(profiles, backgrounds, damage):
     fig = figures.distribution(profiles["59350"])
     expected = export.figure_bytes(fig, "svg"), export.figure_bytes(fig, "png")

@@ -358,8 +358,10 @@ _SVG_FIELDS = {"groups": dict, "clips": list, "markers": list, "glyphs": list, "
 
 def _read_svg(path: Path) -> dict:
     entry = json.loads(path.read_text(encoding="utf-8"))
-    state = entry.get("state") if isinstance(entry, dict) else None
-    if not isinstance(entry.get("body"), str) or not isinstance(state, dict):
+    if not isinstance(entry, dict) or not isinstance(entry.get("body"), str):
+        raise ValueError(path)
+    state = entry.get("state")
+    if not isinstance(state, dict):
         raise ValueError(path)
     if any(not isinstance(state.get(field), kind) for field, kind in _SVG_FIELDS.items()):
         raise ValueError(path)
