@@ -31,8 +31,10 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 FIGURES_DIR = PROJECT_ROOT / "figures"
 TABLES_DIR = PROJECT_ROOT / "tables"
 BUILD_DIR = PROJECT_ROOT / "build"
+#: The caches kept between processes (``$ODAS_CACHE_DIR``, default ``build/cache``).
+CACHE_DIR = Path(os.environ.get("ODAS_CACHE_DIR", BUILD_DIR / "cache"))
 #: Stamps of tables already validated, named by the digest of what they depend on.
-VALIDATION_CACHE_DIR = Path(os.environ.get("ODAS_CACHE_DIR", BUILD_DIR / "cache")) / "validated"
+VALIDATION_CACHE_DIR = CACHE_DIR / "validated"
 
 NATIONAL_DATA_ENV = "ODAS_NATIONAL_DATA"
 PRIVATE_DATA_ENV = "ODAS_PRIVATE_DATA"

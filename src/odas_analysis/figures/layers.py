@@ -209,10 +209,10 @@ _MEMORY: OrderedDict[str, Any] = OrderedDict()
 
 
 def cache_dir() -> Path:
-    """``$ODAS_CACHE_DIR/figure-backgrounds`` (beside the validation stamps, see :mod:`odas_analysis.config`)."""
-    from ..config import VALIDATION_CACHE_DIR
+    """``$ODAS_CACHE_DIR/figure-backgrounds`` (see :data:`odas_analysis.config.CACHE_DIR`)."""
+    from ..config import CACHE_DIR
 
-    return VALIDATION_CACHE_DIR.parent / "figure-backgrounds"
+    return CACHE_DIR / "figure-backgrounds"
 
 
 def _remember(key: str, value: Any) -> None:

@@ -22,10 +22,10 @@ PREFIX = "index-"
 
 
 def cache_dir() -> Path:
-    """``$ODAS_CACHE_DIR/territoire`` (the validation stamps' parent, see :mod:`odas_analysis.config`)."""
-    from ..config import VALIDATION_CACHE_DIR
+    """``$ODAS_CACHE_DIR/territoire`` (see :data:`odas_analysis.config.CACHE_DIR`)."""
+    from ..config import CACHE_DIR
 
-    return VALIDATION_CACHE_DIR.parent / "territoire"
+    return CACHE_DIR / "territoire"
 
 
 def _code_digest() -> str:
