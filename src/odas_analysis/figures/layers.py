@@ -56,10 +56,12 @@ SVG_METADATA = {"Date": None, "Creator": None}
 
 # The state of matplotlib's SVG renderer that drawing lines and texts reads and writes,
 # and how each is carried through JSON: dicts whose keys are strings or tuples of
-# numbers, and integers. A renderer with other state (a later matplotlib) is not layered.
+# numbers, and integers. A renderer with other state (a later matplotlib) is still drawn
+# in two layers, but its background is not kept.
 _SVG_STATE = ("_groupd", "_clipd", "_markers", "_glyph_map")
 _SVG_COUNTERS = ("_path_collection_id", "_n_gradients")
 _SVG_EMPTY = ("_clip_path_ids", "_hatchd")
+_SVG_CARRIED = frozenset({*_SVG_STATE, *_SVG_COUNTERS, *_SVG_EMPTY})
 _SVG_OTHER = frozenset(
     {
         "width",
@@ -319,12 +321,7 @@ def _png(fig, layers: Layers, dpi: float) -> bytes:
 def _svg_state(renderer) -> dict | None:
     """The SVG renderer's state after the background, for JSON; None when it is not one this module knows."""
     names = set(vars(renderer))
-    if not names >= {*_SVG_STATE, *_SVG_COUNTERS, *_SVG_EMPTY} or names - {
-        *_SVG_STATE,
-        *_SVG_COUNTERS,
-        *_SVG_EMPTY,
-        *_SVG_OTHER,
-    }:
+    if not names >= _SVG_CARRIED or names - _SVG_CARRIED - _SVG_OTHER:
         return None
     if any(getattr(renderer, name) for name in _SVG_EMPTY) or renderer._has_gouraud:
         return None
