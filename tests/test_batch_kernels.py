@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_core.utils import run_sync
 
 from odas_analysis.batch import pool
@@ -49,6 +50,64 @@ def kernel(zygote):
         yield warm
     finally:
         warm.discard()
+
+
+def _answer(kc) -> dict:
+    """Run ``x + 1`` through the async client ``kc``; return the execute_result's data."""
+
+    async def go():
+        msg_id = kc.execute("x + 1")
+        while True:
+            msg = await kc.iopub_channel.get_msg(timeout=30)
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_result":
+                return msg["content"]["data"]
+
+    return run_sync(go)()
+
+
+def test_the_notebooks_client_is_connected_ahead_and_made_once(kernel):
+    first = kernel.km.client()
+    assert first is kernel.km.clients[0], "the client connected while the kernel warmed"
+    assert first._iopub_channel is not None and first._shell_channel is not None
+    second = kernel.km.client()
+    assert second is not first and second in kernel.km.clients  # later calls: new clients, tracked
+
+
+def test_a_notebooks_client_is_ready_without_the_librarys_silent_wait(kernel, monkeypatch):
+    async def library_wait(self, timeout=None):
+        raise AssertionError("the library's wait (0.2 s of IOPub silence) was used")
+
+    monkeypatch.setattr(AsyncKernelClient, "wait_for_ready", library_wait)
+    kc = kernel.km.client()
+    kc.start_channels()
+    run_sync(kc.wait_for_ready)(timeout=30)
+    assert _answer(kc) == {"text/plain": "42"}
+
+
+def test_a_kernel_that_does_not_answer_in_time_is_waited_for_the_librarys_way(kernel, monkeypatch):
+    called = []
+    library_wait = AsyncKernelClient.wait_for_ready
+
+    async def spy(self, timeout=None):
+        called.append(timeout)
+        await library_wait(self, timeout)
+
+    monkeypatch.setattr(AsyncKernelClient, "wait_for_ready", spy)
+    monkeypatch.setattr(pool, "READY_WAIT", 0.0)  # no answer can come in no time
+    kc = kernel.km.client()
+    kc.start_channels()
+    run_sync(kc.wait_for_ready)(timeout=30)
+    assert called == [30]
+    assert _answer(kc) == {"text/plain": "42"}
+
+
+def test_idle_status_is_recognised_only_for_its_own_request():
+    idle = {"msg_type": "status", "parent_header": {"msg_id": "a"}, "content": {"execution_state": "idle"}}
+    assert pool._is_idle_for(idle, "a")
+    assert not pool._is_idle_for(idle, "b")
+    assert not pool._is_idle_for({**idle, "content": {"execution_state": "busy"}}, "a")
+    assert not pool._is_idle_for({**idle, "msg_type": "stream"}, "a")
+    assert not pool._is_idle_for({"msg_type": "status"}, "a")
 
 
 def test_a_killed_kernel_is_reaped_when_kill_returns(kernel):

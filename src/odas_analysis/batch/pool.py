@@ -248,17 +248,79 @@ def tracked_kernel_manager(**kwargs: Any):
     return _tracked_manager_class()(**kwargs)
 
 
+READY_WAIT = 1.0
+"""Seconds a notebook's client waits for the kernel's answer before asking the library's way."""
+
+
+def _is_idle_for(msg: dict[str, Any], msg_id: str) -> bool:
+    """Whether ``msg`` is the kernel's "idle" status for the request ``msg_id``."""
+    return (
+        msg.get("msg_type") == "status"
+        and msg.get("parent_header", {}).get("msg_id") == msg_id
+        and msg.get("content", {}).get("execution_state") == "idle"
+    )
+
+
 @functools.cache
 def _tracked_manager_class():
     """The class of :func:`tracked_kernel_manager`, made once (jupyter_client is imported late)."""
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
+
+    class ReadyClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            """Ready once the kernel has answered ``kernel_info`` and published "idle" for it.
+
+            jupyter_client's own wait ends by reading IOPub until it has been silent
+            for 0.2 s, on every notebook. The kernel's "idle" status for our request
+            says the same (the kernel answered, and IOPub reaches us) without the wait.
+            Whatever goes otherwise (no answer within :data:`READY_WAIT`) falls back to
+            the library's way.
+            """
+            msg_id = self.kernel_info()
+            deadline = time.monotonic() + READY_WAIT
+            try:
+                reply = await self.shell_channel.get_msg(timeout=READY_WAIT)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    while time.monotonic() < deadline:
+                        msg = await self.iopub_channel.get_msg(timeout=max(0.0, deadline - time.monotonic()))
+                        if _is_idle_for(msg, msg_id):
+                            self._handle_kernel_info_reply(reply)
+                            return
+            except Empty:
+                pass
+            await super().wait_for_ready(timeout)
 
     class TrackedKernelManager(AsyncKernelManager):
         def __init__(self, **manager_kwargs: Any):
             super().__init__(**manager_kwargs)
+            self.client_factory = ReadyClient
             self.clients: list[Any] = []
+            self._connected: Any = None
+
+        def connect_ahead(self) -> None:
+            """Make the client the next :meth:`client` call returns, its sockets connected now.
+
+            nbclient makes its client when the notebook starts, then waits for the
+            kernel's reply to ``kernel_info`` on the shell channel and for one message
+            on IOPub. A subscriber that has just connected misses what the kernel
+            publishes until its subscription reaches it (ZeroMQ's "slow joiner"): the
+            kernel's status message is lost and nbclient waits out its 0.2 s before
+            asking again, for every notebook. Connected while the previous notebook
+            runs, the client is subscribed long before it is used. The heartbeat is
+            left to nbclient (a thread, started once).
+            """
+            kc = self.client()
+            for channel in ("shell_channel", "iopub_channel", "stdin_channel", "control_channel"):
+                getattr(kc, channel)  # created and connected on first access; no thread
+            self._connected = kc
 
         def client(self, **client_kwargs: Any):
+            if self._connected is not None and not client_kwargs:
+                kc, self._connected = self._connected, None
+                return kc
             kc = super().client(**client_kwargs)
             self.clients.append(kc)
             return kc
@@ -294,6 +356,7 @@ class _WarmKernel:
         self.pgid = getattr(provisioner, "pgid", None) or getattr(provisioner, "pid", None)
         if self.pgid:
             lifetime.KERNELS.add(self.pgid)  # killed with the worker if it is stopped
+        self.km.connect_ahead()  # the client papermill will use (see connect_ahead)
         self.kc = self.km.blocking_client()
         self.kc.start_channels()
         self.preload_id = self.kc.execute("pass" if zygote is not None else preload, silent=True, store_history=False)
