@@ -17,8 +17,22 @@ PACKAGE = "odas_analysis"
 KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 
 #: What every kernel imports before its first cell. ipykernel.debugger (and debugpy):
-#: imported when an IPythonKernel is created (about 0.1 s a kernel otherwise).
-KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython")
+#: imported when an IPythonKernel is created (about 0.1 s a kernel otherwise). The rest:
+#: what the kernel's shell imports as it starts (its inspector, completer, debugger and
+#: store magic; tornado's asyncio loop), listed by comparing a forked kernel's modules
+#: with the zygote's: a fifth of a kernel's start otherwise.
+KERNEL_MODULES = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.debugger",
+    "IPython",
+    "IPython.core.completerlib",
+    "IPython.core.debugger",
+    "IPython.core.oinspect",
+    "IPython.extensions.storemagic",
+    "IPython.utils.wildcard",
+    "tornado.platform.asyncio",
+)
 
 #: Libraries the package imports inside functions, on first use: in the zygote only, so
 #: that no forked kernel pays them (statsmodels.api, for the interview models of the
