@@ -117,3 +117,77 @@ def test_a_killed_kernel_is_reaped_when_kill_returns(kernel):
     assert provisioner.process.poll() is not None, "the zygote had not collected the kernel yet"
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+# --------------------------------------------------------------------------- zygote started early
+
+
+def _early_zygote():
+    return pool._EARLY.get("zygote")
+
+
+def test_the_pool_takes_the_zygote_started_early(tmp_path):
+    runs = plan(sites=["angers"], notebooks_dir=FIXTURES)
+    pool.start_zygote_early(FIXTURES)
+    early = _early_zygote()
+    assert early is not None
+    batch = pool._Pool(runs, Layout(tmp_path), 1, "python3", 120, True)
+    try:
+        assert batch.zygote is early and pool._EARLY == {}
+        assert batch.ipc_dir and early.socket_path.startswith(batch.ipc_dir)
+    finally:
+        batch.close()
+    assert early.proc.poll() is not None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"kernel_name": "autre"}, {"cwd": "/ailleurs"}, {"preload_modules": ["un_module_de_plus"]}],
+    ids=["kernel", "directory", "modules"],
+)
+def test_a_zygote_started_early_for_something_else_is_stopped(change):
+    pool.start_zygote_early(FIXTURES)
+    early = _early_zygote()
+    ipc_dir = pool._EARLY["ipc_dir"]
+    cfg = {**pool._EARLY["cfg"], **change}
+    assert pool._take_early_zygote(cfg) is None
+    assert pool._EARLY == {}
+    assert early.proc.wait(timeout=10) is not None
+    assert not Path(ipc_dir).exists()
+
+
+def test_a_zygote_started_early_for_a_kernel_that_cannot_be_forked_is_stopped(monkeypatch):
+    pool.start_zygote_early(FIXTURES)
+    early = _early_zygote()
+    monkeypatch.setattr(pool, "zygote_supported", lambda name: False)
+    assert pool._take_early_zygote(dict(pool._EARLY["cfg"])) is None
+    assert early.proc.wait(timeout=10) is not None
+
+
+def test_a_command_with_nothing_to_execute_stops_the_zygote_it_started(tmp_path, monkeypatch):
+    """The second run skips everything: the zygote it started is stopped before it returns."""
+    import subprocess
+    import sys
+
+    from odas_analysis import cli
+
+    args = ["run", "--out", str(tmp_path), "--notebooks", str(FIXTURES), "--site", "angers", "--jobs", "1"]
+    first = subprocess.run([sys.executable, "-m", "odas_analysis.cli", *args], capture_output=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    started = []
+    start = pool.start_zygote_early
+
+    def spy(*a, **k):
+        start(*a, **k)
+        started.append(_early_zygote())
+
+    monkeypatch.setattr(pool, "start_zygote_early", spy)
+    assert cli.main(args) == 0
+    assert len(started) == 1 and started[0] is not None
+    assert started[0].proc.poll() is not None, "the zygote of a command that executed nothing is still running"
+    assert pool._EARLY == {}
+
+
+def test_nothing_started_early_without_templates(tmp_path):
+    pool.start_zygote_early(tmp_path)
+    assert pool._EARLY == {}

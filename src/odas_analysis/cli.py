@@ -57,6 +57,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from . import config
+    from .batch import pool
+
+    executor = args.executor or ("dask" if args.scheduler else "local")
+    if executor == "local" and not (args.list or args.render_only):
+        # its imports overlap the planning below; the pool takes it (see pool.start_zygote_early)
+        pool.start_zygote_early(Path(args.notebooks) if args.notebooks else config.NOTEBOOKS_DIR)
+    try:
+        return _plan_and_run(args, executor)
+    finally:
+        pool.stop_zygote_early()
+
+
+def _plan_and_run(args: argparse.Namespace, executor: str) -> int:
     from .batch.plan import plan
     from .batch.run import render_only, run_batch
 
@@ -78,7 +92,6 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.render_only:
         return 0 if render_only(runs, out=out) else 1
-    executor = args.executor or ("dask" if args.scheduler else "local")
     batch = run_batch(
         runs,
         out=out,

@@ -100,10 +100,16 @@ class Zygote:
 
     @classmethod
     def start(cls, cfg: dict[str, Any], ipc_dir: str) -> Zygote | None:
-        import subprocess
-
+        """The zygote for ``cfg``'s kernel, or None when that kernel is not this interpreter's ipykernel."""
         if not zygote_supported(cfg["kernel_name"]):
             return None
+        return cls.spawn(cfg, ipc_dir)
+
+    @classmethod
+    def spawn(cls, cfg: dict[str, Any], ipc_dir: str) -> Zygote:
+        """Start the zygote process without asking whether ``cfg``'s kernel can be forked (see :meth:`start`)."""
+        import subprocess
+
         socket_path = os.path.join(ipc_dir, "zygote.sock")
         env = {**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
         request = json.dumps({"preload": cfg.get("preload_modules", []), "socket": socket_path, "leader": os.getpid()})
