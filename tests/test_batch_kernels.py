@@ -1,4 +1,4 @@
-"""The batch's kernels (``batch/pool.py``, ``batch/zygote.py``): what they wait for, and what not.
+"""The batch's kernels (``batch/kernels.py``, ``batch/zygote.py``, the zygote started early in ``batch/pool.py``).
 
 Real kernels forked from a real zygote. Nothing here measures time: each test checks
 which path was taken (the library's waits are replaced by spies that fail the test),
@@ -15,7 +15,7 @@ import pytest
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_core.utils import run_sync
 
-from odas_analysis.batch import pool
+from odas_analysis.batch import kernels, pool
 from odas_analysis.batch.cache import Layout
 from odas_analysis.batch.plan import plan
 from odas_analysis.batch.zygote import Zygote, ZygoteClient
@@ -44,7 +44,7 @@ def zygote(tmp_path_factory):
 def kernel(zygote):
     cfg, ipc, client = zygote
     serial = next(_SERIALS)  # a short socket name: IPC paths are limited to about 100 bytes
-    warm = pool._WarmKernel(cfg["kernel_name"], cfg["cwd"], ipc, serial, cfg["preload"], client)
+    warm = kernels.WarmKernel(cfg["kernel_name"], cfg["cwd"], ipc, serial, cfg["preload"], client)
     warm.handover("x = 41")
     try:
         yield warm
@@ -93,7 +93,7 @@ def test_a_kernel_that_does_not_answer_in_time_is_waited_for_the_librarys_way(ke
         await library_wait(self, timeout)
 
     monkeypatch.setattr(AsyncKernelClient, "wait_for_ready", spy)
-    monkeypatch.setattr(pool, "READY_WAIT", 0.0)  # no answer can come in no time
+    monkeypatch.setattr(kernels, "READY_WAIT", 0.0)  # no answer can come in no time
     kc = kernel.km.client()
     kc.start_channels()
     run_sync(kc.wait_for_ready)(timeout=30)
@@ -103,11 +103,11 @@ def test_a_kernel_that_does_not_answer_in_time_is_waited_for_the_librarys_way(ke
 
 def test_idle_status_is_recognised_only_for_its_own_request():
     idle = {"msg_type": "status", "parent_header": {"msg_id": "a"}, "content": {"execution_state": "idle"}}
-    assert pool._is_idle_for(idle, "a")
-    assert not pool._is_idle_for(idle, "b")
-    assert not pool._is_idle_for({**idle, "content": {"execution_state": "busy"}}, "a")
-    assert not pool._is_idle_for({**idle, "msg_type": "stream"}, "a")
-    assert not pool._is_idle_for({"msg_type": "status"}, "a")
+    assert kernels._is_idle_for(idle, "a")
+    assert not kernels._is_idle_for(idle, "b")
+    assert not kernels._is_idle_for({**idle, "content": {"execution_state": "busy"}}, "a")
+    assert not kernels._is_idle_for({**idle, "msg_type": "stream"}, "a")
+    assert not kernels._is_idle_for({"msg_type": "status"}, "a")
 
 
 def test_a_killed_kernel_is_reaped_when_kill_returns(kernel):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
 import os
 import queue
@@ -19,8 +17,9 @@ from typing import Any
 from .. import files
 from . import lifetime
 from .cache import Layout
+from .kernels import WarmKernel
 from .plan import Run
-from .zygote import KERNEL_ARGS, PRELOAD, Zygote, ZygoteClient, fork_provisioner, zygote_supported
+from .zygote import PRELOAD, Zygote, ZygoteClient, zygote_supported
 
 
 @dataclass
@@ -298,168 +297,6 @@ def _worker_main(worker_id: int, tasks, results, cfg: dict[str, Any]) -> None:
     os._exit(0)
 
 
-def tracked_kernel_manager(**kwargs: Any):
-    """An ``AsyncKernelManager`` that remembers the clients it makes (``.clients``).
-
-    nbclient, given a kernel manager it does not own (ours, forked from the zygote),
-    leaves the client it made for the notebook connected when it returns: its four
-    zmq sockets open and its heartbeat thread polling a kernel that is gone. A worker
-    accumulated one such thread per notebook, and its CPU time per page grew with them
-    (from 0.28 s to 0.45 s over 200 territory pages). :meth:`_WarmKernel.discard`
-    closes them all.
-    """
-    return _tracked_manager_class()(**kwargs)
-
-
-READY_WAIT = 1.0
-"""Seconds a notebook's client waits for the kernel's answer before asking the library's way."""
-
-
-def _is_idle_for(msg: dict[str, Any], msg_id: str) -> bool:
-    """Whether ``msg`` is the kernel's "idle" status for the request ``msg_id``."""
-    return (
-        msg.get("msg_type") == "status"
-        and msg.get("parent_header", {}).get("msg_id") == msg_id
-        and msg.get("content", {}).get("execution_state") == "idle"
-    )
-
-
-@functools.cache
-def _tracked_manager_class():
-    """The class of :func:`tracked_kernel_manager`, made once (jupyter_client is imported late)."""
-    from queue import Empty
-
-    from jupyter_client.asynchronous import AsyncKernelClient
-    from jupyter_client.manager import AsyncKernelManager
-
-    class ReadyClient(AsyncKernelClient):
-        async def wait_for_ready(self, timeout: float | None = None) -> None:
-            """Ready once the kernel has answered ``kernel_info`` and published "idle" for it.
-
-            jupyter_client's own wait ends by reading IOPub until it has been silent
-            for 0.2 s, on every notebook. The kernel's "idle" status for our request
-            says the same (the kernel answered, and IOPub reaches us) without the wait.
-            Whatever goes otherwise (no answer within :data:`READY_WAIT`) falls back to
-            the library's way.
-            """
-            msg_id = self.kernel_info()
-            deadline = time.monotonic() + READY_WAIT
-            try:
-                reply = await self.shell_channel.get_msg(timeout=READY_WAIT)
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    while time.monotonic() < deadline:
-                        msg = await self.iopub_channel.get_msg(timeout=max(0.0, deadline - time.monotonic()))
-                        if _is_idle_for(msg, msg_id):
-                            self._handle_kernel_info_reply(reply)
-                            return
-            except Empty:
-                pass
-            await super().wait_for_ready(timeout)
-
-    class TrackedKernelManager(AsyncKernelManager):
-        def __init__(self, **manager_kwargs: Any):
-            super().__init__(**manager_kwargs)
-            self.client_factory = ReadyClient
-            self.clients: list[Any] = []
-            self._connected: Any = None
-
-        def connect_ahead(self) -> None:
-            """Make the client the next :meth:`client` call returns, its sockets connected now.
-
-            nbclient makes its client when the notebook starts, then waits for the
-            kernel's reply to ``kernel_info`` on the shell channel and for one message
-            on IOPub. A subscriber that has just connected misses what the kernel
-            publishes until its subscription reaches it (ZeroMQ's "slow joiner"): the
-            kernel's status message is lost and nbclient waits out its 0.2 s before
-            asking again, for every notebook. Connected while the previous notebook
-            runs, the client is subscribed long before it is used. The heartbeat is
-            left to nbclient (a thread, started once).
-            """
-            kc = self.client()
-            for channel in ("shell_channel", "iopub_channel", "stdin_channel", "control_channel"):
-                getattr(kc, channel)  # created and connected on first access; no thread
-            self._connected = kc
-
-        def client(self, **client_kwargs: Any):
-            if self._connected is not None and not client_kwargs:
-                kc, self._connected = self._connected, None
-                return kc
-            kc = super().client(**client_kwargs)
-            self.clients.append(kc)
-            return kc
-
-    return TrackedKernelManager
-
-
-class _WarmKernel:
-    """A kernel started ahead of need, its preload request possibly still running.
-
-    With a :class:`ZygoteClient` the kernel is forked from a process whose imports are done;
-    without, it is launched as usual and imports the preload list itself.
-    """
-
-    def __init__(
-        self, kernel_name: str, cwd: str, ipc_dir: str, serial: int, preload: str, zygote: ZygoteClient | None = None
-    ):
-        from jupyter_core.utils import run_sync
-
-        # IPC transport: a socket file per channel in a private directory, no TCP port to race for.
-        self.km = tracked_kernel_manager(
-            kernel_name=kernel_name, transport="ipc", ip=os.path.join(ipc_dir, f"k{serial}")
-        )
-        if zygote is not None:
-            import uuid
-
-            self.km.kernel_id = str(uuid.uuid4())
-            self.km.provisioner = fork_provisioner(self.km, zygote)
-        run_sync(self.km.start_kernel)(
-            cwd=cwd, stdout=subprocess_devnull(), stderr=subprocess_devnull(), extra_arguments=list(KERNEL_ARGS)
-        )
-        provisioner = self.km.provisioner
-        self.pgid = getattr(provisioner, "pgid", None) or getattr(provisioner, "pid", None)
-        if self.pgid:
-            lifetime.KERNELS.add(self.pgid)  # killed with the worker if it is stopped
-        self.km.connect_ahead()  # the client papermill will use (see connect_ahead)
-        self.kc = self.km.blocking_client()
-        self.kc.start_channels()
-        self.preload_id = self.kc.execute("pass" if zygote is not None else preload, silent=True, store_history=False)
-
-    def _wait(self, msg_id: str, timeout: float) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            reply = self.kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
-            if reply["parent_header"].get("msg_id") == msg_id:
-                return reply
-
-    def handover(self, setup: str, timeout: float = 120) -> None:
-        """Wait for the preload, run ``setup`` silently, release the client channels."""
-        self._wait(self.preload_id, timeout)
-        reply = self._wait(self.kc.execute(setup, silent=True, store_history=False), timeout)
-        self.kc.stop_channels()
-        if reply["content"].get("status") != "ok":
-            raise RuntimeError(f"kernel set-up failed: {reply['content'].get('evalue', '')}")
-
-    def discard(self, wait: bool = True) -> None:
-        """Kill the kernel (it ran its one notebook, or is no longer needed)."""
-        from jupyter_core.utils import run_sync
-
-        for kc in [self.kc, *self.km.clients]:  # ours, and the one papermill's nbclient left connected
-            with contextlib.suppress(Exception):  # already stopped
-                kc.stop_channels()
-        lifetime.KERNELS.discard(self.pgid)
-        if not wait and self.pgid:
-            # at the end of the batch: kill the process group, leave the reaping to its parent
-            import signal
-
-            try:
-                os.killpg(self.pgid, signal.SIGKILL)
-                return
-            except OSError:
-                pass
-        with contextlib.suppress(Exception):  # a dead kernel is fine to discard
-            run_sync(self.km.shutdown_kernel)(now=True)
-
-
 def keep_failed_notebook(target: Path, tmp_nb: Path, traceback_text: str) -> str:
     """Put a failed run's notebook at ``target``, its traceback kept; return a note if it could not be.
 
@@ -489,12 +326,6 @@ def keep_failed_notebook(target: Path, tmp_nb: Path, traceback_text: str) -> str
     return ""
 
 
-def subprocess_devnull() -> int:
-    import subprocess
-
-    return subprocess.DEVNULL
-
-
 class Worker:
     """Executes jobs in one process: one kernel ahead, papermill, in-process nbconvert."""
 
@@ -508,7 +339,7 @@ class Worker:
         # the zygote imports while this process does: papermill, nbconvert, the page templates
         self.zygote = ZygoteClient(cfg["zygote_socket"]) if cfg.get("zygote_socket") else None
         if self.zygote is None:
-            self.next: _WarmKernel | None = self._warm()  # a launched kernel imports meanwhile
+            self.next: WarmKernel | None = self._warm()  # a launched kernel imports meanwhile
         import papermill  # noqa: F401 - imported once per worker, not once per notebook
 
         from . import pages
@@ -517,11 +348,11 @@ class Worker:
         if self.zygote is not None:
             self.next = self._warm()
 
-    def _warm(self) -> _WarmKernel:
+    def _warm(self) -> WarmKernel:
         self.serial += 1
         if self.zygote is not None:
             try:
-                return _WarmKernel(
+                return WarmKernel(
                     self.cfg["kernel_name"],
                     self.cfg["cwd"],
                     self.ipc_dir,
@@ -535,7 +366,7 @@ class Worker:
                 self.zygote.close()
                 self.zygote = None
                 self.serial += 1
-        return _WarmKernel(self.cfg["kernel_name"], self.cfg["cwd"], self.ipc_dir, self.serial, self.cfg["preload"])
+        return WarmKernel(self.cfg["kernel_name"], self.cfg["cwd"], self.ipc_dir, self.serial, self.cfg["preload"])
 
     def close(self) -> None:
         if self.next is not None:
@@ -586,7 +417,7 @@ class Worker:
             "simulated": simulated,
         }
 
-    def _run_notebook(self, job, kernel: _WarmKernel, tmp_nb: Path, staging: Path):
+    def _run_notebook(self, job, kernel: WarmKernel, tmp_nb: Path, staging: Path):
         import papermill
         from papermill.exceptions import PapermillExecutionError
 
