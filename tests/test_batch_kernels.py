@@ -73,11 +73,17 @@ def test_the_notebooks_client_is_connected_ahead_and_made_once(kernel):
     assert second is not first and second in kernel.km.clients  # later calls: new clients, tracked
 
 
-def test_a_notebooks_client_is_ready_without_the_librarys_silent_wait(kernel, monkeypatch):
+@pytest.fixture
+def no_library_wait(monkeypatch):
+    """jupyter_client's own wait (0.2 s of IOPub silence) fails the test if it is used."""
+
     async def library_wait(self, timeout=None):
         raise AssertionError("the library's wait (0.2 s of IOPub silence) was used")
 
     monkeypatch.setattr(AsyncKernelClient, "wait_for_ready", library_wait)
+
+
+def test_a_notebooks_client_is_ready_without_the_librarys_silent_wait(kernel, no_library_wait):
     kc = kernel.km.client()
     kc.start_channels()
     run_sync(kc.wait_for_ready)(timeout=30)
@@ -101,13 +107,38 @@ def test_a_kernel_that_does_not_answer_in_time_is_waited_for_the_librarys_way(ke
     assert _answer(kc) == {"text/plain": "42"}
 
 
-def test_idle_status_is_recognised_only_for_its_own_request():
+def test_a_lost_idle_status_is_asked_for_again(kernel, no_library_wait, monkeypatch):
+    """The first request's "idle" is missed (as when IOPub subscribed late): a second request is sent."""
+    kc = kernel.km.client()
+    kc.start_channels()
+    requests = []
+    ask, look = type(kc).kernel_info, type(kc)._idle_for
+
+    def counted(self, *a, **k):
+        requests.append(ask(self, *a, **k))
+        return requests[-1]
+
+    async def first_missed(self, sent, until):
+        if len(requests) == 1:
+            await look(self, sent, until)  # swallowed, as if published before we listened
+            return False
+        return await look(self, sent, until)
+
+    monkeypatch.setattr(type(kc), "kernel_info", counted)
+    monkeypatch.setattr(type(kc), "_idle_for", first_missed)
+    run_sync(kc.wait_for_ready)(timeout=30)
+    assert len(requests) >= 2
+    assert _answer(kc) == {"text/plain": "42"}
+
+
+def test_idle_status_is_recognised_only_for_our_requests():
     idle = {"msg_type": "status", "parent_header": {"msg_id": "a"}, "content": {"execution_state": "idle"}}
-    assert kernels._is_idle_for(idle, "a")
-    assert not kernels._is_idle_for(idle, "b")
-    assert not kernels._is_idle_for({**idle, "content": {"execution_state": "busy"}}, "a")
-    assert not kernels._is_idle_for({**idle, "msg_type": "stream"}, "a")
-    assert not kernels._is_idle_for({"msg_type": "status"}, "a")
+    assert kernels._is_idle_for(idle, {"a"})
+    assert kernels._is_idle_for(idle, {"b", "a"})
+    assert not kernels._is_idle_for(idle, {"b"})
+    assert not kernels._is_idle_for({**idle, "content": {"execution_state": "busy"}}, {"a"})
+    assert not kernels._is_idle_for({**idle, "msg_type": "stream"}, {"a"})
+    assert not kernels._is_idle_for({"msg_type": "status"}, {"a"})
 
 
 def test_a_killed_kernel_is_reaped_when_kill_returns(kernel):
@@ -124,6 +155,12 @@ def test_a_killed_kernel_is_reaped_when_kill_returns(kernel):
 
 def _early_zygote():
     return pool._EARLY.get("zygote")
+
+
+@pytest.fixture(autouse=True)
+def _no_zygote_left_early():
+    yield
+    pool.stop_zygote_early()  # a failed test leaves no zygote to the next ones
 
 
 def test_the_pool_takes_the_zygote_started_early(tmp_path):
@@ -154,6 +191,50 @@ def test_a_zygote_started_early_for_something_else_is_stopped(change):
     assert pool._EARLY == {}
     assert early.proc.wait(timeout=10) is not None
     assert not Path(ipc_dir).exists()
+
+
+def test_a_zygote_started_early_is_not_taken_after_the_code_changed(monkeypatch):
+    """Its kernels would run the code it imported, while the batch's key says the new code."""
+    pool.start_zygote_early(FIXTURES)
+    early = _early_zygote()
+    cfg = dict(pool._EARLY["cfg"])
+    monkeypatch.setattr(pool, "source_digest", lambda: "the code was edited since")
+    assert pool._take_early_zygote(cfg) is None
+    assert early.proc.wait(timeout=10) is not None
+
+
+def test_a_zygote_started_early_that_died_is_not_taken():
+    pool.start_zygote_early(FIXTURES)
+    early = _early_zygote()
+    early.proc.kill()
+    early.proc.wait(timeout=10)
+    assert pool._take_early_zygote(dict(pool._EARLY["cfg"])) is None
+    assert pool._EARLY == {}
+
+
+def test_a_zygote_that_cannot_start_early_leaves_nothing_and_does_not_stop_the_command(tmp_path, monkeypatch):
+    """A process that cannot be started (EAGAIN) at the head start: the pool starts its own."""
+    import tempfile
+
+    from odas_analysis import cli
+
+    spawn = pool.Zygote.spawn.__func__
+    calls = []
+
+    def first_fails(cls, cfg, ipc_dir):
+        calls.append(ipc_dir)
+        if len(calls) == 1:
+            raise OSError(11, "Resource temporarily unavailable")
+        return spawn(cls, cfg, ipc_dir)
+
+    monkeypatch.setattr(pool.Zygote, "spawn", classmethod(first_fails))
+    before = set(Path(tempfile.gettempdir()).glob("odas-z-*"))
+    args = ["run", "--out", str(tmp_path), "--notebooks", str(FIXTURES), "--site", "angers", "--jobs", "1"]
+    assert cli.main(args) == 0
+    assert len(calls) == 2, "the head start failed, then the pool started its own zygote"
+    assert not Path(calls[0]).exists()
+    assert set(Path(tempfile.gettempdir()).glob("odas-z-*")) == before
+    assert pool._EARLY == {}
 
 
 def test_a_zygote_started_early_for_a_kernel_that_cannot_be_forked_is_stopped(monkeypatch):

@@ -8,6 +8,7 @@ non-zero exit code. Heavy imports happen inside the handlers so that ``--help`` 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import sys
 from collections.abc import Sequence
@@ -61,10 +62,11 @@ def _run(args: argparse.Namespace) -> int:
     from .batch import pool
 
     executor = args.executor or ("dask" if args.scheduler else "local")
-    if executor == "local" and not (args.list or args.render_only):
-        # its imports overlap the planning below; the pool takes it (see pool.start_zygote_early)
-        pool.start_zygote_early(Path(args.notebooks) if args.notebooks else config.NOTEBOOKS_DIR)
     try:
+        if executor == "local" and not (args.list or args.render_only):
+            # its imports overlap the planning below; the pool takes it (see pool.start_zygote_early)
+            with contextlib.suppress(OSError):  # only a head start: the pool starts its own
+                pool.start_zygote_early(Path(args.notebooks) if args.notebooks else config.NOTEBOOKS_DIR)
         return _plan_and_run(args, executor)
     finally:
         pool.stop_zygote_early()

@@ -33,52 +33,81 @@ def tracked_kernel_manager(**kwargs: Any):
 READY_WAIT = 1.0
 """Seconds a notebook's client waits for the kernel's answer before asking the library's way."""
 
+READY_AGAIN = 0.05
+"""Seconds without the kernel's "idle" after which ``kernel_info`` is asked again."""
 
-def _is_idle_for(msg: dict[str, Any], msg_id: str) -> bool:
-    """Whether ``msg`` is the kernel's "idle" status for the request ``msg_id``."""
+
+def _is_idle_for(msg: dict[str, Any], msg_ids: set[str]) -> bool:
+    """Whether ``msg`` is the kernel's "idle" status for one of the requests ``msg_ids``."""
     return (
         msg.get("msg_type") == "status"
-        and msg.get("parent_header", {}).get("msg_id") == msg_id
+        and msg.get("parent_header", {}).get("msg_id") in msg_ids
         and msg.get("content", {}).get("execution_state") == "idle"
     )
 
 
 @functools.cache
-def _tracked_manager_class():
-    """The class of :func:`tracked_kernel_manager`, made once (jupyter_client is imported late)."""
+def _ready_client_class():
+    """The client class of :func:`tracked_kernel_manager`, made once (jupyter_client is imported late)."""
     from queue import Empty
 
     from jupyter_client.asynchronous import AsyncKernelClient
-    from jupyter_client.manager import AsyncKernelManager
 
     class ReadyClient(AsyncKernelClient):
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             """Ready once the kernel has answered ``kernel_info`` and published "idle" for it.
 
             jupyter_client's own wait ends by reading IOPub until it has been silent
-            for 0.2 s, on every notebook. The kernel's "idle" status for our request
-            says the same (the kernel answered, and IOPub reaches us) without the wait.
-            Whatever goes otherwise (no answer within :data:`READY_WAIT`) falls back to
-            the library's way.
+            for 0.2 s, on every notebook. The kernel's "idle" status for one of our
+            requests says the same (the kernel answered, and IOPub reaches us) without
+            the wait. A status published before our subscription reached the kernel is
+            lost, so the request is sent again every :data:`READY_AGAIN` seconds; with
+            no answer within :data:`READY_WAIT`, the library's way.
             """
-            msg_id = self.kernel_info()
             deadline = time.monotonic() + READY_WAIT
+            sent: set[str] = set()
+            reply = None
             try:
-                reply = await self.shell_channel.get_msg(timeout=READY_WAIT)
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    while time.monotonic() < deadline:
-                        msg = await self.iopub_channel.get_msg(timeout=max(0.0, deadline - time.monotonic()))
-                        if _is_idle_for(msg, msg_id):
-                            self._handle_kernel_info_reply(reply)
-                            return
+                while time.monotonic() < deadline:
+                    sent.add(self.kernel_info())
+                    if reply is None:
+                        reply = await self._reply_to(sent, deadline)
+                    if await self._idle_for(sent, min(deadline, time.monotonic() + READY_AGAIN)):
+                        self._handle_kernel_info_reply(reply)
+                        return
             except Empty:
                 pass
             await super().wait_for_ready(timeout)
 
+        async def _reply_to(self, sent: set[str], deadline: float) -> dict[str, Any]:
+            """The first reply on the shell channel to one of ``sent`` (Empty at ``deadline``)."""
+            while True:
+                msg = await self.shell_channel.get_msg(timeout=max(0.0, deadline - time.monotonic()))
+                if msg["parent_header"].get("msg_id") in sent:
+                    return msg
+
+        async def _idle_for(self, sent: set[str], until: float) -> bool:
+            """Whether the kernel says "idle" on IOPub for one of ``sent`` before ``until``."""
+            try:
+                while True:
+                    msg = await self.iopub_channel.get_msg(timeout=max(0.0, until - time.monotonic()))
+                    if _is_idle_for(msg, sent):
+                        return True
+            except Empty:
+                return False
+
+    return ReadyClient
+
+
+@functools.cache
+def _tracked_manager_class():
+    """The class of :func:`tracked_kernel_manager`, made once (jupyter_client is imported late)."""
+    from jupyter_client.manager import AsyncKernelManager
+
     class TrackedKernelManager(AsyncKernelManager):
         def __init__(self, **manager_kwargs: Any):
             super().__init__(**manager_kwargs)
-            self.client_factory = ReadyClient
+            self.client_factory = _ready_client_class()
             self.clients: list[Any] = []
             self._connected: Any = None
 

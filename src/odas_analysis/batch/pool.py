@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import files
 from . import lifetime
-from .cache import Layout
+from .cache import Layout, source_digest
 from .kernels import WarmKernel
 from .plan import Run
 from .zygote import PRELOAD, Zygote, ZygoteClient, zygote_supported
@@ -134,10 +134,16 @@ def start_zygote_early(notebooks_dir: Path, kernel_name: str = "python3") -> Non
     if not templates:
         return
     cfg = {"kernel_name": kernel_name, "cwd": str(directory), "preload_modules": template_imports(templates)}
+    source = source_digest()  # the code the zygote imports: a batch keyed on other code does not take it
     ipc_dir = tempfile.mkdtemp(prefix="odas-z-")
-    # whether the kernel can be forked is asked when the zygote is taken (a look-up of the
-    # kernel specs, 0.2 s): a command with nothing to execute does not pay it
-    _EARLY.update(cfg=cfg, ipc_dir=ipc_dir, zygote=Zygote.spawn(cfg, ipc_dir))
+    try:
+        # whether the kernel can be forked is asked when the zygote is taken (a look-up of
+        # the kernel specs, 0.2 s): a command with nothing to execute does not pay it
+        zygote = Zygote.spawn(cfg, ipc_dir)
+    except OSError:
+        shutil.rmtree(ipc_dir, ignore_errors=True)
+        raise
+    _EARLY.update(cfg=cfg, source=source, ipc_dir=ipc_dir, zygote=zygote)
 
 
 def _take_early_zygote(cfg: dict[str, Any]) -> tuple[str, Zygote] | None:
@@ -149,6 +155,8 @@ def _take_early_zygote(cfg: dict[str, Any]) -> tuple[str, Zygote] | None:
         early["kernel_name"] == cfg["kernel_name"]
         and early["cwd"] == cfg["cwd"]
         and set(cfg["preload_modules"]) <= set(early["preload_modules"])
+        and _EARLY["zygote"].proc.poll() is None
+        and _EARLY["source"] == source_digest()  # not edited since: the batch's key is on this code
         and zygote_supported(cfg["kernel_name"])
     )
     if not fits:
@@ -163,9 +171,12 @@ def stop_zygote_early() -> None:
     """Stop the zygote started early if no pool took it (nothing to execute, or an error first)."""
     if not _EARLY:
         return
-    _EARLY["zygote"].close()
-    shutil.rmtree(_EARLY["ipc_dir"], ignore_errors=True)
+    zygote, ipc_dir = _EARLY.pop("zygote"), _EARLY.pop("ipc_dir")
     _EARLY.clear()
+    try:
+        zygote.close()
+    finally:
+        shutil.rmtree(ipc_dir, ignore_errors=True)
 
 
 class _Pool:
