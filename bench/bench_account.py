@@ -1,0 +1,199 @@
+"""Where the batch's CPU goes, process by process, against its limit; prints the account.
+
+``bench_batch.py`` says how far the study batch is from its limit; this script says on
+what. It runs the limit once (as ``bench_batch.py`` does) and the batch once through the
+API (``run_batch(..., force=True)``, the local pool), and measures CPU seconds (user +
+system) of:
+
+the kernels
+    read from ``/proc/<pid>/stat`` by the worker that holds each kernel: at the handover
+    (the kernel's start since its fork), then when it is discarded (the notebook's code,
+    its messages and displays);
+the workers
+    ``os.times()`` of each worker process as it exits (papermill's client, the two pages
+    of each run, the worker's own start);
+the leader
+    ``os.times()`` of this process around the planning and the batch (results, manifest,
+    index), as the command does them;
+the zygote
+    what is left of the batch's children: the zygote's imports and forks, and the end of
+    each kernel after it was discarded.
+
+How: a few functions of :mod:`odas_analysis.batch.pool` and
+:mod:`odas_analysis.batch.kernels` are wrapped at the import of this script, which the
+spawned workers import too (``multiprocessing``'s spawn imports the main module); the
+numbers go through files in a scratch directory. It depends on those names: if they
+change, it fails at once, naming the one that is missing. Linux only (``/proc``).
+
+Usage::
+
+    .venv/bin/python bench/bench_account.py             # the 18 runs of notebooks/
+    .venv/bin/python bench/bench_account.py --only site
+
+Results are also written to ``bench/results/bench_account.json`` (not committed), or to
+``--results``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+_SCRATCH_ENV = "ODAS_BENCH_ACCOUNT_DIR"
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a live process, from ``/proc/<pid>/stat``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _append(kind: str, record: dict) -> None:
+    with open(Path(os.environ[_SCRATCH_ENV]) / f"{kind}-{os.getpid()}.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record) + "\n")
+
+
+def _instrument() -> None:
+    """Wrap the pool's and the kernels' functions (here and, by import, in each worker)."""
+    from odas_analysis.batch import kernels, pool
+
+    warm, worker = kernels.WarmKernel, pool.Worker
+    handover, discard, run_notebook, worker_main = warm.handover, warm.discard, worker._run_notebook, pool._worker_main
+
+    @functools.wraps(handover)
+    def timed_handover(self, *args, **kwargs):
+        result = handover(self, *args, **kwargs)
+        self._bench_start = process_cpu(self.pgid)
+        return result
+
+    @functools.wraps(discard)
+    def timed_discard(self, *args, **kwargs):
+        start, name = getattr(self, "_bench_start", None), getattr(self, "_bench_name", None)
+        if start is not None and name is not None:
+            # a kernel that died has no /proc entry: its run failed, and the batch says so
+            with contextlib.suppress(OSError):
+                _append("kernel", {"name": name, "start": start, "notebook": process_cpu(self.pgid) - start})
+        return discard(self, *args, **kwargs)
+
+    @functools.wraps(run_notebook)
+    def named_run(self, job, kernel, *args, **kwargs):
+        kernel._bench_name = job["name"]
+        return run_notebook(self, job, kernel, *args, **kwargs)
+
+    @functools.wraps(worker_main)
+    def counted_worker_main(*args, **kwargs):
+        real_exit = os._exit
+
+        def exit_counted(code):
+            times = os.times()
+            _append("worker", {"cpu": times.user + times.system})
+            real_exit(code)
+
+        os._exit = exit_counted
+        worker_main(*args, **kwargs)
+
+    warm.handover, warm.discard, worker._run_notebook = timed_handover, timed_discard, named_run
+    pool._worker_main = counted_worker_main
+
+
+def _records(scratch: Path, kind: str) -> list[dict]:
+    return [json.loads(line) for path in sorted(scratch.glob(f"{kind}-*.jsonl")) for line in path.open()]
+
+
+def account(runs, out: Path) -> dict:
+    """Run the batch once; return its CPU seconds by process."""
+    from odas_analysis.batch.run import run_batch
+
+    scratch = Path(os.environ[_SCRATCH_ENV])
+    for old in scratch.glob("*.jsonl"):
+        old.unlink()
+
+    before = os.times()
+    batch = run_batch(runs, out=out, force=True, progress=None)
+    after = os.times()
+    failed = [r.name for r in batch.results if r.status != "done"]
+    if failed:
+        raise SystemExit(f"exécutions en échec : {', '.join(failed)}")
+    kernels, workers = _records(scratch, "kernel"), _records(scratch, "worker")
+    children = after.children_user + after.children_system - before.children_user - before.children_system
+    found = {
+        "kernels_notebook_s": sum(k["notebook"] for k in kernels),
+        "kernels_start_s": sum(k["start"] for k in kernels),
+        "workers_s": [w["cpu"] for w in workers],
+        "leader_s": after.user + after.system - before.user - before.system,
+        "kernels": len(kernels),
+    }
+    found["zygote_s"] = children - found["kernels_notebook_s"] - found["kernels_start_s"] - sum(found["workers_s"])
+    found["total_s"] = children + found["leader_s"]
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Où va le temps processeur du lot, processus par processus.")
+    parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks", help="modèles (par défaut notebooks/)")
+    parser.add_argument("--only", action="append", help="comme `odas-analysis run --only`")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=ROOT / "bench" / "results" / "bench_account.json",
+        help="fichier JSON des résultats (par défaut bench/results/bench_account.json)",
+    )
+    args = parser.parse_args(argv)
+
+    import bench_batch
+
+    from odas_analysis import files, french
+    from odas_analysis.batch.plan import plan
+
+    before = os.times()
+    runs = plan(notebooks_dir=args.notebooks, only=args.only)
+    after = os.times()
+    planning = after.user + after.system - before.user - before.system
+    scratch = Path(tempfile.mkdtemp(prefix="odas-account-"))
+    try:
+        c0 = bench_batch.children_cpu()
+        bench_batch.time_limit(runs, scratch / "limit")
+        limit = bench_batch.children_cpu() - c0
+        found = account(runs, scratch / "out")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(os.environ[_SCRATCH_ENV], ignore_errors=True)
+    found["limit_s"] = limit
+    found["leader_s"] += planning  # the command plans, then runs: both are the leader's
+    found["total_s"] += planning
+
+    def s(value: float) -> str:
+        return f"{french.number(value, 1)} s"
+
+    workers = found["workers_s"]
+    print(f"machine : {bench_batch.machine()} ; {french.integer(len(runs))} exécutions")
+    print(f"limite (Python seul, {os.cpu_count()} processus) : {s(limit)} de processeur")
+    print(f"lot : {s(found['total_s'])}, {french.number(found['total_s'] / limit, 2)} fois la limite, dont")
+    print(f"  code des carnets dans les noyaux : {s(found['kernels_notebook_s'])}")
+    print(
+        f"  démarrage des {french.integer(found['kernels'])} noyaux après la bifurcation : {s(found['kernels_start_s'])}"
+    )
+    print(
+        f"  travailleurs (client de papermill, pages HTML, démarrage) : {s(sum(workers))} ({' + '.join(map(s, workers))})"
+    )
+    print(f"  zygote (imports, bifurcations) et fin des noyaux : {s(found['zygote_s'])}")
+    print(f"  meneur (plan, résultats, manifeste, sommaire) : {s(found['leader_s'])}")
+    files.write_text(args.results, json.dumps(found, indent=2, sort_keys=True) + "\n")
+    return 0
+
+
+os.environ.setdefault(_SCRATCH_ENV, tempfile.mkdtemp(prefix="odas-account-records-"))
+_instrument()
+
+if __name__ == "__main__":
+    sys.exit(main())
