@@ -48,7 +48,7 @@ reports: setup ## execute the notebooks (11 sites, 5 hypotheses, methodology, sy
 html: setup ## re-render build/html/ from the executed notebooks, without executing them
 	$(BIN)/odas-analysis run --render-only
 
-bench: setup ## the ratios of issue 14: batch against its limit, national sample of 100 territories, Dask against the local pool (about 4 to 7 min)
+bench: setup ## the ratios of issue 14: batch against its limit, national sample of 100 territories, Dask against the local pool (about 3.5 to 7 min)
 	$(BIN)/python bench/bench_batch.py --skip-papermill
 	$(BIN)/python bench/bench_national.py --sample 100
 	$(BIN)/python bench/bench_dask.py --sample 100

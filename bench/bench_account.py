@@ -7,23 +7,26 @@ system) of:
 
 the kernels
     read from ``/proc/<pid>/stat`` by the worker that holds each kernel: at the handover
-    (the kernel's start since its fork), then when it is discarded (the notebook's code,
-    its messages and displays);
+    (the kernel's start: since its fork from the zygote, or since its launch when it
+    could not be forked), then when it is discarded (the notebook's code, its messages
+    and displays);
 the workers
     ``os.times()`` of each worker process as it exits (papermill's client, the two pages
     of each run, the worker's own start);
 the leader
     ``os.times()`` of this process around the planning and the batch (results, manifest,
     index), as the command does them;
-the zygote
-    what is left of the batch's children: the zygote's imports and forks, and the end of
-    each kernel after it was discarded.
+the rest
+    what is left of the batch's children: mostly the zygote (its imports and its forks),
+    then the end of each kernel after it was discarded, and the kernel each worker warmed
+    ahead and never used.
 
 How: a few functions of :mod:`odas_analysis.batch.pool` and
-:mod:`odas_analysis.batch.kernels` are wrapped at the import of this script, which the
-spawned workers import too (``multiprocessing``'s spawn imports the main module); the
-numbers go through files in a scratch directory. It depends on those names: if they
-change, it fails at once, naming the one that is missing. Linux only (``/proc``).
+:mod:`odas_analysis.batch.kernels` are wrapped in this process once the limit is
+measured, and in the batch's workers, which import this script as they start
+(``multiprocessing``'s spawn imports the main module) and find the private directory
+where the numbers go in their environment. It depends on those names: if they change,
+it fails at once, naming the one that is missing. Linux only (``/proc``).
 
 Usage::
 
@@ -115,8 +118,6 @@ def account(runs, out: Path) -> dict:
     from odas_analysis.batch.run import run_batch
 
     scratch = Path(os.environ[_SCRATCH_ENV])
-    for old in scratch.glob("*.jsonl"):
-        old.unlink()
 
     before = os.times()
     batch = run_batch(runs, out=out, force=True, progress=None)
@@ -133,7 +134,7 @@ def account(runs, out: Path) -> dict:
         "leader_s": after.user + after.system - before.user - before.system,
         "kernels": len(kernels),
     }
-    found["zygote_s"] = children - found["kernels_notebook_s"] - found["kernels_start_s"] - sum(found["workers_s"])
+    found["rest_s"] = children - found["kernels_notebook_s"] - found["kernels_start_s"] - sum(found["workers_s"])
     found["total_s"] = children + found["leader_s"]
     return found
 
@@ -159,15 +160,19 @@ def main(argv: list[str] | None = None) -> int:
     runs = plan(notebooks_dir=args.notebooks, only=args.only)
     after = os.times()
     planning = after.user + after.system - before.user - before.system
+    os.environ.pop(_SCRATCH_ENV, None)  # the limit's processes are not instrumented
     scratch = Path(tempfile.mkdtemp(prefix="odas-account-"))
     try:
         c0 = bench_batch.children_cpu()
         bench_batch.time_limit(runs, scratch / "limit")
         limit = bench_batch.children_cpu() - c0
+        os.environ[_SCRATCH_ENV] = str(scratch / "records")  # the batch's workers find it, and wrap
+        (scratch / "records").mkdir()
+        _instrument()
         found = account(runs, scratch / "out")
     finally:
+        os.environ.pop(_SCRATCH_ENV, None)
         shutil.rmtree(scratch, ignore_errors=True)
-        shutil.rmtree(os.environ[_SCRATCH_ENV], ignore_errors=True)
     found["limit_s"] = limit
     found["leader_s"] += planning  # the command plans, then runs: both are the leader's
     found["total_s"] += planning
@@ -186,14 +191,16 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  travailleurs (client de papermill, pages HTML, démarrage) : {s(sum(workers))} ({' + '.join(map(s, workers))})"
     )
-    print(f"  zygote (imports, bifurcations) et fin des noyaux : {s(found['zygote_s'])}")
+    print(
+        f"  le reste : zygote (imports, bifurcations), fin des noyaux, noyaux préparés et inutilisés : "
+        f"{s(found['rest_s'])}"
+    )
     print(f"  meneur (plan, résultats, manifeste, sommaire) : {s(found['leader_s'])}")
     files.write_text(args.results, json.dumps(found, indent=2, sort_keys=True) + "\n")
     return 0
 
 
-os.environ.setdefault(_SCRATCH_ENV, tempfile.mkdtemp(prefix="odas-account-records-"))
-_instrument()
-
 if __name__ == "__main__":
     sys.exit(main())
+elif __name__ == "__mp_main__" and os.environ.get(_SCRATCH_ENV):
+    _instrument()  # a worker of the batch being accounted (not one of the limit's processes)

@@ -30,5 +30,5 @@ def test_every_run_is_accounted_for(tmp_path):
     assert found["kernels"] == 11  # one kernel a site, each measured at its start and at its end
     assert found["kernels_notebook_s"] > 0 and found["kernels_start_s"] > 0
     assert len(found["workers_s"]) >= 1 and all(cpu > 0 for cpu in found["workers_s"])
-    assert found["zygote_s"] > 0 and found["limit_s"] > 0
+    assert found["rest_s"] > 0 and found["limit_s"] > 0
     assert "fois la limite" in proc.stdout

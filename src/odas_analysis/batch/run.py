@@ -168,7 +168,7 @@ def run_batch(
         (tests and the benchmark use it).
     fork_kernels
         Fork each kernel from a process that already did the imports (see
-        ``_zygote_main``); False launches every kernel afresh (slower, for comparison
+        :func:`.zygote.zygote_main`); False launches every kernel afresh (slower, for comparison
         and as a fallback).
     executor
         ``"local"`` (default): worker processes of this machine (:mod:`.pool`);
