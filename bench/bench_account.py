@@ -6,7 +6,7 @@ API (``run_batch(..., force=True)``, the local pool), and measures CPU seconds (
 system) of:
 
 the kernels
-    read from ``/proc/<pid>/stat`` by the worker that holds each kernel: at the handover
+    read (psutil) by the worker that holds each kernel: at the handover
     (the kernel's start: since its fork from the zygote, or since its launch when it
     could not be forked), then when it is discarded (the notebook's code, its messages
     and displays);
@@ -26,7 +26,7 @@ How: a few functions of :mod:`odas_analysis.batch.pool` and
 measured, and in the batch's workers, which import this script as they start
 (``multiprocessing``'s spawn imports the main module) and find the private directory
 where the numbers go in their environment. It depends on those names: if they change,
-it fails at once, naming the one that is missing. Linux only (``/proc``).
+it fails at once, naming the one that is missing.
 
 Usage::
 
@@ -56,9 +56,17 @@ _SCRATCH_ENV = "ODAS_BENCH_ACCOUNT_DIR"
 
 
 def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of a live process, from ``/proc/<pid>/stat``."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds (user + system) of a live process (psutil, as ``bench/memory.py`` reads the tree)."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
+def own_cpu() -> float:
+    """CPU seconds (user + system) of this process so far (its children: ``bench_batch.children_cpu``)."""
+    times = os.times()
+    return times.user + times.system
 
 
 def _append(kind: str, record: dict) -> None:
@@ -83,8 +91,10 @@ def _instrument() -> None:
     def timed_discard(self, *args, **kwargs):
         start, name = getattr(self, "_bench_start", None), getattr(self, "_bench_name", None)
         if start is not None and name is not None:
-            # a kernel that died has no /proc entry: its run failed, and the batch says so
-            with contextlib.suppress(OSError):
+            import psutil
+
+            # a kernel that died cannot be read: its run failed, and the batch says so
+            with contextlib.suppress(psutil.Error):
                 _append("kernel", {"name": name, "start": start, "notebook": process_cpu(self.pgid) - start})
         return discard(self, *args, **kwargs)
 
@@ -98,8 +108,7 @@ def _instrument() -> None:
         real_exit = os._exit
 
         def exit_counted(code):
-            times = os.times()
-            _append("worker", {"cpu": times.user + times.system})
+            _append("worker", {"cpu": own_cpu()})
             real_exit(code)
 
         os._exit = exit_counted
@@ -115,23 +124,23 @@ def _records(scratch: Path, kind: str) -> list[dict]:
 
 def account(runs, out: Path) -> dict:
     """Run the batch once; return its CPU seconds by process."""
+    import bench_batch
+
     from odas_analysis.batch.run import run_batch
 
     scratch = Path(os.environ[_SCRATCH_ENV])
-
-    before = os.times()
+    leader, children = own_cpu(), bench_batch.children_cpu()
     batch = run_batch(runs, out=out, force=True, progress=None)
-    after = os.times()
+    leader, children = own_cpu() - leader, bench_batch.children_cpu() - children
     failed = [r.name for r in batch.results if r.status != "done"]
     if failed:
         raise SystemExit(f"exécutions en échec : {', '.join(failed)}")
     kernels, workers = _records(scratch, "kernel"), _records(scratch, "worker")
-    children = after.children_user + after.children_system - before.children_user - before.children_system
     found = {
         "kernels_notebook_s": sum(k["notebook"] for k in kernels),
         "kernels_start_s": sum(k["start"] for k in kernels),
         "workers_s": [w["cpu"] for w in workers],
-        "leader_s": after.user + after.system - before.user - before.system,
+        "leader_s": leader,
         "kernels": len(kernels),
     }
     found["rest_s"] = children - found["kernels_notebook_s"] - found["kernels_start_s"] - sum(found["workers_s"])
@@ -156,10 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     from odas_analysis import files, french
     from odas_analysis.batch.plan import plan
 
-    before = os.times()
+    planning = own_cpu()
     runs = plan(notebooks_dir=args.notebooks, only=args.only)
-    after = os.times()
-    planning = after.user + after.system - before.user - before.system
+    planning = own_cpu() - planning
     os.environ.pop(_SCRATCH_ENV, None)  # the limit's processes are not instrumented
     scratch = Path(tempfile.mkdtemp(prefix="odas-account-"))
     try:

@@ -19,7 +19,6 @@ FIXTURES = ROOT / "tests" / "fixtures" / "notebooks" / "batch"
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the account reads /proc")
 def test_every_run_is_accounted_for(tmp_path):
     results = tmp_path / "account.json"
     script = ROOT / "bench" / "bench_account.py"
