@@ -9,7 +9,9 @@ the kernels
     read (psutil) by the worker that holds each kernel: at the handover
     (the kernel's start: since its fork from the zygote, or since its launch when it
     could not be forked), then when it is discarded (the notebook's code, its messages
-    and displays);
+    and displays); also per page of each kind (``site``, ``territoire``...): the
+    page's compute inside the batch, to set beside the same code as plain Python
+    (``bench_batch.py``'s and ``bench_national.py``'s first lines);
 the workers
     ``os.times()`` of each worker process as it exits (papermill's client, the two pages
     of each run, the worker's own start);
@@ -32,6 +34,7 @@ Usage::
 
     .venv/bin/python bench/bench_account.py             # the 18 runs of notebooks/
     .venv/bin/python bench/bench_account.py --only site
+    .venv/bin/python bench/bench_account.py --sample 100  # 100 territory pages (ODAS_NATIONAL_DATA)
 
 Results are also written to ``bench/results/bench_account.json`` (not committed), or to
 ``--results``.
@@ -136,7 +139,15 @@ def account(runs, out: Path) -> dict:
     if failed:
         raise SystemExit(f"exécutions en échec : {', '.join(failed)}")
     kernels, workers = _records(scratch, "kernel"), _records(scratch, "worker")
+    kind_of = {run.name: run.kind for run in runs}
+    by_kind: dict[str, dict] = {}
+    for k in kernels:
+        entry = by_kind.setdefault(kind_of[k["name"]], {"kernels": 0, "notebook_s": 0.0, "start_s": 0.0})
+        entry["kernels"] += 1
+        entry["notebook_s"] += k["notebook"]
+        entry["start_s"] += k["start"]
     found = {
+        "by_kind": dict(sorted(by_kind.items())),
         "kernels_notebook_s": sum(k["notebook"] for k in kernels),
         "kernels_start_s": sum(k["start"] for k in kernels),
         "workers_s": [w["cpu"] for w in workers],
@@ -153,6 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks", help="modèles (par défaut notebooks/)")
     parser.add_argument("--only", action="append", help="comme `odas-analysis run --only`")
     parser.add_argument(
+        "--sample",
+        type=int,
+        default=0,
+        help="à la place des exécutions de l'étude : ce nombre de fiches de territoire, "
+        "tirées comme par bench_national.py (il faut ODAS_NATIONAL_DATA)",
+    )
+    parser.add_argument(
         "--results",
         type=Path,
         default=ROOT / "bench" / "results" / "bench_account.json",
@@ -166,7 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     from odas_analysis.batch.plan import plan
 
     planning = own_cpu()
-    runs = plan(notebooks_dir=args.notebooks, only=args.only)
+    if args.sample:
+        from bench_national import sample
+
+        runs = plan(notebooks_dir=args.notebooks, territories=[t.code for t in sample(args.sample)])
+    else:
+        runs = plan(notebooks_dir=args.notebooks, only=args.only)
     planning = own_cpu() - planning
     os.environ.pop(_SCRATCH_ENV, None)  # the limit's processes are not instrumented
     scratch = Path(tempfile.mkdtemp(prefix="odas-account-"))
@@ -193,6 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"limite (Python seul, {os.cpu_count()} processus) : {s(limit)} de processeur")
     print(f"lot : {s(found['total_s'])}, {french.number(found['total_s'] / limit, 2)} fois la limite, dont")
     print(f"  code des carnets dans les noyaux : {s(found['kernels_notebook_s'])}")
+    for kind, entry in found["by_kind"].items():
+        print(
+            f"    par page {kind} ({french.integer(entry['kernels'])}) : "
+            f"{french.number(entry['notebook_s'] / entry['kernels'], 2)} s"
+        )
     print(
         f"  démarrage des {french.integer(found['kernels'])} noyaux après la bifurcation : {s(found['kernels_start_s'])}"
     )

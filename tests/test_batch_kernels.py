@@ -73,6 +73,17 @@ def test_a_forked_kernel_collects_garbage_and_leaves_the_zygotes_objects_frozen(
     assert data["text/plain"] == "(True, True)"
 
 
+def test_a_forked_kernel_finds_the_national_index_read_and_its_lookups_built(kernel, national_dir):
+    # a territory page looks its territory up in the index of every measure: pandas builds
+    # each index's hash table on the first lookup, in the zygote rather than in every kernel
+    kc = kernel.km.client()
+    code = (
+        "from odas_analysis.national import profile as _p; _i = _p._CACHE and next(iter(_p._CACHE.values()))[1]; "
+        "(bool(_i), bool(_i) and all('_engine' in m.communes.index._cache for m in _i.measures))"
+    )
+    assert _answer(kc, code)["text/plain"] == "(True, True)"
+
+
 def test_the_notebooks_client_is_connected_ahead_and_made_once(kernel):
     first = kernel.km.client()
     assert first is kernel.km.clients[0], "the client connected while the kernel warmed"

@@ -27,6 +27,8 @@ def test_every_run_is_accounted_for(tmp_path):
     assert proc.returncode == 0, proc.stderr
     found = json.loads(results.read_text())
     assert found["kernels"] == 11  # one kernel a site, each measured at its start and at its end
+    assert list(found["by_kind"]) == ["site"] and found["by_kind"]["site"]["kernels"] == 11
+    assert "par page site (11)" in proc.stdout
     assert found["kernels_notebook_s"] > 0 and found["kernels_start_s"] > 0
     assert len(found["workers_s"]) >= 1 and all(cpu > 0 for cpu in found["workers_s"])
     assert found["rest_s"] > 0 and found["limit_s"] > 0
