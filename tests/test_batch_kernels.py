@@ -73,6 +73,13 @@ def test_a_forked_kernel_collects_garbage_and_leaves_the_zygotes_objects_frozen(
     assert data["text/plain"] == "(True, True)"
 
 
+def test_a_forked_kernel_finds_the_power_of_the_composite_test_computed(kernel):
+    # every verdict states it (20,000 draws and an exact distribution): once, in the zygote
+    kc = kernel.km.client()
+    code = "from odas_analysis.hypotheses import critical_rho, power; critical_rho.cache_info().currsize, power.cache_info().currsize"
+    assert _answer(kc, code)["text/plain"] == "(2, 2)"
+
+
 def test_a_forked_kernel_finds_the_national_index_read_and_its_lookups_built(kernel, national_dir):
     # a territory page looks its territory up in the index of every measure: pandas builds
     # each index's hash table on the first lookup, in the zygote rather than in every kernel
