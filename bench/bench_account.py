@@ -94,16 +94,19 @@ def _instrument() -> None:
     def timed_discard(self, *args, **kwargs):
         start, name = getattr(self, "_bench_start", None), getattr(self, "_bench_name", None)
         if start is not None and name is not None:
+            kind = self._bench_kind
             import psutil
 
             # a kernel that died cannot be read: its run failed, and the batch says so
             with contextlib.suppress(psutil.Error):
-                _append("kernel", {"name": name, "start": start, "notebook": process_cpu(self.pgid) - start})
+                _append(
+                    "kernel", {"name": name, "kind": kind, "start": start, "notebook": process_cpu(self.pgid) - start}
+                )
         return discard(self, *args, **kwargs)
 
     @functools.wraps(run_notebook)
     def named_run(self, job, kernel, *args, **kwargs):
-        kernel._bench_name = job["name"]
+        kernel._bench_name, kernel._bench_kind = job["name"], job["kind"]
         return run_notebook(self, job, kernel, *args, **kwargs)
 
     @functools.wraps(worker_main)
@@ -139,10 +142,9 @@ def account(runs, out: Path) -> dict:
     if failed:
         raise SystemExit(f"exécutions en échec : {', '.join(failed)}")
     kernels, workers = _records(scratch, "kernel"), _records(scratch, "worker")
-    kind_of = {run.name: run.kind for run in runs}
     by_kind: dict[str, dict] = {}
     for k in kernels:
-        entry = by_kind.setdefault(kind_of[k["name"]], {"kernels": 0, "notebook_s": 0.0, "start_s": 0.0})
+        entry = by_kind.setdefault(k["kind"], {"kernels": 0, "notebook_s": 0.0, "start_s": 0.0})
         entry["kernels"] += 1
         entry["notebook_s"] += k["notebook"]
         entry["start_s"] += k["start"]
@@ -159,13 +161,24 @@ def account(runs, out: Path) -> dict:
     return found
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} : un nombre entier de fiches, au moins 1, était attendu")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Où va le temps processeur du lot, processus par processus.")
     parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks", help="modèles (par défaut notebooks/)")
-    parser.add_argument("--only", action="append", help="comme `odas-analysis run --only`")
-    parser.add_argument(
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument("--only", action="append", help="comme `odas-analysis run --only`")
+    chosen.add_argument(
         "--sample",
-        type=int,
+        type=_positive,
         default=0,
         help="à la place des exécutions de l'étude : ce nombre de fiches de territoire, "
         "tirées comme par bench_national.py (il faut ODAS_NATIONAL_DATA)",

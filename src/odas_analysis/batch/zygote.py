@@ -456,7 +456,7 @@ def _warm_statistics() -> None:
 
     :func:`odas_analysis.hypotheses.power.critical_rho` counts an exact distribution and
     :func:`~odas_analysis.hypotheses.power.power` draws 20,000 samples (seed fixed): 0.16 s
-    in every kernel of a hypothesis page, of the methodology and of the synthesis
+    of CPU as plain Python, in every kernel of a hypothesis page and of the methodology
     otherwise. Both keep their results per process; the values do not depend on it.
     """
     from .. import hypotheses
@@ -483,7 +483,8 @@ def _warm_national_index() -> None:
     index = profile.national_index()
     index.sums  # noqa: B018 - computed once here, inherited by every kernel
     for name, column in (("communes_2026", "code_commune"), ("epci_2026", "siren_epci")):
-        profile.territory_profile(index.data[name][column].iloc[0])
+        with contextlib.suppress(Exception):  # one that fails still leaves the other warmed
+            profile.territory_profile(index.data[name][column].iloc[0])
 
 
 def _become_kernel(req: dict[str, Any], devnull: int) -> None:
