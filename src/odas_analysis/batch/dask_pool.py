@@ -376,7 +376,7 @@ class KernelPlugin(WorkerPlugin):
 
     def setup(self, worker) -> None:
         """On the worker's event loop: directories, templates, zygote (its imports run in its own process)."""
-        from .zygote import Zygote
+        from .zygote import Zygote, ipc_directory
 
         if self.ignore_sigint and threading.current_thread() is threading.main_thread():
             # the LocalCluster's workers are in the terminal's process group: on Ctrl-C the leader
@@ -402,7 +402,7 @@ class KernelPlugin(WorkerPlugin):
             "leader_pid": os.getpid(),
             "cwd": str(scratch / "templates" / "0"),
         }
-        ipc_dir = tempfile.mkdtemp(prefix="odas-z-")  # short: a Unix socket path has ~100 characters at most
+        ipc_dir = ipc_directory()
         zygote = Zygote.start(cfg, ipc_dir) if self.fork else None
         cfg["zygote_socket"] = zygote.socket_path if zygote is not None else None
         self._state = {

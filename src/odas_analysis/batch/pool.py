@@ -19,7 +19,7 @@ from . import lifetime
 from .cache import Layout, source_digest
 from .kernels import WarmKernel
 from .plan import Run
-from .zygote import PRELOAD, Zygote, ZygoteClient, zygote_supported
+from .zygote import PRELOAD, Zygote, ZygoteClient, ipc_directory, zygote_supported
 
 
 @dataclass
@@ -126,8 +126,6 @@ def start_zygote_early(notebooks_dir: Path, kernel_name: str = "python3") -> Non
     It preloads what every template there imports (a superset of what a batch of some
     of them needs). Does nothing when there is no template.
     """
-    import tempfile
-
     stop_zygote_early()
     directory = Path(notebooks_dir).resolve()
     templates = sorted(directory.glob("*.ipynb"))
@@ -135,7 +133,7 @@ def start_zygote_early(notebooks_dir: Path, kernel_name: str = "python3") -> Non
         return
     cfg = {"kernel_name": kernel_name, "cwd": str(directory), "preload_modules": template_imports(templates)}
     source = source_digest()  # the code the zygote imports: a batch keyed on other code does not take it
-    ipc_dir = tempfile.mkdtemp(prefix="odas-z-")
+    ipc_dir = ipc_directory()
     try:
         # whether the kernel can be forked is asked when the zygote is taken (a look-up of
         # the kernel specs, 0.2 s): a command with nothing to execute does not pay it
@@ -184,7 +182,6 @@ class _Pool:
 
     def __init__(self, runs: list[Run], layout: Layout, jobs: int, kernel_name: str, cell_timeout, fork: bool):
         import multiprocessing as mp
-        import tempfile
 
         self.ctx = mp.get_context("spawn")
         self.tasks = self.ctx.Queue()
@@ -194,7 +191,7 @@ class _Pool:
         if early is not None:
             self.ipc_dir, self.zygote = early
         else:
-            self.ipc_dir = tempfile.mkdtemp(prefix="odas-z-")
+            self.ipc_dir = ipc_directory()
             self.zygote = Zygote.start(self.cfg, self.ipc_dir) if fork else None
         self.cfg["zygote_socket"] = self.zygote.socket_path if self.zygote is not None else None
         for run in runs:

@@ -91,6 +91,16 @@ ZYGOTE_CODE = "import gc; gc.disable(); from odas_analysis.batch.zygote import z
 """The zygote's command (``python -c``): the garbage collector is off until :func:`zygote_main` freezes."""
 
 
+def ipc_directory() -> str:
+    """A new private directory for the zygote's socket and its kernels' (``odas-z-*``, in the temporary directory).
+
+    Short on purpose: a Unix socket's path holds about 100 characters at most.
+    """
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="odas-z-")
+
+
 class Zygote:
     """The kernel zygote process, started by the batch and shared by its workers.
 
