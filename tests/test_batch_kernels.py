@@ -73,24 +73,26 @@ def _answer(kc, code: str = "x + 1") -> dict:
     return run_sync(go)()
 
 
+def _value(kernel, code: str) -> str:
+    """The plain-text value of ``code`` in ``kernel``, asked through the client papermill would use."""
+    return _answer(kernel.km.client(), code)["text/plain"]
+
+
 def test_a_forked_kernel_collects_garbage_and_leaves_the_zygotes_objects_frozen(kernel):
     # the zygote imports with the collector off (its start is shorter by a sixth), then
     # freezes what it holds: its kernels must get the collector back, as a fresh kernel has it
-    kc = kernel.km.client()
-    data = _answer(kc, "import gc as _gc; (_gc.isenabled(), _gc.get_freeze_count() > 100_000)")
-    assert data["text/plain"] == "(True, True)"
+    assert _value(kernel, "import gc as _gc; (_gc.isenabled(), _gc.get_freeze_count() > 100_000)") == "(True, True)"
 
 
 def test_a_forked_kernel_finds_the_power_of_the_composite_test_computed(kernel):
     # every verdict states it (20,000 draws and an exact distribution): once, in the zygote
-    kc = kernel.km.client()
     code = (
         "from odas_analysis import hypotheses as _h; _c = (_h.critical_rho.cache_info().currsize, "
         "_h.power.cache_info().currsize); _h.power_table_fr(); _h.power_sentence_fr(); "
         "_c + (_h.critical_rho.cache_info().misses, _h.power.cache_info().misses)"
     )
     # filled before the kernel's first call, and its calls (the notebooks' own) only hit
-    assert _answer(kc, code)["text/plain"] == "(2, 2, 2, 2)"
+    assert _value(kernel, code) == "(2, 2, 2, 2)"
 
 
 def test_a_forked_kernel_finds_the_national_index_read_and_its_lookups_built(kernel, national_dir):
@@ -98,13 +100,12 @@ def test_a_forked_kernel_finds_the_national_index_read_and_its_lookups_built(ker
     # each index's hash table on the first lookup, in the zygote rather than in every kernel
     # (pandas keeps an index's hash table as "_engine" in its private ``_cache``: should a
     # pandas release rename it, this test fails on the name, not on the warm-up)
-    kc = kernel.km.client()
     code = (
         "from odas_analysis.national import profile as _p; _i = next(iter(_p._CACHE.values()))[1]; "
         "_f = [f for m in _i.measures for f in (m.communes, m.epci) if not f.empty] + list(_i.matrices.values()); "
         "(len(_f) > 2, all('_engine' in f.index._cache for f in _f))"
     )
-    assert _answer(kc, code)["text/plain"] == "(True, True)"
+    assert _value(kernel, code) == "(True, True)"
 
 
 def test_the_notebooks_client_is_connected_ahead_and_made_once(kernel):
